@@ -1,0 +1,222 @@
+"""Encoding: text becomes an int32 id stream plus sentence offsets.
+
+Layer 3 of the design. A corpus is encoded once per ``train()`` call and every
+epoch then runs on the :class:`IdStream` inside the kernels, without touching a
+Python object. Out-of-vocabulary tokens are dropped here (word2vec.c and gensim
+drop them before windowing too), sentences longer than ``max_sentence_length``
+are split into consecutive pieces (never truncated), and sentences left empty
+disappear.
+
+Iterables are encoded in Python (``dict.get`` through ``map``, so the per-token
+work is C) in blocks; files given as ``corpus_file`` are encoded by the C reader
+in :mod:`fastw2v.corpus._filescan`, one thread per byte range.
+
+The stream lives in RAM while it fits ``memory_budget`` bytes; beyond that,
+:func:`encode_iterable` spills it to a temporary file and memory-maps it, so a
+corpus larger than RAM still trains.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from itertools import repeat
+
+import numpy as np
+
+from .vocab import _check_sentence
+
+#: Default in-RAM budget of an id stream, in bytes, before it spills to disk.
+DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+
+_BLOCK_TOKENS = 1 << 20
+
+
+@dataclass
+class IdStream:
+    """An encoded corpus.
+
+    Attributes
+    ----------
+    ids : numpy.ndarray of int32
+        Vocabulary indices of the in-vocabulary tokens, sentence after sentence.
+    offsets : numpy.ndarray of int64
+        Sentence ``s`` is ``ids[offsets[s]:offsets[s + 1]]``; ``offsets[0] == 0``.
+    raw_words : int
+        Tokens read, including out-of-vocabulary ones (word2vec.c's word count).
+    corpus_count : int
+        Sentences (lines) read, before splitting or dropping.
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    raw_words: int
+    corpus_count: int
+    _spill_path: str | None = field(default=None, repr=False)
+
+    @property
+    def n_words(self) -> int:
+        """In-vocabulary tokens per pass."""
+        return int(self.offsets[-1])
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def chunk_starts(self, words_per_chunk: int) -> np.ndarray:
+        """Sentence indices that cut the stream into chunks of about ``words_per_chunk`` words.
+
+        Chunks are the unit of work threads take from a shared counter.
+        """
+        words_per_chunk = max(1, int(words_per_chunk))
+        targets = np.arange(0, self.n_words, words_per_chunk, dtype=np.int64)
+        starts = np.searchsorted(self.offsets[:-1], targets, side="left")
+        starts = np.unique(np.append(starts, self.n_sentences)).astype(np.int64)
+        if starts[0] != 0:
+            starts = np.insert(starts, 0, 0)
+        return starts
+
+    def close(self) -> None:
+        """Release a spilled stream's temporary file."""
+        if self._spill_path is not None:
+            self.ids = np.zeros(0, np.int32)
+            try:
+                os.unlink(self._spill_path)
+            except OSError:
+                pass
+            self._spill_path = None
+
+    def __del__(self):
+        self.close()
+
+
+class _IdSink:
+    """Collects encoded blocks; spills to a temporary file past the memory budget."""
+
+    def __init__(self, memory_budget: int):
+        self.memory_budget = memory_budget
+        self.blocks: list[np.ndarray] = []
+        self.nbytes = 0
+        self.file = None
+        self.path = None
+
+    def add(self, ids: np.ndarray) -> None:
+        if not len(ids):
+            return
+        self.nbytes += ids.nbytes
+        if self.file is None and self.nbytes > self.memory_budget:
+            fd, self.path = tempfile.mkstemp(prefix="fastw2v-ids-", suffix=".int32")
+            self.file = os.fdopen(fd, "wb")
+            for block in self.blocks:
+                block.tofile(self.file)
+            self.blocks = []
+        if self.file is not None:
+            ids.tofile(self.file)
+        else:
+            self.blocks.append(ids)
+
+    def finish(self):
+        if self.file is None:
+            if not self.blocks:
+                return np.zeros(0, np.int32), None
+            return np.concatenate(self.blocks), None
+        self.file.close()
+        return np.memmap(self.path, dtype=np.int32, mode="r"), self.path
+
+
+def _split_lengths(lengths: np.ndarray, max_len: int) -> np.ndarray:
+    """Drop empty sentences and split those longer than ``max_len`` into pieces."""
+    lengths = lengths[lengths > 0]
+    if len(lengths) and lengths.max() > max_len:
+        pieces = (lengths + max_len - 1) // max_len
+        out = np.full(int(pieces.sum()), max_len, dtype=np.int64)
+        ends = np.cumsum(pieces) - 1
+        # The last piece of each sentence takes the remainder.
+        out[ends] = lengths - (pieces - 1) * max_len
+        return out
+    return lengths
+
+
+def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000,
+                    memory_budget: int = DEFAULT_MEMORY_BUDGET) -> IdStream:
+    """Encode an iterable of token lists.
+
+    Parameters
+    ----------
+    corpus : iterable of list of str
+    key_to_index : dict
+        Vocabulary; tokens not in it are dropped.
+    max_sentence_length : int
+        Longer sentences are split into pieces of at most this many in-vocabulary tokens.
+    memory_budget : int
+        Bytes of ids kept in RAM before the stream spills to a temporary file.
+
+    Returns
+    -------
+    IdStream
+    """
+    get = key_to_index.get
+    minus_one = repeat(-1)
+    sink = _IdSink(memory_budget)
+    all_lengths = []
+    flat: list = []
+    sentence_lengths: list = []
+    raw_words = 0
+    corpus_count = 0
+
+    def flush():
+        if not sentence_lengths:
+            return
+        ids = np.array(flat, dtype=np.int64)
+        keep = ids >= 0
+        bounds = np.zeros(len(sentence_lengths) + 1, dtype=np.int64)
+        np.cumsum(sentence_lengths, out=bounds[1:])
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        lengths = kept_before[bounds[1:]] - kept_before[bounds[:-1]]
+        sink.add(ids[keep].astype(np.int32))
+        all_lengths.append(_split_lengths(lengths, max_sentence_length))
+        flat.clear()
+        sentence_lengths.clear()
+
+    for sentence in corpus:
+        _check_sentence(sentence, corpus_count)
+        corpus_count += 1
+        n = len(sentence)
+        raw_words += n
+        flat.extend(map(get, sentence, minus_one))
+        sentence_lengths.append(n)
+        if len(flat) >= _BLOCK_TOKENS:
+            flush()
+    flush()
+    ids, spill_path = sink.finish()
+    lengths = np.concatenate(all_lengths) if all_lengths else np.zeros(0, np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return IdStream(ids, offsets, raw_words, corpus_count, spill_path)
+
+
+def encode_file(path: str, key_to_index: dict, n_threads: int,
+                max_sentence_length: int = 10000) -> IdStream:
+    """Encode a plain-text corpus file with the parallel C reader (one line, one sentence).
+
+    Parameters
+    ----------
+    path : str
+        Plain text, tokens separated by ASCII whitespace.
+    key_to_index : dict
+        Vocabulary; tokens not in it are dropped.
+    n_threads : int
+        Reader threads, each on its own byte range.
+    max_sentence_length : int
+        Longer lines are split into pieces of at most this many in-vocabulary tokens.
+
+    Returns
+    -------
+    IdStream
+    """
+    from .corpus._filescan import encode_file as _encode_file
+
+    ids, offsets, raw_words = _encode_file(
+        os.fspath(path), key_to_index, n_threads=n_threads,
+        max_sentence_length=max_sentence_length)
+    return IdStream(ids, offsets, int(raw_words), len(offsets) - 1)

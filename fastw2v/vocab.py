@@ -1,0 +1,290 @@
+"""Vocabulary: counting, pruning, sorting and the tables the kernels read.
+
+Layer 2 of the design. Everything here runs once per ``build_vocab`` and works
+on whole arrays, so it is plain Python and numpy:
+
+* :func:`count_words` counts tokens of a restartable iterable (``collections.Counter``
+  does the per-token work in C), with gensim's ``max_vocab_size`` pruning during the scan.
+* :func:`keep_vocab_item`, :func:`prune_vocab` and :func:`effective_min_count` are
+  gensim's ``min_count`` / ``trim_rule`` / ``max_final_vocab`` rules.
+* :func:`sample_thresholds` precomputes word2vec's subsampling keep-probability per
+  word as a 32-bit integer threshold, so the kernel compares integers.
+* :func:`alias_table` builds Walker's alias sampler for negative sampling over
+  ``count ** ns_exponent``: one draw is one random number and one table lookup.
+* :func:`huffman_tree` builds the binary tree of hierarchical softmax.
+"""
+from __future__ import annotations
+
+import heapq
+import logging
+from collections import Counter
+from collections.abc import Iterable, Callable
+
+import numpy as np
+
+logger = logging.getLogger("fastw2v")
+
+#: trim_rule return values, identical to gensim.utils.
+RULE_DEFAULT = 0
+RULE_DISCARD = 1
+RULE_KEEP = 2
+
+
+def keep_vocab_item(word: str, count: int, min_count: int, trim_rule: Callable | None = None) -> bool:
+    """Return whether ``word`` stays in the vocabulary (gensim's rule).
+
+    Parameters
+    ----------
+    word : str
+        The word.
+    count : int
+        Its corpus frequency.
+    min_count : int
+        Frequency threshold used when ``trim_rule`` returns ``RULE_DEFAULT`` or is None.
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returning ``RULE_DISCARD``, ``RULE_KEEP``
+        or ``RULE_DEFAULT``.
+
+    Returns
+    -------
+    bool
+    """
+    default = count >= min_count
+    if trim_rule is None:
+        return default
+    rule = trim_rule(word, count, min_count)
+    if rule == RULE_KEEP:
+        return True
+    if rule == RULE_DISCARD:
+        return False
+    return default
+
+
+def prune_vocab(vocab: dict, min_reduce: int, trim_rule: Callable | None = None) -> int:
+    """Remove, in place, every entry of ``vocab`` whose count is below ``min_reduce``.
+
+    Returns the sum of the pruned counts.
+    """
+    pruned = 0
+    for word in list(vocab):
+        count = vocab[word]
+        if not keep_vocab_item(word, count, min_reduce, trim_rule):
+            pruned += count
+            del vocab[word]
+    return pruned
+
+
+def _check_sentence(sentence, sentence_no: int) -> None:
+    if isinstance(sentence, (str, bytes)):
+        raise TypeError(
+            f"sentence #{sentence_no} is a {type(sentence).__name__} ({sentence[:40]!r}...), "
+            "but each item of the corpus must be a list of tokens (e.g. line.split())"
+        )
+
+
+def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
+                trim_rule: Callable | None = None, progress_per: int = 10000):
+    """Count the tokens of an iterable of token lists.
+
+    Parameters
+    ----------
+    corpus_iterable : iterable of list of str
+        The corpus.
+    max_vocab_size : int, optional
+        When more distinct words than this have been seen, drop the rarest during the
+        scan (gensim semantics: words with count below ``min_reduce``, which then grows by 1).
+    trim_rule : callable, optional
+        Applied during that pruning.
+    progress_per : int
+        Log a progress line every this many sentences.
+
+    Returns
+    -------
+    raw_vocab : dict of str to int
+    total_words : int
+        Number of tokens seen (including pruned ones).
+    corpus_count : int
+        Number of sentences.
+    min_reduce : int
+        Pruning threshold reached (1 if no pruning happened).
+
+    Raises
+    ------
+    TypeError
+        If a sentence is a string rather than a list of tokens, or a token is not a str.
+    """
+    counts: Counter = Counter()
+    update = counts.update
+    total_words = 0
+    min_reduce = 1
+    sentence_no = -1
+    for sentence_no, sentence in enumerate(corpus_iterable):
+        _check_sentence(sentence, sentence_no)
+        if progress_per and sentence_no % progress_per == 0 and sentence_no:
+            logger.debug("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                         sentence_no, total_words, len(counts))
+        update(sentence)
+        total_words += len(sentence)
+        if max_vocab_size and len(counts) > max_vocab_size:
+            prune_vocab(counts, min_reduce, trim_rule)
+            min_reduce += 1
+    raw_vocab = dict(counts)
+    check_token_types(raw_vocab)
+    return raw_vocab, total_words, sentence_no + 1, min_reduce
+
+
+def check_token_types(raw_vocab: dict) -> None:
+    """Raise TypeError if any key is not a str (checked once per distinct token)."""
+    for word in raw_vocab:
+        if type(word) is not str:
+            raise TypeError(
+                f"tokens must be str, found {type(word).__name__} {word!r}; "
+                "convert tokens to strings before training"
+            )
+
+
+def effective_min_count(raw_vocab: dict, min_count: int, max_final_vocab: int | None) -> int:
+    """``min_count`` raised, if needed, so at most ``max_final_vocab`` words survive (gensim's rule)."""
+    if max_final_vocab is None:
+        return min_count
+    counts = sorted(raw_vocab.values(), reverse=True)
+    calc_min_count = 1
+    if max_final_vocab < len(counts):
+        calc_min_count = counts[max_final_vocab] + 1
+    return max(calc_min_count, min_count)
+
+
+def sort_by_descending_count(words: list, counts: np.ndarray):
+    """Return ``words`` and ``counts`` reordered by descending count, ties in input order."""
+    order = np.argsort(-counts, kind="stable")
+    return [words[i] for i in order], counts[order]
+
+
+def sample_thresholds(counts: np.ndarray, sample: float, retain_total: int | None = None):
+    """Per-word subsampling thresholds as uint32 (word2vec's formula, gensim's scaling).
+
+    A word occurrence is kept when ``threshold >= random_uint32``; its keep
+    probability is ``(sqrt(c / t) + 1) * t / c`` capped at 1, where ``t = sample * total``
+    (or, for ``sample >= 1``, gensim's shorthand ``t = sample * (3 + sqrt 5) / 2``).
+
+    Returns
+    -------
+    thresholds : numpy.ndarray of uint32
+    downsample_total : float
+        Expected number of words kept per pass.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if retain_total is None:
+        retain_total = float(counts.sum())
+    if not sample:
+        t = float(retain_total)
+    elif sample < 1.0:
+        t = sample * retain_total
+    else:
+        t = float(int(sample * (3 + np.sqrt(5)) / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prob = (np.sqrt(counts / t) + 1.0) * (t / counts)
+    prob = np.where(np.isfinite(prob), np.minimum(prob, 1.0), 1.0)
+    thresholds = (prob * (2**32 - 1)).astype(np.uint32)
+    return thresholds, float((prob * counts).sum())
+
+
+def alias_table(counts: np.ndarray, ns_exponent: float):
+    """Walker's alias tables for drawing words with probability ``count ** ns_exponent``.
+
+    Draw: pick a slot ``i`` uniformly, keep ``i`` if a uniform 32-bit integer is below
+    ``prob[i]``, else take ``alias[i]``. O(1) per draw and two small arrays, where
+    word2vec.c's unigram table needs 100M entries and gensim's cumulative table a
+    binary search.
+
+    Returns
+    -------
+    prob : numpy.ndarray of uint32
+        Acceptance thresholds scaled to 2**32.
+    alias : numpy.ndarray of int32
+    """
+    n = len(counts)
+    if n == 0:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int32)
+    weights = np.power(np.asarray(counts, dtype=np.float64), float(ns_exponent))
+    total = weights.sum()
+    if not np.isfinite(total) or total <= 0:
+        weights = np.ones(n)
+        total = float(n)
+    scaled = weights * (n / total)
+    alias = np.arange(n, dtype=np.int32)
+    prob = np.ones(n, dtype=np.float64)
+    small = [i for i in np.flatnonzero(scaled < 1.0)]
+    large = [i for i in np.flatnonzero(scaled >= 1.0)]
+    scaled = scaled.tolist()
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    # Leftovers are 1.0 up to rounding: always accept.
+    thresholds = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint32)
+    return thresholds, alias
+
+
+def huffman_tree(counts: np.ndarray):
+    """Huffman codes and inner-node paths for hierarchical softmax (word2vec's tree).
+
+    Parameters
+    ----------
+    counts : array of int
+        Word counts, one per vocabulary index.
+
+    Returns
+    -------
+    codes : numpy.ndarray of uint8
+        All words' codes concatenated (0/1 per node on the path from the root).
+    points : numpy.ndarray of int32
+        The inner-node indices (rows of ``syn1``) on each path, concatenated.
+    offsets : numpy.ndarray of int64
+        Word ``i``'s code and points are ``[offsets[i], offsets[i + 1])``.
+    """
+    n = len(counts)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if n == 0:
+        return np.zeros(0, np.uint8), np.zeros(0, np.int32), offsets
+    if n == 1:
+        # A single word still needs one node to predict (gensim leaves it pathless and
+        # silently trains nothing; one node makes HS well defined).
+        offsets[1] = 1
+        return np.zeros(1, np.uint8), np.zeros(1, np.int32), offsets
+    # Heap of (count, node index); leaves are 0..n-1, inner nodes n..2n-2.
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent = np.zeros(2 * n - 1, dtype=np.int64)
+    branch = np.zeros(2 * n - 1, dtype=np.uint8)
+    for inner in range(n, 2 * n - 1):
+        c1, i1 = heapq.heappop(heap)
+        c2, i2 = heapq.heappop(heap)
+        parent[i1], branch[i1] = inner, 0
+        parent[i2], branch[i2] = inner, 1
+        heapq.heappush(heap, (c1 + c2, inner))
+    root = 2 * n - 2
+    # Depth of every node, from the root down (inner nodes are created in increasing order,
+    # so walking them from the root backwards visits parents before children).
+    depth = np.zeros(2 * n - 1, dtype=np.int64)
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    lengths = depth[:n]
+    offsets[1:] = np.cumsum(lengths)
+    codes = np.empty(int(offsets[-1]), dtype=np.uint8)
+    points = np.empty(int(offsets[-1]), dtype=np.int32)
+    for word in range(n):
+        pos = offsets[word + 1] - 1
+        node = word
+        # Walk leaf -> root, filling the path root-first from the end.
+        while node != root:
+            codes[pos] = branch[node]
+            points[pos] = parent[node] - n
+            node = parent[node]
+            pos -= 1
+    return codes, points, offsets

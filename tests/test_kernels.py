@@ -1,0 +1,166 @@
+"""Every kernel variant against a plain numpy reference on tiny inputs.
+
+``window_update`` runs the kernel's own ``sg_window`` / ``cbow_window`` with the
+random draws replaced by known ones; the reference below is the textbook
+HogBatch update written with numpy, one block per output set.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from fastw2v.kernels._train import sigmoid_table, window_update
+
+TABLE = sigmoid_table().astype(np.float64)
+MAX_EXP = 6
+
+
+def ref_sigmoid(f):
+    f = np.asarray(f, dtype=np.float64)
+    idx = ((f + MAX_EXP) * (len(TABLE) / (2.0 * MAX_EXP))).astype(np.int64)
+    out = TABLE[np.clip(idx, 0, len(TABLE) - 1)]
+    out = np.where(f >= MAX_EXP, 1.0, out)
+    return np.where(f <= -MAX_EXP, 0.0, out)
+
+
+def ref_block(x, out_matrix, rows, labels, alpha):
+    """Scores, errors and both gradients of one block; updates out_matrix in place."""
+    o = out_matrix[rows].astype(np.float64)
+    f = (x.astype(np.float32) @ out_matrix[rows].T).astype(np.float64)
+    g = (labels[None, :] - ref_sigmoid(f)) * alpha
+    grad_x = g @ o
+    np.add.at(out_matrix, rows, (g.T @ x).astype(np.float32))
+    z = np.where(labels[None, :] > 0.5, f, -f)
+    loss = np.log1p(np.exp(-z)).sum()
+    return grad_x, loss
+
+
+def ref_window(syn0, syn1, syn1neg, centre, context, negatives, codes, points, alpha, sg, cbow_mean):
+    context = np.asarray(context)
+    if sg:
+        x = syn0[context].astype(np.float64)
+    else:
+        h = syn0[context].astype(np.float64).sum(axis=0)
+        if cbow_mean:
+            h /= len(context)
+        x = h[None, :]
+    grad = np.zeros_like(x)
+    loss = 0.0
+    if syn1 is not None:
+        g, l = ref_block(x, syn1, np.asarray(points), 1.0 - np.asarray(codes, np.float64), alpha)
+        grad += g
+        loss += l
+    if syn1neg is not None:
+        negs = [n for n in negatives if n != centre]
+        rows = np.array([centre] + negs)
+        labels = np.array([1.0] + [0.0] * len(negs))
+        g, l = ref_block(x, syn1neg, rows, labels, alpha)
+        grad += g
+        loss += l
+    if sg:
+        np.add.at(syn0, context, grad.astype(np.float32))
+    else:
+        np.add.at(syn0, context, np.repeat(grad.astype(np.float32), len(context), axis=0))
+    return loss
+
+
+def make_case(seed, n_words=12, dim=7, n_ctx=4, n_neg=3, path_len=3, scale=0.5):
+    rng = np.random.default_rng(seed)
+    syn0 = rng.uniform(-scale, scale, (n_words, dim)).astype(np.float32)
+    syn1 = rng.uniform(-scale, scale, (n_words - 1, dim)).astype(np.float32)
+    syn1neg = rng.uniform(-scale, scale, (n_words, dim)).astype(np.float32)
+    centre = int(rng.integers(n_words))
+    context = rng.integers(0, n_words, n_ctx)
+    negatives = rng.integers(0, n_words, n_neg)
+    codes = rng.integers(0, 2, path_len).astype(np.uint8)
+    points = rng.choice(n_words - 1, path_len, replace=False)
+    return syn0, syn1, syn1neg, centre, context, negatives, codes, points
+
+
+VARIANTS = [
+    pytest.param(dict(sg=1, hs=False, ns=True), id="sg-ns"),
+    pytest.param(dict(sg=1, hs=True, ns=False), id="sg-hs"),
+    pytest.param(dict(sg=1, hs=True, ns=True), id="sg-hs+ns"),
+    pytest.param(dict(sg=0, hs=False, ns=True, cbow_mean=1), id="cbow-mean-ns"),
+    pytest.param(dict(sg=0, hs=False, ns=True, cbow_mean=0), id="cbow-sum-ns"),
+    pytest.param(dict(sg=0, hs=True, ns=False, cbow_mean=1), id="cbow-mean-hs"),
+    pytest.param(dict(sg=0, hs=True, ns=True, cbow_mean=0), id="cbow-sum-hs+ns"),
+]
+
+
+def run_both(case, variant, alpha=0.05):
+    syn0, syn1, syn1neg, centre, context, negatives, codes, points = case
+    sg, cbow_mean = variant["sg"], variant.get("cbow_mean", 1)
+    mats_k = [syn0.copy(), syn1.copy() if variant["hs"] else None,
+              syn1neg.copy() if variant["ns"] else None]
+    mats_r = [syn0.copy(), syn1.copy() if variant["hs"] else None,
+              syn1neg.copy() if variant["ns"] else None]
+    loss_k = window_update(*mats_k, centre, context, negatives, codes, points, alpha,
+                           sg=sg, cbow_mean=cbow_mean, compute_loss=1)
+    loss_r = ref_window(*mats_r, centre, context, negatives, codes, points, alpha, sg, cbow_mean)
+    return mats_k, mats_r, loss_k, loss_r
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_window_matches_numpy_reference(variant):
+    for seed in range(20):
+        mats_k, mats_r, loss_k, loss_r = run_both(make_case(seed), variant)
+        for k, r in zip(mats_k, mats_r):
+            if k is not None:
+                np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6)
+        assert loss_k == pytest.approx(loss_r, rel=1e-5)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), n_ctx=st.integers(1, 10), n_neg=st.integers(1, 8),
+       path_len=st.integers(1, 8), dim=st.integers(1, 40), scale=st.sampled_from([0.01, 0.5, 5.0]))
+def test_window_property(variant, seed, n_ctx, n_neg, path_len, dim, scale):
+    case = make_case(seed, n_words=12, dim=dim, n_ctx=n_ctx, n_neg=n_neg, path_len=path_len, scale=scale)
+    mats_k, mats_r, _, _ = run_both(case, variant)
+    for k, r in zip(mats_k, mats_r):
+        if k is not None:
+            np.testing.assert_allclose(k, r, rtol=1e-4, atol=1e-5 * max(scale, 1))
+
+
+def test_batched_sg_equals_per_pair_update_with_one_context_word():
+    """HogBatch shares negatives across the window; with one context word it is word2vec's pair update."""
+    syn0, syn1, syn1neg, centre, _, negatives, codes, points = make_case(3)
+    context = np.array([5])
+    k0, k1 = syn0.copy(), syn1neg.copy()
+    window_update(k0, None, k1, centre, context, negatives, codes, points, 0.025, sg=1)
+    # word2vec.c's sequential per-pair update: one output at a time, input error applied last.
+    r0, r1 = syn0.copy(), syn1neg.copy()
+    neu1e = np.zeros(syn0.shape[1])
+    for target, label in [(centre, 1.0)] + [(n, 0.0) for n in negatives if n != centre]:
+        f = float(r0[5].astype(np.float64) @ r1[target])
+        g = (label - ref_sigmoid(f)) * 0.025
+        neu1e += g * r1[target]
+        r1[target] += (g * r0[5]).astype(np.float32)
+    r0[5] += neu1e.astype(np.float32)
+    # Batched reads each output row before any write: identical unless a negative repeats.
+    if len(set(negatives.tolist())) == len(negatives):
+        np.testing.assert_allclose(k0, r0, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(k1, r1, rtol=1e-5, atol=1e-6)
+
+
+def test_saturated_scores_give_clipped_gradients():
+    syn0 = np.full((3, 4), 10.0, np.float32)
+    syn1neg = np.full((3, 4), 10.0, np.float32)
+    before = syn1neg.copy()
+    # Positive pair saturated at sigmoid=1: no change; negative saturated at 1: full push.
+    window_update(syn0, None, syn1neg, 0, [1], [2], [], [], 0.1, sg=1)
+    assert np.array_equal(syn1neg[0], before[0])
+    np.testing.assert_allclose(syn1neg[2], before[2] - 0.1 * 10.0)
+    assert np.isfinite(syn0).all()
+
+
+def test_bad_indices_are_refused_before_the_kernel():
+    syn0, syn1, syn1neg, centre, context, negatives, codes, points = make_case(0)
+    with pytest.raises(ValueError):
+        window_update(syn0, None, syn1neg, centre, [99], negatives, codes, points, 0.1)
+    with pytest.raises(ValueError):
+        window_update(syn0, None, syn1neg, centre, context, [-1], codes, points, 0.1)
+    with pytest.raises(ValueError):
+        window_update(syn0, syn1, None, centre, context, negatives, codes, [100, 0, 1], 0.1)
+    with pytest.raises(ValueError):
+        window_update(syn0.astype(np.float64), None, syn1neg, centre, context, negatives, codes, points, 0.1)

@@ -1,0 +1,155 @@
+"""Trainer: threads, epochs, progress, callbacks, errors and Ctrl-C.
+
+Layer 5 of the design. :func:`run_training` takes an encoded corpus
+(:class:`~fastw2v.encode.IdStream`) and the model's matrices and tables, builds one
+:class:`~fastw2v.kernels._train.TrainJob`, and for each epoch starts ``workers``
+OS threads that each run the nogil kernel until the epoch's chunks are gone.
+The main thread only waits, reports progress, runs callbacks between epochs,
+and checks the matrices stay finite.
+
+Errors: an exception in any worker thread stops the others and is re-raised
+from here once every thread has been joined. Ctrl-C (KeyboardInterrupt while
+waiting) asks the kernels to stop after their current sentence, joins them, and
+re-raises; the matrices then hold a partially trained, finite model.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .encode import IdStream
+from .kernels._train import TrainJob
+
+logger = logging.getLogger("fastw2v")
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The model's matrices became non-finite (learning rate too high?)."""
+
+
+@dataclass
+class TrainResult:
+    """What one ``train()`` call did."""
+
+    effective_words: int   # words trained on, after subsampling, all epochs
+    raw_words: int         # tokens read including out-of-vocabulary ones, all epochs
+    loss: float            # summed loss when compute_loss, else 0.0
+    epochs_done: int
+    seconds: float
+
+
+def _finite(name, matrix, epoch):
+    if matrix is not None and not np.isfinite(matrix).all():
+        raise TrainingDivergedError(
+            f"training diverged in epoch {epoch + 1}: {name} has non-finite values "
+            f"(try a smaller alpha)")
+
+
+def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, end_alpha: float,
+                 compute_loss: bool, callbacks=(), report_delay: float = 1.0,
+                 seed: int = 1) -> TrainResult:
+    """Train ``model``'s matrices on ``stream`` for ``epochs`` passes.
+
+    Parameters
+    ----------
+    model : fastw2v.Word2Vec
+        Provides ``wv.vectors``, ``syn1``, ``syn1neg``, the vocabulary tables and the
+        hyper-parameters; callbacks receive it.
+    stream : IdStream
+        The encoded corpus, one pass.
+    epochs : int
+    start_alpha, end_alpha : float
+        Learning rate decays linearly from the first to the second over all epochs.
+    compute_loss : bool
+    callbacks : sequence of CallbackAny2Vec
+        ``on_epoch_begin`` / ``on_epoch_end`` run here, in the calling thread.
+    report_delay : float
+        Seconds between progress log lines.
+    seed : int
+        Seeds the per-thread random streams.
+
+    Returns
+    -------
+    TrainResult
+    """
+    workers = max(1, int(model.workers))
+    words_per_chunk = max(1000, int(model.batch_words or 10000))
+    chunk_starts = stream.chunk_starts(words_per_chunk)
+    tables = model._kernel_tables()
+    params = dict(
+        sg=model.sg, hs=model.hs, negative=model.negative, cbow_mean=model.cbow_mean,
+        window=model.window, shrink_windows=model.shrink_windows, compute_loss=compute_loss,
+        start_alpha=start_alpha, end_alpha=end_alpha,
+        schedule_total=stream.n_words * epochs,
+    )
+    job = TrainJob(model.wv.vectors, model.syn1 if model.hs else None,
+                   model.syn1neg if model.negative else None, tables,
+                   stream.ids, stream.offsets, chunk_starts, params, workers, seed)
+    start = time.perf_counter()
+    epochs_done = 0
+    for epoch in range(epochs):
+        for cb in callbacks:
+            cb.on_epoch_begin(model)
+        job.begin_epoch()
+        _run_epoch(job, workers, epoch, epochs, stream, report_delay, start)
+        model.wv.norms = None
+        _finite("wv.vectors", model.wv.vectors, epoch)
+        _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
+        _finite("syn1", model.syn1 if model.hs else None, epoch)
+        epochs_done += 1
+        loss, _, effective = job.totals()
+        model.running_training_loss = loss if compute_loss else 0.0
+        for cb in callbacks:
+            cb.on_epoch_end(model)
+    loss, words, effective = job.totals()
+    elapsed = time.perf_counter() - start
+    logger.info(
+        "training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
+        stream.raw_words * epochs, effective, elapsed, effective / max(elapsed, 1e-9))
+    return TrainResult(int(effective), int(stream.raw_words) * epochs_done, float(loss),
+                       epochs_done, elapsed)
+
+
+def _run_epoch(job: TrainJob, workers: int, epoch: int, epochs: int, stream: IdStream,
+               report_delay: float, start: float) -> None:
+    errors: list[BaseException] = []
+
+    def work(t):
+        try:
+            job.run_thread(t)
+        except BaseException as exc:  # propagate anything, stop the others
+            errors.append(exc)
+            job.request_stop()
+
+    threads = [threading.Thread(target=work, args=(t,), name=f"fastw2v-{t}", daemon=True)
+               for t in range(workers)]
+    for th in threads:
+        th.start()
+    next_report = time.perf_counter() + report_delay
+    try:
+        for th in threads:
+            while th.is_alive():
+                th.join(0.05)
+                now = time.perf_counter()
+                if now >= next_report:
+                    next_report = now + report_delay
+                    _report(job, epoch, epochs, stream, now - start)
+    except BaseException:
+        # Ctrl-C or anything else in the waiting thread: stop kernels, join, re-raise.
+        job.request_stop()
+        for th in threads:
+            th.join()
+        raise
+    if errors:
+        raise errors[0]
+
+
+def _report(job, epoch, epochs, stream, elapsed):
+    total = max(stream.n_words * epochs, 1)
+    done = job.words_done
+    logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s, alpha %.6f",
+                epoch + 1, 100.0 * done / total, done / max(elapsed, 1e-9), job.alpha)

@@ -103,11 +103,11 @@ cdef inline void scale(float a, float *x, int n) noexcept nogil:
 
 
 cdef inline float sigmoid(const TrainConfig *cfg, float f) noexcept nogil:
-    if f >= MAX_EXP:
-        return 1.0
-    if f <= -MAX_EXP:
-        return 0.0
-    return cfg.sigmoid_table[<int>((f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))]
+    # Written so that NaN (a diverging model) falls out as 0 instead of indexing
+    # the table with garbage; the trainer reports the divergence after the epoch.
+    if f > -MAX_EXP and f < MAX_EXP:
+        return cfg.sigmoid_table[<int>((f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))]
+    return 1.0 if f >= MAX_EXP else 0.0
 
 
 cdef inline double log_loss(float f, float label) noexcept nogil:

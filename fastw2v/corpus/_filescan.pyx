@@ -26,11 +26,12 @@ import numpy as np
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cython.view cimport array as cvarray
 from libc.errno cimport errno, ENOMEM
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 from posix.fcntl cimport O_RDONLY, open as c_open
-from posix.unistd cimport close, pread
+from posix.mman cimport MADV_DONTNEED, madvise
+from posix.unistd cimport _SC_PAGESIZE, close, pread, sysconf
 
 __all__ = ["scan_vocab", "encode_file"]
 
@@ -729,6 +730,24 @@ cdef Table* build_lookup_table(dict key_to_index) except NULL:
     return t
 
 
+cdef void move_releasing_source(char* dst, char* src, size_t n) noexcept nogil:
+    """memcpy in 1 MiB steps, returning each copied whole page of `src` to the
+    OS (MADV_DONTNEED) so that source and destination are never both resident.
+    `src` must be freed afterwards; its released pages read as zeros until then."""
+    cdef size_t page = <size_t>sysconf(_SC_PAGESIZE)
+    cdef size_t step, done = 0
+    cdef uintptr_t released = (<uintptr_t>src + page - 1) & ~(page - 1)
+    cdef uintptr_t copied_end
+    while done < n:
+        step = min(<size_t>(1 << 20), n - done)
+        memcpy(dst + done, src + done, step)
+        done += step
+        copied_end = (<uintptr_t>src + done) & ~(page - 1)
+        if copied_end > released:
+            madvise(<void*>released, copied_end - released, MADV_DONTNEED)
+            released = copied_end
+
+
 cdef object take_int32_buffer(int32_t* data, int64_t n):
     """A numpy array that owns the malloc'd `data` (freed with it, no copy)."""
     cdef cvarray arr = cvarray(shape=(n,), itemsize=sizeof(int32_t), format="i",
@@ -810,8 +829,9 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000)
 
     if total_ids == 0:
         return np.empty(0, dtype=np.int32), offsets, raw_words
-    # Grow thread 0's buffer in place (glibc mremaps large blocks) and append
-    # the others, freeing each as we go: peak memory stays near one stream.
+    # Grow thread 0's buffer in place (glibc mremaps large blocks) and move the
+    # others in, releasing their pages as they are copied: peak memory stays
+    # near one stream instead of two.
     w = workers[0]
     stream = <int32_t*>realloc(w.job.ids, total_ids * sizeof(int32_t))
     if stream == NULL:
@@ -819,7 +839,8 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000)
     w.job.ids = NULL
     pos = w.job.n_ids
     for w in workers[1:]:
-        memcpy(stream + pos, w.job.ids, w.job.n_ids * sizeof(int32_t))
+        move_releasing_source(<char*>(stream + pos), <char*>w.job.ids,
+                              w.job.n_ids * sizeof(int32_t))
         pos += w.job.n_ids
         free(w.job.ids)
         w.job.ids = NULL

@@ -345,6 +345,7 @@ cdef struct Job:
     uint8_t* scratch        # room for a repaired token
     int64_t scratch_capacity
     int error               # 0, or an errno value
+    int cancel              # set from Python (Ctrl-C): stop at the next read
 
 
 cdef int grow(void** p, int64_t* capacity, int64_t needed, size_t itemsize) noexcept nogil:
@@ -438,7 +439,7 @@ cdef int run_job(Job* job) noexcept nogil:
     buf_offset = job.start - 1 if skipping else 0
     if job.start >= job.end and not skipping:
         done = True
-    while not done:
+    while not done and not job.cancel:
         # Refill: carry an unfinished token to the front of the buffer.
         keep = length - token_start if in_token else 0
         if keep > 0 and token_start > 0:
@@ -534,6 +535,11 @@ cdef class _Worker:
         with nogil:
             self.job.error = run_job(&self.job)
 
+    def cancel(self):
+        # A plain store read by the worker after each pread (a call, so the
+        # compiler cannot keep the flag in a register across it).
+        self.job.cancel = 1
+
     def __dealloc__(self):
         free(self.job.ids)
         free(self.job.sentence_ends)
@@ -593,13 +599,23 @@ cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
 
 
 def _run_threads(list workers):
+    cdef _Worker w
     threads = [threading.Thread(target=w.run, name="fastw2v-filescan-%d" % t, daemon=True)
                for t, w in enumerate(workers)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    cdef _Worker w
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        # Ctrl-C: stop the workers within one read and wait for them, since
+        # the caller frees memory they use (the shared table).
+        for w in workers:
+            w.cancel()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+        raise
     for w in workers:
         if w.job.error == ENOMEM:
             raise MemoryError("out of memory while reading %r" % (w.path,))

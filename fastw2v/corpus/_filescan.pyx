@@ -1,0 +1,863 @@
+"""Parallel C-level reading of a plain-text corpus file (``corpus_file=`` input).
+
+Each worker thread reads its own byte range of the file with ``pread`` into a
+large buffer, without the GIL and without Python objects. Ranges are cut at
+line boundaries: thread t owns the lines that *start* in
+``[start_t, start_{t+1})``, so every line is read exactly once, whatever the
+thread count.
+
+Tokenisation is word2vec.c's and matches :mod:`fastw2v.corpus.readers`:
+tokens split on ASCII whitespace (space ``\\t \\n \\r \\v \\f``) and NUL, a
+``\\n`` ends a sentence, empty lines give no sentence, and invalid UTF-8 is
+replaced by U+FFFD exactly as ``bytes.decode("utf-8", "replace")`` does, so
+keys are always valid UTF-8 and equal the Python readers' tokens.
+
+Two entry points:
+
+* :func:`scan_vocab` counts every token (one hash table per thread, merged).
+* :func:`encode_file` turns the file into an int32 id stream plus sentence
+  offsets, looking tokens up in one read-only table shared by all threads.
+"""
+import os
+import threading
+
+import numpy as np
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cython.view cimport array as cvarray
+from libc.errno cimport errno, ENOMEM
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memchr, memcmp, memcpy, memmove
+from posix.fcntl cimport O_RDONLY, open as c_open
+from posix.mman cimport MADV_DONTNEED, madvise
+from posix.unistd cimport _SC_PAGESIZE, close, pread, sysconf
+
+__all__ = ["scan_vocab", "encode_file"]
+
+# 4 MiB reads: large enough that syscalls cost nothing, small enough for L3.
+cdef enum:
+    READ_BUFFER_BYTES = 4 * 1024 * 1024
+    MODE_SCAN = 0
+    MODE_ENCODE = 1
+
+# Byte classes: 0 = token byte, 1 = separator, 2 = newline (ends a sentence).
+cdef uint8_t BYTE_CLASS[256]
+for _b in range(256):
+    BYTE_CLASS[_b] = 0
+for _b in (0x20, 0x09, 0x0D, 0x0B, 0x0C, 0x00):  # space \t \r \v \f NUL
+    BYTE_CLASS[_b] = 1
+BYTE_CLASS[0x0A] = 2  # \n
+
+
+# ---------------------------------------------------------------------------
+# Hash table: open addressing, linear probing, keys in a growable byte arena
+# ---------------------------------------------------------------------------
+
+cdef struct Slot:
+    uint32_t hash_hi    # upper 32 hash bits: cheap pre-check before memcmp
+    int32_t entry       # index into entries, plus one; 0 marks an empty slot
+
+cdef struct Entry:
+    int64_t key_offset  # into the arena
+    int64_t value       # count (scan) or word id (encode)
+    int64_t key_length
+
+cdef struct Table:
+    Slot* slots
+    uint64_t mask       # number of slots - 1 (a power of two)
+    Entry* entries      # in insertion order
+    int64_t n_entries
+    int64_t entries_capacity
+    char* arena
+    int64_t arena_used
+    int64_t arena_capacity
+
+
+cdef inline uint64_t fmix64(uint64_t h) noexcept nogil:
+    # MurmurHash3's finaliser: every input bit reaches the low bits we mask.
+    h ^= h >> 33
+    h *= 0xff51afd7ed558ccdULL
+    h ^= h >> 33
+    h *= 0xc4ceb9fe1a85ec53ULL
+    h ^= h >> 33
+    return h
+
+
+cdef inline uint64_t hash_bytes(const uint8_t* p, int64_t n) noexcept nogil:
+    # Eight bytes per multiply; most words take one round plus the finaliser.
+    cdef uint64_t h = 0x9e3779b97f4a7c15ULL ^ <uint64_t>n
+    cdef uint64_t w
+    cdef int64_t i
+    while n >= 8:
+        memcpy(&w, p, 8)
+        h = (h ^ w) * 0x87c37b91114253d5ULL
+        h ^= h >> 31
+        p += 8
+        n -= 8
+    w = 0
+    for i in range(n):
+        w |= (<uint64_t>p[i]) << (8 * i)
+    return fmix64(h ^ w)
+
+
+cdef int table_init(Table* t, int64_t n_slots) noexcept nogil:
+    """Empty table with `n_slots` slots (a power of two). Returns -1 on OOM."""
+    t.slots = <Slot*>calloc(n_slots, sizeof(Slot))
+    t.mask = n_slots - 1
+    t.entries_capacity = n_slots // 2
+    t.entries = <Entry*>malloc(t.entries_capacity * sizeof(Entry))
+    t.n_entries = 0
+    t.arena_capacity = 8 * n_slots
+    t.arena = <char*>malloc(t.arena_capacity)
+    t.arena_used = 0
+    if t.slots == NULL or t.entries == NULL or t.arena == NULL:
+        table_free(t)
+        return -1
+    return 0
+
+
+cdef void table_free(Table* t) noexcept nogil:
+    free(t.slots)
+    free(t.entries)
+    free(t.arena)
+    t.slots = NULL
+    t.entries = NULL
+    t.arena = NULL
+    t.n_entries = 0
+
+
+cdef inline uint64_t table_find_slot(const Table* t, const uint8_t* key, int64_t n,
+                                     uint64_t h) noexcept nogil:
+    """Slot holding `key`, or the empty slot where it would go."""
+    cdef uint64_t i = h & t.mask
+    cdef uint32_t hi = <uint32_t>(h >> 32)
+    cdef Entry* e
+    while t.slots[i].entry != 0:
+        if t.slots[i].hash_hi == hi:
+            e = &t.entries[t.slots[i].entry - 1]
+            if e.key_length == n and memcmp(t.arena + e.key_offset, key, n) == 0:
+                return i
+        i = (i + 1) & t.mask
+    return i
+
+
+cdef int table_rehash(Table* t, uint64_t n_slots) noexcept nogil:
+    """Rebuild the slots (size `n_slots`) from the entries. Returns -1 on OOM."""
+    cdef Slot* slots = <Slot*>calloc(n_slots, sizeof(Slot))
+    cdef int64_t k
+    cdef uint64_t h, i
+    cdef Entry* e
+    if slots == NULL:
+        return -1
+    free(t.slots)
+    t.slots = slots
+    t.mask = n_slots - 1
+    for k in range(t.n_entries):
+        e = &t.entries[k]
+        h = hash_bytes(<const uint8_t*>t.arena + e.key_offset, e.key_length)
+        i = h & t.mask
+        while t.slots[i].entry != 0:
+            i = (i + 1) & t.mask
+        t.slots[i].hash_hi = <uint32_t>(h >> 32)
+        t.slots[i].entry = <int32_t>(k + 1)
+    return 0
+
+
+cdef int table_insert_at(Table* t, uint64_t slot, const uint8_t* key, int64_t n,
+                         uint64_t h, int64_t value) noexcept nogil:
+    """Add a new key at empty `slot` (from table_find_slot). Returns -1 on OOM."""
+    cdef int64_t cap
+    cdef void* p
+    if t.arena_used + n > t.arena_capacity:
+        cap = t.arena_capacity * 2
+        while cap < t.arena_used + n:
+            cap *= 2
+        p = realloc(t.arena, cap)
+        if p == NULL:
+            return -1
+        t.arena = <char*>p
+        t.arena_capacity = cap
+    if t.n_entries == t.entries_capacity:
+        p = realloc(t.entries, 2 * t.entries_capacity * sizeof(Entry))
+        if p == NULL:
+            return -1
+        t.entries = <Entry*>p
+        t.entries_capacity *= 2
+    memcpy(t.arena + t.arena_used, key, n)
+    t.entries[t.n_entries].key_offset = t.arena_used
+    t.entries[t.n_entries].key_length = n
+    t.entries[t.n_entries].value = value
+    t.arena_used += n
+    t.n_entries += 1
+    t.slots[slot].hash_hi = <uint32_t>(h >> 32)
+    t.slots[slot].entry = <int32_t>t.n_entries
+    # Keep the load factor at most 1/2 so probe chains stay short.
+    if 2 * <uint64_t>t.n_entries > t.mask:
+        return table_rehash(t, 2 * (t.mask + 1))
+    return 0
+
+
+cdef inline int table_add(Table* t, const uint8_t* key, int64_t n,
+                          int64_t delta) noexcept nogil:
+    """Add `delta` to the value of `key`, inserting it if new. -1 on OOM."""
+    cdef uint64_t h = hash_bytes(key, n)
+    cdef uint64_t slot = table_find_slot(t, key, n, h)
+    if t.slots[slot].entry != 0:
+        t.entries[t.slots[slot].entry - 1].value += delta
+        return 0
+    return table_insert_at(t, slot, key, n, h, delta)
+
+
+cdef inline int64_t table_get(const Table* t, const uint8_t* key, int64_t n) noexcept nogil:
+    """Value of `key`, or -1 if absent."""
+    cdef uint64_t slot = table_find_slot(t, key, n, hash_bytes(key, n))
+    if t.slots[slot].entry == 0:
+        return -1
+    return t.entries[t.slots[slot].entry - 1].value
+
+
+cdef int table_prune(Table* t, int64_t min_reduce) noexcept nogil:
+    """Drop entries with value < min_reduce (gensim's prune_vocab), keeping order."""
+    cdef int64_t k, kept = 0, used = 0
+    cdef Entry e
+    for k in range(t.n_entries):
+        e = t.entries[k]
+        if e.value < min_reduce:
+            continue
+        memmove(t.arena + used, t.arena + e.key_offset, e.key_length)
+        e.key_offset = used
+        used += e.key_length
+        t.entries[kept] = e
+        kept += 1
+    t.n_entries = kept
+    t.arena_used = used
+    return table_rehash(t, t.mask + 1)
+
+
+cdef int table_merge(Table* dst, const Table* src) noexcept nogil:
+    """Add every entry of `src` to `dst`, in `src`'s insertion order."""
+    cdef int64_t k
+    for k in range(src.n_entries):
+        if table_add(dst, <const uint8_t*>src.arena + src.entries[k].key_offset,
+                     src.entries[k].key_length, src.entries[k].value) != 0:
+            return -1
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# UTF-8 repair, identical to bytes.decode("utf-8", "replace")
+# ---------------------------------------------------------------------------
+
+cdef inline int64_t utf8_sequence_length(const uint8_t* s, int64_t n, int64_t i) noexcept nogil:
+    """Length of the valid sequence at s[i] (> 0), or minus the length of the
+    maximal invalid subpart that one U+FFFD replaces (Unicode 3.9, as CPython)."""
+    cdef uint8_t c = s[i], lo = 0x80, hi = 0xBF
+    cdef int64_t need, j
+    if c < 0x80:
+        return 1
+    if 0xC2 <= c <= 0xDF:
+        need = 1
+    elif c == 0xE0:
+        need = 2
+        lo = 0xA0
+    elif c == 0xED:  # excludes the UTF-16 surrogates
+        need = 2
+        hi = 0x9F
+    elif 0xE1 <= c <= 0xEF:
+        need = 2
+    elif c == 0xF0:
+        need = 3
+        lo = 0x90
+    elif 0xF1 <= c <= 0xF3:
+        need = 3
+    elif c == 0xF4:  # nothing above U+10FFFF
+        need = 3
+        hi = 0x8F
+    else:
+        return -1
+    for j in range(1, need + 1):
+        if i + j >= n or not (lo <= s[i + j] <= hi):
+            return -j
+        lo = 0x80
+        hi = 0xBF
+    return need + 1
+
+
+cdef int64_t utf8_repair(const uint8_t* s, int64_t n, uint8_t* out) noexcept nogil:
+    """Write `s` with invalid sequences replaced by EF BF BD into `out`
+    (room for 3 * n bytes); return the length written, or -1 if `s` is valid."""
+    cdef int64_t i = 0, m = 0, k
+    while i < n:
+        k = utf8_sequence_length(s, n, i)
+        if k < 0:
+            break
+        i += k
+    if i == n:
+        return -1
+    memcpy(out, s, i)
+    m = i
+    while i < n:
+        k = utf8_sequence_length(s, n, i)
+        if k > 0:
+            memcpy(out + m, s + i, k)
+            m += k
+            i += k
+        else:
+            out[m] = 0xEF
+            out[m + 1] = 0xBF
+            out[m + 2] = 0xBD
+            m += 3
+            i -= k
+    return m
+
+
+def _utf8_repair(bytes data):
+    """Python twin of the C UTF-8 repair, for tests: bytes -> valid UTF-8 bytes."""
+    cdef int64_t n = len(data)
+    cdef bytearray out = bytearray(3 * n + 1)
+    cdef uint8_t* p = <uint8_t*><char*>out
+    cdef int64_t m = utf8_repair(<const uint8_t*><const char*>data, n, p)
+    return data if m < 0 else bytes(out[:m])
+
+
+# ---------------------------------------------------------------------------
+# One worker: read a byte range, emit tokens and sentence ends
+# ---------------------------------------------------------------------------
+
+cdef struct Job:
+    const char* path
+    int64_t start           # this thread owns the lines starting in [start, end)
+    int64_t end
+    int mode                # MODE_SCAN or MODE_ENCODE
+    Table* table            # own table (scan) or the shared read-only one (encode)
+    int64_t max_vocab_size  # scan: prune above this many entries; 0 = never
+    int64_t min_reduce      # scan: next prune threshold, gensim's min_reduce
+    int64_t max_sentence_length
+    int64_t raw_words       # every token read
+    int64_t n_sentences     # scan: LineSentence sentences; encode: emitted sentences
+    int64_t sentence_tokens # tokens (scan) or in-vocab tokens (encode) so far in the sentence
+    int32_t* ids            # encode: the id stream
+    int64_t n_ids
+    int64_t ids_capacity
+    int64_t* sentence_ends  # encode: end of each sentence in `ids`
+    int64_t ends_capacity
+    uint8_t* scratch        # room for a repaired token
+    int64_t scratch_capacity
+    int error               # 0, or an errno value
+    int cancel              # set from Python (Ctrl-C): stop at the next read
+
+
+cdef int grow(void** p, int64_t* capacity, int64_t needed, size_t itemsize) noexcept nogil:
+    """Realloc `p` to hold at least `needed` items (doubling). -1 on OOM."""
+    cdef int64_t cap = capacity[0] if capacity[0] > 0 else 1024
+    cdef void* q
+    while cap < needed:
+        cap *= 2
+    q = realloc(p[0], cap * itemsize)
+    if q == NULL:
+        return -1
+    p[0] = q
+    capacity[0] = cap
+    return 0
+
+
+cdef inline int end_sentence(Job* job) noexcept nogil:
+    """Close the current sentence (it has tokens)."""
+    job.sentence_tokens = 0
+    if job.mode == MODE_SCAN:
+        job.n_sentences += 1
+        # gensim checks the vocabulary size after every sentence.
+        if job.max_vocab_size > 0 and job.table.n_entries > job.max_vocab_size:
+            if table_prune(job.table, job.min_reduce) != 0:
+                return -1
+            job.min_reduce += 1
+        return 0
+    if job.n_sentences == job.ends_capacity:
+        if grow(<void**>&job.sentence_ends, &job.ends_capacity, job.n_sentences + 1,
+                sizeof(int64_t)) != 0:
+            return -1
+    job.sentence_ends[job.n_sentences] = job.n_ids
+    job.n_sentences += 1
+    return 0
+
+
+cdef inline int on_token(Job* job, const uint8_t* token, int64_t n, uint8_t any_high) noexcept nogil:
+    cdef int64_t repaired, word_id
+    if any_high:
+        if job.scratch_capacity < 3 * n:
+            if grow(<void**>&job.scratch, &job.scratch_capacity, 3 * n, 1) != 0:
+                return -1
+        repaired = utf8_repair(token, n, job.scratch)
+        if repaired >= 0:
+            token = job.scratch
+            n = repaired
+    job.raw_words += 1
+    if job.mode == MODE_SCAN:
+        if table_add(job.table, token, n, 1) != 0:
+            return -1
+    else:
+        word_id = table_get(job.table, token, n)
+        if word_id < 0:
+            return 0  # out of vocabulary: counted, dropped
+        if job.n_ids == job.ids_capacity:
+            if grow(<void**>&job.ids, &job.ids_capacity, job.n_ids + 1, sizeof(int32_t)) != 0:
+                return -1
+        job.ids[job.n_ids] = <int32_t>word_id
+        job.n_ids += 1
+    job.sentence_tokens += 1
+    if job.sentence_tokens == job.max_sentence_length:
+        return end_sentence(job)  # a long line continues as a new sentence
+    return 0
+
+
+cdef inline int on_newline(Job* job) noexcept nogil:
+    if job.sentence_tokens > 0:
+        return end_sentence(job)
+    return 0
+
+
+cdef int run_job(Job* job) noexcept nogil:
+    """Read the lines owned by `job`; returns 0 or an errno value."""
+    cdef int fd = c_open(job.path, O_RDONLY)
+    cdef int64_t capacity = READ_BUFFER_BYTES, got, keep, length = 0, i = 0, token_start = 0
+    cdef int64_t buf_offset     # file offset of buf[0]
+    cdef uint8_t* buf
+    cdef uint8_t* hit
+    cdef uint8_t c, cls, any_high = 0
+    cdef bint in_token = False, skipping = job.start > 0, done = False
+    cdef void* grown
+    cdef int rc = 0
+    if fd < 0:
+        return errno
+    buf = <uint8_t*>malloc(capacity)
+    if buf == NULL:
+        close(fd)
+        return ENOMEM
+    # A thread starting mid-line skips to just after the next '\n'; reading
+    # from start - 1 makes a line that begins exactly at `start` ours.
+    buf_offset = job.start - 1 if skipping else 0
+    if job.start >= job.end and not skipping:
+        done = True
+    while not done and not job.cancel:
+        # Refill: carry an unfinished token to the front of the buffer.
+        keep = length - token_start if in_token else 0
+        if keep > 0 and token_start > 0:
+            memmove(buf, buf + token_start, keep)
+        buf_offset += length - keep
+        if keep == capacity:  # a token as long as the buffer: grow it
+            grown = realloc(buf, 2 * capacity)
+            if grown == NULL:
+                rc = ENOMEM
+                break
+            buf = <uint8_t*>grown
+            capacity *= 2
+        got = pread(fd, buf + keep, capacity - keep, buf_offset + keep)
+        if got < 0:
+            rc = errno
+            break
+        if got == 0:  # end of file ends the last token and line
+            if in_token and on_token(job, buf, keep, any_high & 0x80) != 0:
+                rc = ENOMEM
+            elif not skipping and on_newline(job) != 0:
+                rc = ENOMEM
+            break
+        length = keep + got
+        i = keep
+        token_start = 0
+        if skipping:
+            hit = <uint8_t*>memchr(buf, ord("\n"), length)
+            if hit == NULL:
+                continue
+            skipping = False
+            i = hit - buf + 1
+            if buf_offset + i >= job.end:
+                break
+        while i < length:
+            if in_token:
+                # Tight loop over token bytes; most of the time goes here.
+                while i < length:
+                    c = buf[i]
+                    if BYTE_CLASS[c] != 0:
+                        break
+                    any_high |= c
+                    i += 1
+                if i == length:
+                    break
+                if on_token(job, buf + token_start, i - token_start, any_high & 0x80) != 0:
+                    rc = ENOMEM
+                    done = True
+                    break
+                in_token = False
+            c = buf[i]
+            cls = BYTE_CLASS[c]
+            if cls == 0:
+                in_token = True
+                token_start = i
+                any_high = 0
+                continue
+            i += 1
+            if cls == 2:
+                if on_newline(job) != 0:
+                    rc = ENOMEM
+                    done = True
+                    break
+                if buf_offset + i >= job.end:  # the next line is the next thread's
+                    done = True
+                    break
+    free(buf)
+    close(fd)
+    return rc
+
+
+cdef class _Worker:
+    """Holds one thread's Job; ``run`` is the threading.Thread target."""
+    cdef Job job
+    cdef bytes path
+
+    def __cinit__(self):
+        self.job.table = NULL
+        self.job.ids = NULL
+        self.job.sentence_ends = NULL
+        self.job.scratch = NULL
+        self.job.n_ids = 0
+        self.job.ids_capacity = 0
+        self.job.ends_capacity = 0
+        self.job.scratch_capacity = 0
+        self.job.raw_words = 0
+        self.job.n_sentences = 0
+        self.job.sentence_tokens = 0
+        self.job.error = 0
+        self.job.min_reduce = 1
+        self.job.max_vocab_size = 0
+
+    def run(self):
+        with nogil:
+            self.job.error = run_job(&self.job)
+
+    def cancel(self):
+        # A plain store read by the worker after each pread (a call, so the
+        # compiler cannot keep the flag in a register across it).
+        self.job.cancel = 1
+
+    def __dealloc__(self):
+        free(self.job.ids)
+        free(self.job.sentence_ends)
+        free(self.job.scratch)
+        if self.job.mode == MODE_SCAN and self.job.table != NULL:
+            table_free(self.job.table)
+            free(self.job.table)
+
+
+def _check_corpus_file(path):
+    """Validate a corpus_file; return (path as bytes, size in bytes)."""
+    path = os.fspath(path)
+    with open(path, "rb") as fin:  # FileNotFoundError, IsADirectoryError
+        head = fin.read(3)
+    if not head:
+        raise ValueError("corpus_file %r is empty" % (path,))
+    if head[:2] == b"\x1f\x8b":
+        raise ValueError("corpus_file %r is gzip-compressed; corpus_file must be plain text "
+                         "(decompress it, or use LineSentence)" % (path,))
+    if head == b"BZh":
+        raise ValueError("corpus_file %r is bz2-compressed; corpus_file must be plain text "
+                         "(decompress it, or use LineSentence)" % (path,))
+    return os.fsencode(path), os.path.getsize(path)
+
+
+cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
+                        int64_t max_vocab_size, int64_t max_sentence_length,
+                        Table* shared_table):
+    cdef list workers = []
+    cdef _Worker w
+    cdef int t
+    cdef int64_t range_bytes
+    for t in range(n_threads):
+        w = _Worker()
+        w.path = path
+        w.job.path = path
+        w.job.mode = mode
+        w.job.start = size * t // n_threads
+        w.job.end = size * (t + 1) // n_threads
+        w.job.max_vocab_size = max_vocab_size
+        w.job.max_sentence_length = max_sentence_length
+        if mode == MODE_SCAN:
+            w.job.table = <Table*>malloc(sizeof(Table))
+            if w.job.table == NULL or table_init(w.job.table, 1 << 16) != 0:
+                free(w.job.table)
+                w.job.table = NULL
+                raise MemoryError()
+        else:
+            w.job.table = shared_table
+            # Pre-size the id stream at about one id per 6 bytes of text.
+            range_bytes = w.job.end - w.job.start
+            if grow(<void**>&w.job.ids, &w.job.ids_capacity, range_bytes // 6 + 1024,
+                    sizeof(int32_t)) != 0:
+                raise MemoryError()
+        workers.append(w)
+    return workers
+
+
+def _run_threads(list workers):
+    cdef _Worker w
+    threads = [threading.Thread(target=w.run, name="fastw2v-filescan-%d" % t, daemon=True)
+               for t, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        # Ctrl-C: stop the workers within one read and wait for them, since
+        # the caller frees memory they use (the shared table).
+        for w in workers:
+            w.cancel()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+        raise
+    for w in workers:
+        if w.job.error == ENOMEM:
+            raise MemoryError("out of memory while reading %r" % (w.path,))
+        if w.job.error != 0:
+            raise OSError(w.job.error, os.strerror(w.job.error), os.fsdecode(w.path))
+
+
+def _check_threads(n_threads):
+    n_threads = int(n_threads)
+    if n_threads < 1:
+        raise ValueError("n_threads must be at least 1, got %d" % n_threads)
+    return n_threads
+
+
+def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000):
+    """Count every token of a plain-text corpus file, reading it with several threads.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Plain-text file, one sentence per line (not compressed).
+    n_threads : int, optional
+        Worker threads; each reads its own byte range, cut at line boundaries.
+    max_vocab_size : int or None, optional
+        gensim's memory cap: whenever a table holds more entries, entries with
+        count < ``min_reduce`` are dropped and ``min_reduce`` grows by one.
+        Applied to each thread's table after every sentence, and once more to
+        the merged table.
+    max_sentence_length : int, optional
+        Only affects `n_sentences`: a longer line counts as several sentences,
+        as :class:`~fastw2v.corpus.LineSentence` yields them.
+
+    Returns
+    -------
+    keys : list of str
+        Distinct tokens in order of first occurrence in the file.
+    counts : numpy.ndarray of int64
+        Count of each key.
+    total_words : int
+        Number of tokens read (pruned ones included).
+    n_sentences : int
+        Number of sentences, as LineSentence would yield them.
+    min_reduce : int
+        Next pruning threshold reached (1 when nothing was pruned).
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is empty or compressed (gzip or bz2).
+    """
+    cdef bytes bpath
+    cdef int64_t size, k, cap = 0
+    cdef _Worker w
+    cdef Table* merged
+    cdef int64_t[::1] counts_view
+    n_threads = _check_threads(n_threads)
+    if max_sentence_length < 1:
+        raise ValueError("max_sentence_length must be at least 1")
+    bpath, size = _check_corpus_file(path)
+    if max_vocab_size is not None:
+        cap = int(max_vocab_size)
+    workers = _make_workers(bpath, size, MODE_SCAN, n_threads, cap, max_sentence_length, NULL)
+    _run_threads(workers)
+
+    total_words = 0
+    n_sentences = 0
+    min_reduce = 1
+    for w in workers:
+        total_words += w.job.raw_words
+        n_sentences += w.job.n_sentences
+        min_reduce = max(min_reduce, w.job.min_reduce)
+    w = workers[0]
+    merged = w.job.table
+    for w in workers[1:]:
+        rc = table_merge(merged, w.job.table)
+        table_free(w.job.table)
+        if rc != 0:
+            raise MemoryError()
+    if n_threads > 1 and cap > 0 and merged.n_entries > cap:
+        if table_prune(merged, min_reduce) != 0:
+            raise MemoryError()
+        min_reduce += 1
+
+    keys = [PyUnicode_DecodeUTF8(merged.arena + merged.entries[k].key_offset,
+                                 merged.entries[k].key_length, NULL)
+            for k in range(merged.n_entries)]
+    counts = np.empty(merged.n_entries, dtype=np.int64)
+    counts_view = counts
+    for k in range(merged.n_entries):
+        counts_view[k] = merged.entries[k].value
+    return keys, counts, total_words, n_sentences, min_reduce
+
+
+cdef Table* build_lookup_table(dict key_to_index) except NULL:
+    """A table from UTF-8 key to word id; keys that cannot be UTF-8 are skipped."""
+    cdef Table* t = <Table*>malloc(sizeof(Table))
+    cdef int64_t n_slots = 1024, index
+    cdef bytes key_bytes
+    cdef uint64_t h, slot
+    if t == NULL:
+        raise MemoryError()
+    while n_slots < 2 * len(key_to_index) + 2:
+        n_slots *= 2
+    if table_init(t, n_slots) != 0:
+        free(t)
+        raise MemoryError()
+    try:
+        for key, index in key_to_index.items():
+            if index < 0 or index > 0x7FFFFFFF:
+                raise ValueError("word id %d of %r does not fit int32" % (index, key))
+            try:
+                key_bytes = key.encode("utf-8")
+            except UnicodeEncodeError:
+                continue  # never produced by the reader (lone surrogates)
+            h = hash_bytes(<const uint8_t*><const char*>key_bytes, len(key_bytes))
+            slot = table_find_slot(t, <const uint8_t*><const char*>key_bytes, len(key_bytes), h)
+            if t.slots[slot].entry != 0:
+                continue
+            if table_insert_at(t, slot, <const uint8_t*><const char*>key_bytes,
+                               len(key_bytes), h, index) != 0:
+                raise MemoryError()
+    except BaseException:
+        table_free(t)
+        free(t)
+        raise
+    return t
+
+
+cdef void move_releasing_source(char* dst, char* src, size_t n) noexcept nogil:
+    """memcpy in 1 MiB steps, returning each copied whole page of `src` to the
+    OS (MADV_DONTNEED) so that source and destination are never both resident.
+    `src` must be freed afterwards; its released pages read as zeros until then."""
+    cdef size_t page = <size_t>sysconf(_SC_PAGESIZE)
+    cdef size_t step, done = 0
+    cdef uintptr_t released = (<uintptr_t>src + page - 1) & ~(page - 1)
+    cdef uintptr_t copied_end
+    while done < n:
+        step = min(<size_t>(1 << 20), n - done)
+        memcpy(dst + done, src + done, step)
+        done += step
+        copied_end = (<uintptr_t>src + done) & ~(page - 1)
+        if copied_end > released:
+            madvise(<void*>released, copied_end - released, MADV_DONTNEED)
+            released = copied_end
+
+
+cdef object take_int32_buffer(int32_t* data, int64_t n):
+    """A numpy array that owns the malloc'd `data` (freed with it, no copy)."""
+    cdef cvarray arr = cvarray(shape=(n,), itemsize=sizeof(int32_t), format="i",
+                               mode="c", allocate_buffer=False)
+    arr.data = <char*>data
+    arr.callback_free_data = free
+    return np.asarray(arr)
+
+
+def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000):
+    """Encode a plain-text corpus file as an int32 id stream, reading it with several threads.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Plain-text file, one sentence per line (not compressed).
+    key_to_index : dict of str to int
+        Vocabulary; tokens not in it are dropped.
+    n_threads : int, optional
+        Worker threads; each reads its own byte range, cut at line boundaries.
+        The result does not depend on it.
+    max_sentence_length : int, optional
+        A line with more in-vocabulary tokens is cut into several sentences.
+
+    Returns
+    -------
+    ids : numpy.ndarray of int32
+        Word ids of all in-vocabulary tokens, in file order.
+    sentence_offsets : numpy.ndarray of int64
+        Length ``n_sentences + 1``; sentence i is ``ids[offsets[i]:offsets[i + 1]]``.
+        A sentence without in-vocabulary tokens is dropped.
+    raw_words : int
+        Number of tokens read, out-of-vocabulary ones included.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is empty or compressed (gzip or bz2).
+    """
+    cdef bytes bpath
+    cdef int64_t size, total_ids = 0, total_sentences = 0, pos, k, shift
+    cdef _Worker w
+    cdef Table* table
+    cdef int32_t* stream
+    cdef int64_t[::1] offsets_view
+    n_threads = _check_threads(n_threads)
+    if max_sentence_length < 1:
+        raise ValueError("max_sentence_length must be at least 1")
+    bpath, size = _check_corpus_file(path)
+    table = build_lookup_table(key_to_index)
+    try:
+        workers = _make_workers(bpath, size, MODE_ENCODE, n_threads, 0,
+                                max_sentence_length, table)
+        _run_threads(workers)
+    finally:
+        table_free(table)
+        free(table)
+
+    raw_words = 0
+    for w in workers:
+        raw_words += w.job.raw_words
+        total_ids += w.job.n_ids
+        total_sentences += w.job.n_sentences
+
+    offsets = np.empty(total_sentences + 1, dtype=np.int64)
+    offsets_view = offsets
+    offsets_view[0] = 0
+    pos = 1
+    shift = 0
+    for w in workers:
+        for k in range(w.job.n_sentences):
+            offsets_view[pos] = w.job.sentence_ends[k] + shift
+            pos += 1
+        shift += w.job.n_ids
+        free(w.job.sentence_ends)
+        w.job.sentence_ends = NULL
+
+    if total_ids == 0:
+        return np.empty(0, dtype=np.int32), offsets, raw_words
+    # Grow thread 0's buffer in place (glibc mremaps large blocks) and move the
+    # others in, releasing their pages as they are copied: peak memory stays
+    # near one stream instead of two.
+    w = workers[0]
+    stream = <int32_t*>realloc(w.job.ids, total_ids * sizeof(int32_t))
+    if stream == NULL:
+        raise MemoryError()
+    w.job.ids = NULL
+    pos = w.job.n_ids
+    for w in workers[1:]:
+        move_releasing_source(<char*>(stream + pos), <char*>w.job.ids,
+                              w.job.n_ids * sizeof(int32_t))
+        pos += w.job.n_ids
+        free(w.job.ids)
+        w.job.ids = NULL
+    return take_int32_buffer(stream, total_ids), offsets, raw_words

@@ -1,0 +1,162 @@
+"""LineSentence, PathLineSentences, Text8Corpus: gensim's output on ASCII text,
+and the documented differences (UTF-8 replace, ASCII-only whitespace)."""
+import bz2
+import gzip
+import io
+import random
+
+import pytest
+from gensim.models import word2vec as gw2v
+
+from fastw2v.corpus import LineSentence, PathLineSentences, Text8Corpus
+from fastw2v.corpus import readers
+
+
+def random_ascii_text(seed, n_lines=200, max_words=40, vocab=50):
+    rng = random.Random(seed)
+    words = ["w%d" % i for i in range(vocab)] + ["a", "bb", "xyz"]
+    lines = []
+    for _ in range(n_lines):
+        n = rng.choice([0, 1, 3, max_words, rng.randrange(max_words)])
+        seps = [rng.choice([" ", " ", "  ", "\t", "\r", "\x0b", "\x0c"]) for _ in range(n)]
+        lines.append("".join(rng.choice(words) + s for s in seps))
+    return "\n".join(lines) + rng.choice(["", "\n", "\r\n"])
+
+
+def write(path, text, opener=open):
+    with opener(path, "wb") as f:
+        f.write(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("max_len", [1, 7, 10000])
+@pytest.mark.parametrize("limit", [None, 0, 5, 1000])
+def test_line_sentence_equals_gensim(tmp_path, seed, max_len, limit):
+    path = write(tmp_path / "c.txt", random_ascii_text(seed))
+    ours = list(LineSentence(str(path), max_sentence_length=max_len, limit=limit))
+    theirs = list(gw2v.LineSentence(str(path), max_sentence_length=max_len, limit=limit))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("suffix,opener", [(".gz", gzip.open), (".bz2", bz2.open)])
+def test_line_sentence_compressed(tmp_path, suffix, opener):
+    text = random_ascii_text(7)
+    path = write(tmp_path / ("c.txt" + suffix), text, opener)
+    expected = list(gw2v.LineSentence(str(path), max_sentence_length=5))
+    assert list(LineSentence(path, max_sentence_length=5)) == expected
+    assert list(LineSentence(write(tmp_path / "p.txt", text), max_sentence_length=5)) == expected
+
+
+def test_line_sentence_is_restartable(tmp_path):
+    path = write(tmp_path / "c.txt", random_ascii_text(1))
+    corpus = LineSentence(path)
+    assert list(corpus) == list(corpus)
+
+
+@pytest.mark.parametrize("mode", ["binary", "text"])
+def test_line_sentence_file_like(mode):
+    text = random_ascii_text(3).replace("\r", " ")
+    def make():
+        return io.BytesIO(text.encode()) if mode == "binary" else io.StringIO(text)
+    ours, theirs = LineSentence(make(), max_sentence_length=6, limit=50), \
+        gw2v.LineSentence(make(), max_sentence_length=6, limit=50)
+    expected = list(theirs)
+    assert list(ours) == expected
+    assert list(ours) == expected  # rewound with seek(0)
+
+
+def test_long_line_split_not_truncated(tmp_path):
+    words = ["t%d" % i for i in range(25003)]
+    path = write(tmp_path / "c.txt", " ".join(words) + "\nend\n")
+    sentences = list(LineSentence(path))
+    assert [len(s) for s in sentences] == [10000, 10000, 5003, 1]
+    assert sum(sentences, []) == words + ["end"]
+    assert sentences == list(gw2v.LineSentence(str(path)))
+
+
+def test_line_longer_than_read_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "_BLOCK_SIZE", 16)
+    text = random_ascii_text(5)
+    path = write(tmp_path / "c.txt", text)
+    assert list(LineSentence(path, 9)) == list(gw2v.LineSentence(str(path), 9))
+    assert list(Text8Corpus(path, 9)) == reference_text8(text.encode(), 9)
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_path_line_sentences_equals_gensim(tmp_path, limit):
+    d = tmp_path / "dir"
+    d.mkdir()
+    write(d / "b.txt", random_ascii_text(1, n_lines=20))
+    write(d / "a.txt.gz", random_ascii_text(2, n_lines=20), gzip.open)
+    write(d / "c.bz2", random_ascii_text(3, n_lines=20), bz2.open)
+    ours = list(PathLineSentences(str(d), max_sentence_length=8, limit=limit))
+    assert ours == list(gw2v.PathLineSentences(str(d), max_sentence_length=8, limit=limit))
+    single = d / "b.txt"
+    assert list(PathLineSentences(single)) == list(gw2v.PathLineSentences(str(single)))
+
+
+def test_path_line_sentences_rejects_missing(tmp_path):
+    with pytest.raises(ValueError):
+        PathLineSentences(tmp_path / "nope")
+
+
+def reference_text8(data, max_len):
+    tokens = data.decode("utf-8", "replace").split()
+    return [tokens[i:i + max_len] for i in range(0, len(tokens), max_len)]
+
+
+@pytest.mark.parametrize("max_len", [1, 10, 1000, 10000])
+def test_text8_equals_gensim(tmp_path, max_len):
+    rng = random.Random(max_len)
+    # Space-separated like text8 itself, long enough to cross gensim's 8 KiB blocks.
+    text = " " + " ".join(rng.choice(["the", "of", "anarchism", "x"]) for _ in range(12345))
+    path = write(tmp_path / "text8", text)
+    ours = list(Text8Corpus(path, max_sentence_length=max_len))
+    assert ours == list(gw2v.Text8Corpus(str(path), max_sentence_length=max_len))
+    assert ours == reference_text8(text.encode(), max_len)
+    gz = write(tmp_path / "text8.gz", text, gzip.open)
+    assert list(Text8Corpus(gz, max_sentence_length=max_len)) == ours
+
+
+def test_text8_never_glues_tokens_across_blocks(tmp_path, monkeypatch):
+    # gensim strips the carried remainder, so "b\n" + "c" becomes "bc"; we do not.
+    monkeypatch.setattr(readers, "_BLOCK_SIZE", 4)
+    data = b"a b\ncd e\nf\tg h"
+    path = write(tmp_path / "t8", data)
+    assert list(Text8Corpus(path, 3)) == reference_text8(data, 3)
+    assert list(Text8Corpus(io.BytesIO(data), 2)) == reference_text8(data, 2)
+
+
+def test_invalid_utf8_is_replaced_not_raised(tmp_path):
+    data = b"caf\xc3\xa9 bad\xff \xe2\x82 ok\n"
+    path = write(tmp_path / "c.txt", data)
+    with pytest.raises(UnicodeDecodeError):
+        list(gw2v.LineSentence(str(path)))
+    assert list(LineSentence(path)) == [["caf\u00e9", "bad\ufffd", "\ufffd", "ok"]]
+    assert list(Text8Corpus(path)) == [["caf\u00e9", "bad\ufffd", "\ufffd", "ok"]]
+
+
+def test_split_on_ascii_whitespace_and_nul_only(tmp_path):
+    data = "a\u00a0b c\u2028d\x1ce\x00f\x85g\u3000h\x0bi\x0cj\rk\tl".encode()
+    path = write(tmp_path / "c.txt", data)
+    expected = [["a\u00a0b", "c\u2028d\x1ce", "f\x85g\u3000h", "i", "j", "k", "l"]]
+    assert list(LineSentence(path)) == expected
+    assert list(PathLineSentences(path)) == expected
+    assert list(Text8Corpus(path)) == expected
+    assert list(LineSentence(io.StringIO(data.decode()))) == expected
+
+
+def test_mismatch_set_covers_every_unicode_space():
+    # The fast path relies on this list being exactly str.split()'s separators
+    # that are not ASCII whitespace (plus NUL).
+    unicode_spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    flagged = {chr(c) for c in range(0x3001) if readers._SPLIT_MISMATCH.match(chr(c))}
+    assert flagged == (unicode_spaces - set(" \t\n\r\x0b\x0c")) | {"\x00"}
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "  \t\n"])
+def test_no_sentences(tmp_path, text):
+    path = write(tmp_path / "c.txt", text)
+    assert list(LineSentence(path)) == []
+    assert list(Text8Corpus(path)) == []

@@ -69,23 +69,36 @@ def _safe(norms):
     return np.where(norms > 0, norms, 1).astype(norms.dtype, copy=False)
 
 
+def _top_k_rows(scores, k):
+    """Row-wise top `k` of a 2-D array, largest first: (indices, values), each (rows, min(k, cols)).
+
+    For small `k`, `k` passes of ``argmax`` (SIMD-vectorised, memory-bound) beat
+    ``argpartition``, which is an order of magnitude slower on the narrow,
+    bell-shaped score distributions of cosine similarities. The argmax path
+    overwrites the chosen cells of `scores` with -inf.
+    """
+    n_rows, n = scores.shape
+    k = min(k, n)
+    if k > 32:
+        part = np.argpartition(scores, n - k, axis=1)[:, n - k:] if k < n else \
+            np.broadcast_to(np.arange(n), (n_rows, n)).copy()
+        vals = np.take_along_axis(scores, part, axis=1)
+        order = np.argsort(-vals, axis=1, kind="stable")
+        return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
+    rows = np.arange(n_rows)
+    idx = np.empty((n_rows, k), dtype=np.int64)
+    vals = np.empty((n_rows, k), dtype=scores.dtype)
+    for j in range(k):
+        best = scores.argmax(axis=1)
+        idx[:, j] = best
+        vals[:, j] = scores[rows, best]
+        scores[rows, best] = -np.inf
+    return idx, vals
+
+
 def _top_indices(scores, k):
-    """Indices of the `k` largest `scores` (1-D), largest first."""
-    n = scores.shape[0]
-    if k >= n:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(scores, n - k)[n - k:]
-    return part[np.argsort(-scores[part], kind="stable")]
-
-
-def _top_indices_rows(scores, k):
-    """Row-wise `_top_indices` of a 2-D array: (rows, min(k, cols)) indices."""
-    n = scores.shape[1]
-    if k >= n:
-        return np.argsort(-scores, axis=1, kind="stable")
-    part = np.argpartition(scores, n - k, axis=1)[:, n - k:]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    """Indices of the `k` largest of 1-D `scores` (left unchanged), largest first."""
+    return _top_k_rows(scores[None, :].copy(), k)[0][0]
 
 
 class KeyedVectors:
@@ -482,10 +495,8 @@ class KeyedVectors:
         results = []
         keys = self.index_to_key
         for lo in range(0, len(q), step):
-            scores = q[lo:lo + step] @ unit.T
-            best = _top_indices_rows(scores, topn)
-            top_scores = np.take_along_axis(scores, best, axis=1).tolist()
-            for row_idx, row_scores in zip(best.tolist(), top_scores):
+            best, top_scores = _top_k_rows(q[lo:lo + step] @ unit.T, topn)
+            for row_idx, row_scores in zip(best.tolist(), top_scores.tolist()):
                 results.append([(keys[i + start], s) for i, s in zip(row_idx, row_scores)])
         return results
 
@@ -746,8 +757,8 @@ class KeyedVectors:
             scores[r, qa[:, None]] = -np.inf
             scores[r, qb[:, None]] = -np.inf
             scores[r, qc[:, None]] = -np.inf
-            top = _top_indices_rows(scores, 5)
-            present = np.isfinite(np.take_along_axis(scores, top, axis=1))
+            top, top_scores = _top_k_rows(scores, 5)
+            present = np.isfinite(top_scores)
             cand = canon[top]
             ok = present & (cand != qa[:, None]) & (cand != qb[:, None]) & (cand != qc[:, None])
             has_ok = ok.any(axis=1)

@@ -233,3 +233,13 @@ def test_gensim_conversion(kv, gensim_kv, some_keys):
     g = kv.to_gensim()
     assert_same_results(kv.most_similar(some_keys[0]), g.most_similar(some_keys[0]))
     assert g.index_to_key == kv.index_to_key
+
+
+@pytest.mark.parametrize("k", [1, 5, 32, 33, 100, 150])
+def test_top_k_rows_matches_argsort(k):
+    from fastw2v.keyedvectors import _top_k_rows
+    scores = np.random.default_rng(k).standard_normal((4, 120)).astype(np.float32)
+    idx, vals = _top_k_rows(scores.copy(), k)
+    expect = np.argsort(-scores, axis=1)[:, :k]
+    np.testing.assert_array_equal(idx, expect)
+    np.testing.assert_array_equal(vals, np.take_along_axis(scores, expect, axis=1))

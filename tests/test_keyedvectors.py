@@ -1,0 +1,245 @@
+"""KeyedVectors against gensim on the same vectors (same keys, scores within 1e-5)."""
+import numpy as np
+import pytest
+from gensim.test.utils import datapath
+
+from fastw2v.keyedvectors import EmptyQueryError, KeyedVectors
+
+TOL = 1e-5
+
+
+def assert_same_results(ours, theirs):
+    assert [k for k, _ in ours] == [k for k, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=TOL)
+
+
+@pytest.fixture()
+def some_keys(kv):
+    return [k for k in kv.index_to_key if not k.startswith("filler")][:6]
+
+
+def test_lookups(kv, gensim_kv, some_keys):
+    k = some_keys[0]
+    assert len(kv) == len(gensim_kv) and k in kv and "no-such-key" not in kv
+    np.testing.assert_array_equal(kv[k], gensim_kv[k])
+    np.testing.assert_array_equal(kv[some_keys], gensim_kv[some_keys])
+    assert kv[some_keys].shape == (len(some_keys), kv.vector_size)
+    np.testing.assert_allclose(kv.get_vector(k, norm=True), gensim_kv.get_vector(k, norm=True), atol=1e-6)
+    assert kv.get_index(k) == gensim_kv.get_index(k)
+    assert kv.get_index(3) == 3 and kv.get_index("nope", default=-5) == -5
+    assert kv.has_index_for(k) and not kv.has_index_for("nope")
+    with pytest.raises(KeyError):
+        kv["nope"]
+    with pytest.raises(KeyError):
+        kv.get_vector("nope")
+    with pytest.raises(ValueError):  # read-only view
+        kv[k][0] = 1.0
+    np.testing.assert_allclose(kv.get_normed_vectors(), gensim_kv.get_normed_vectors(), atol=1e-6)
+
+
+def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
+    kv.most_similar(some_keys[0])
+    kv.vectors = kv.vectors * 2 + 1  # what the trainer does, followed by:
+    kv.norms = None
+    expect = KeyedVectors(kv.vector_size)
+    expect.add_vectors(kv.index_to_key, kv.vectors)
+    assert_same_results(kv.most_similar(some_keys[0]), expect.most_similar(some_keys[0]))
+    kv.vectors = np.vstack([kv.vectors, kv.vectors[:1]])  # grew, norms stale by length
+    kv.index_to_key.append("grown")
+    kv.key_to_index["grown"] = len(kv.index_to_key) - 1
+    kv.fill_norms()
+    assert len(kv.norms) == len(kv.vectors)
+    assert kv.most_similar("grown", topn=1)[0][0] == kv.index_to_key[0]
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(topn=10), dict(topn=3, restrict_vocab=500), dict(topn=5, clip_start=100, clip_end=900),
+    dict(topn=4000),  # more than the vocabulary: full sort
+])
+def test_most_similar_single_key(kv, gensim_kv, some_keys, kwargs):
+    assert_same_results(kv.most_similar(some_keys[0], **kwargs), gensim_kv.most_similar(some_keys[0], **kwargs))
+
+
+def test_most_similar_mixes(kv, gensim_kv, some_keys):
+    a, b, c, d = some_keys[:4]
+    vec = gensim_kv[d] * 0.5
+    cases = [
+        dict(positive=[a, b], negative=[c]),
+        dict(positive=[a, vec]),
+        dict(positive=[(a, 2.0), (b, 0.5)], negative=[(c, -1.5)]),
+        dict(positive=vec),
+        dict(positive=a, negative=b),
+        dict(positive=[kv.get_index(a)]),
+    ]
+    for case in cases:
+        assert_same_results(kv.most_similar(**case), gensim_kv.most_similar(**case))
+    full, gfull = kv.most_similar(a, topn=None), gensim_kv.most_similar(a, topn=None)
+    assert full.shape == gfull.shape == (len(kv),)
+    np.testing.assert_allclose(full, gfull, atol=TOL)
+    assert kv.most_similar(a, topn=0) == []
+
+
+def test_most_similar_batch_matches_single_queries(kv, gensim_kv):
+    rng = np.random.default_rng(1)
+    queries = rng.standard_normal((7, kv.vector_size)).astype(np.float32)
+    batch = kv.most_similar(queries, topn=5)
+    assert len(batch) == 7
+    for q, res in zip(queries, batch):
+        assert_same_results(res, gensim_kv.similar_by_vector(q, topn=5))
+    full = kv.most_similar(queries, topn=None)
+    assert full.shape == (7, len(kv))
+    assert len(kv.most_similar(queries, topn=3, restrict_vocab=50)[0]) == 3
+
+
+def test_similar_by(kv, gensim_kv, some_keys):
+    a = some_keys[0]
+    assert_same_results(kv.similar_by_word(a, 5), gensim_kv.similar_by_word(a, 5))
+    assert_same_results(kv.similar_by_key(a, 5, restrict_vocab=300), gensim_kv.similar_by_key(a, 5, restrict_vocab=300))
+    assert_same_results(kv.similar_by_vector(kv[a], 5), gensim_kv.similar_by_vector(gensim_kv[a], 5))
+
+
+def test_most_similar_cosmul(kv, gensim_kv, some_keys):
+    a, b, c = some_keys[:3]
+    assert_same_results(kv.most_similar_cosmul([a, b], [c]), gensim_kv.most_similar_cosmul([a, b], [c]))
+    assert_same_results(kv.most_similar_cosmul(a), gensim_kv.most_similar_cosmul(a))
+    np.testing.assert_allclose(kv.most_similar_cosmul([a], [b], topn=None),
+                               gensim_kv.most_similar_cosmul([a], [b], topn=None), atol=TOL)
+
+
+def test_pairwise(kv, gensim_kv, some_keys):
+    a, b, c, d = some_keys[:4]
+    assert kv.similarity(a, b) == pytest.approx(float(gensim_kv.similarity(a, b)), abs=TOL)
+    assert kv.distance(a, b) == pytest.approx(float(gensim_kv.distance(a, b)), abs=TOL)
+    assert kv.n_similarity([a, b], [c, d]) == pytest.approx(float(gensim_kv.n_similarity([a, b], [c, d])), abs=TOL)
+    np.testing.assert_allclose(kv.distances(a), gensim_kv.distances(a), atol=TOL)
+    np.testing.assert_allclose(kv.distances(a, [b, c]), gensim_kv.distances(a, [b, c]), atol=TOL)
+    np.testing.assert_allclose(kv.distances(kv[a], [b]), gensim_kv.distances(gensim_kv[a], [b]), atol=TOL)
+    assert kv.doesnt_match(some_keys) == gensim_kv.doesnt_match(some_keys)
+    assert kv.rank(a, b) == gensim_kv.rank(a, b)
+    assert kv.closer_than(a, b) == gensim_kv.closer_than(a, b)
+    np.testing.assert_allclose(KeyedVectors.cosine_similarities(kv[a], kv[some_keys]),
+                               gensim_kv.cosine_similarities(gensim_kv[a], gensim_kv[some_keys]), atol=TOL)
+    assert kv.most_similar_to_given(a, [b, c, d]) == gensim_kv.most_similar_to_given(a, [b, c, d])
+    assert kv.relative_cosine_similarity(a, b) == pytest.approx(
+        float(gensim_kv.relative_cosine_similarity(a, b)), abs=TOL)
+    np.testing.assert_allclose(kv.get_mean_vector([a, b, kv[c]], weights=[1, 2, 3]),
+                               gensim_kv.get_mean_vector([a, b, gensim_kv[c]], weights=[1, 2, 3]), atol=1e-6)
+
+
+def test_errors(kv, some_keys):
+    with pytest.raises(KeyError):
+        kv.most_similar("nope")
+    with pytest.raises(KeyError):
+        kv.similarity(some_keys[0], "nope")
+    with pytest.raises(KeyError):
+        kv.distances(some_keys[0], ["nope"])
+    for call in (lambda: kv.most_similar(), lambda: kv.most_similar([]),
+                 lambda: kv.most_similar_cosmul([]), lambda: kv.n_similarity([], [some_keys[0]]),
+                 lambda: kv.get_mean_vector([]), lambda: kv.doesnt_match(["nope"]),
+                 lambda: kv.most_similar(np.zeros((0, kv.vector_size), np.float32))):
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(ZeroDivisionError):  # gensim's exception type still works
+        kv.n_similarity([], [some_keys[0]])
+
+
+def test_zero_vectors_give_finite_scores():
+    kv = KeyedVectors(3)
+    kv.add_vectors(["a", "zero", "b"], np.array([[1, 0, 0], [0, 0, 0], [1, 1, 0]], np.float32))
+    res = kv.most_similar("a")
+    assert all(np.isfinite(s) for _, s in res)
+    assert dict(res)["zero"] == 0.0
+    assert np.all(np.isfinite(kv.most_similar(np.zeros(3, np.float32), topn=None)))
+    assert np.all(np.isfinite(kv.get_normed_vectors()))
+    assert np.all(np.isfinite(kv.get_vector("zero", norm=True)))
+    assert np.all(np.isfinite(kv.distances("zero")))
+    assert kv.similarity("a", "zero") == 0.0
+    assert np.all(np.isfinite(KeyedVectors.cosine_similarities(np.zeros(3), kv.vectors)))
+
+
+def test_vecattrs_and_adding():
+    kv = KeyedVectors(2, count=2)
+    assert kv.add_vector("x", [1, 2]) == 0
+    assert kv.add_vector("y", [3, 4]) == 1
+    with pytest.warns(UserWarning):
+        assert kv.add_vector("z", [5, 6]) == 2
+    kv.set_vecattr("y", "count", 7)
+    assert kv.get_vecattr("y", "count") == 7 and kv.expandos["count"].dtype == np.int64
+    kv.add_vectors(["w", "x"], np.array([[0, 1], [9, 9]], np.float32))
+    assert len(kv.expandos["count"]) == len(kv) == 4
+    np.testing.assert_array_equal(kv["x"], [1, 2])  # kept: replace=False
+    kv.add_vectors(["x"], np.array([[9, 9]], np.float32), replace=True)
+    np.testing.assert_array_equal(kv["x"], [9, 9])
+    kv["v"] = np.array([1, 1], np.float32)
+    assert kv.get_index("v") == 4
+    kv.allocate_vecattrs(["sample_int"], [np.uint32])
+    assert kv.expandos["sample_int"].shape == (5,)
+    with pytest.raises(TypeError):
+        kv.allocate_vecattrs(["count"], [np.float32])
+    kv.expandos["count"][:] = [1, 5, 3, 0, 9]
+    kv.sort_by_descending_frequency()
+    assert kv.index_to_key == ["v", "y", "z", "x", "w"]
+    np.testing.assert_array_equal(kv["v"], [1, 1])
+
+
+def test_trainer_contract_direct_assignment():
+    kv = KeyedVectors(4)
+    keys = ["a", "b", "c"]
+    kv.index_to_key = keys
+    kv.key_to_index = {k: i for i, k in enumerate(keys)}
+    kv.vectors = np.eye(3, 4, dtype=np.float32)
+    kv.expandos["count"] = np.array([3, 2, 1], np.int64)
+    kv.expandos["sample_int"] = np.array([1, 1, 1], np.uint32)
+    kv.norms = None
+    assert kv.most_similar("a", topn=1)[0][1] == pytest.approx(0.0)
+    assert kv.get_vecattr("b", "count") == 2
+
+
+def test_evaluate_word_analogies_matches_gensim(kv, gensim_kv):
+    for kwargs in ({}, dict(case_insensitive=False), dict(restrict_vocab=1000), dict(dummy4unknown=True)):
+        score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"), **kwargs)
+        gscore, gsections = gensim_kv.evaluate_word_analogies(datapath("questions-words.txt"), **kwargs)
+        assert 0 < score < 1
+        assert score == gscore
+        assert sections == gsections
+
+
+def test_evaluate_word_analogies_bad_files(kv, tmp_path):
+    no_header = tmp_path / "q.txt"
+    no_header.write_text("a b c d\n")
+    with pytest.raises(ValueError, match="section header"):
+        kv.evaluate_word_analogies(str(no_header))
+    empty = tmp_path / "e.txt"
+    empty.write_text(": s\n")
+    with pytest.raises(ValueError):
+        kv.evaluate_word_analogies(str(empty))
+
+
+@pytest.mark.parametrize("fname", ["wordsim353.tsv", "simlex999.txt"])
+@pytest.mark.parametrize("kwargs", [{}, dict(case_insensitive=False), dict(restrict_vocab=1000),
+                                    dict(dummy4unknown=True)])
+def test_evaluate_word_pairs_matches_gensim(kv, gensim_kv, fname, kwargs):
+    (p, pp), (s, sp), oov = kv.evaluate_word_pairs(datapath(fname), **kwargs)
+    (gp, gpp), (gs, gsp), goov = gensim_kv.evaluate_word_pairs(datapath(fname), **kwargs)
+    assert p == pytest.approx(gp, abs=TOL) and s == pytest.approx(gs, abs=TOL)
+    assert pp == pytest.approx(gpp, abs=TOL) and sp == pytest.approx(gsp, abs=TOL)
+    assert oov == goov
+
+
+def test_gensim_conversion(kv, gensim_kv, some_keys):
+    back = KeyedVectors.from_gensim(gensim_kv)
+    assert back.index_to_key == gensim_kv.index_to_key
+    np.testing.assert_array_equal(back.vectors, gensim_kv.vectors)
+    g = kv.to_gensim()
+    assert_same_results(kv.most_similar(some_keys[0]), g.most_similar(some_keys[0]))
+    assert g.index_to_key == kv.index_to_key
+
+
+@pytest.mark.parametrize("k", [1, 5, 32, 33, 100, 150])
+def test_top_k_rows_matches_argsort(k):
+    from fastw2v.keyedvectors import _top_k_rows
+    scores = np.random.default_rng(k).standard_normal((4, 120)).astype(np.float32)
+    idx, vals = _top_k_rows(scores.copy(), k)
+    expect = np.argsort(-scores, axis=1)[:, :k]
+    np.testing.assert_array_equal(idx, expect)
+    np.testing.assert_array_equal(vals, np.take_along_axis(scores, expect, axis=1))

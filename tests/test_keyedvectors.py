@@ -235,10 +235,11 @@ def test_gensim_conversion(kv, gensim_kv, some_keys):
     assert g.index_to_key == kv.index_to_key
 
 
-@pytest.mark.parametrize("k", [1, 5, 32, 33, 100, 150])
-def test_top_k_rows_matches_argsort(k):
+@pytest.mark.parametrize("k", [1, 5, 10, 32, 33, 100, 150])
+@pytest.mark.parametrize("n", [120, 5000, 4096 + 7])
+def test_top_k_rows_matches_argsort(k, n):
     from fastw2v.keyedvectors import _top_k_rows
-    scores = np.random.default_rng(k).standard_normal((4, 120)).astype(np.float32)
+    scores = np.random.default_rng(k).standard_normal((4, n)).astype(np.float32)
     idx, vals = _top_k_rows(scores.copy(), k)
     expect = np.argsort(-scores, axis=1)[:, :k]
     np.testing.assert_array_equal(idx, expect)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, "_runner.py")
@@ -119,13 +119,14 @@ def count_tokens(path):
 class Run:
     trainer: str
     mode: str           # sg-ns | cbow-ns | sg-hs | cbow-hs
-    seed: int
+    seed: object        # an int, or "mean" in summary rows
     threads: int
     epochs: int
     ok: bool
     seconds: float      # whole child process, measured by the parent
     peak_rss_mb: float
     words: int          # raw corpus tokens x epochs
+    cpu_seconds: float = math.nan  # child's user + system time (less sensitive to load)
     vocab: int = 0
     error: str = ""
     analogy: float = math.nan
@@ -160,6 +161,7 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
         run.seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         run.peak_rss_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+        run.cpu_seconds = usage.ru_utime + usage.ru_stime
         so.seek(0)
         se.seek(0)
         stdout, stderr = so.read(), se.read()
@@ -175,6 +177,13 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
     with contextlib.suppress(OSError):
         os.remove(out)
     return run
+
+
+def run_record(run, **extra):
+    """A Run as a JSON-ready dict (NaN becomes null), with derived fields added."""
+    d = asdict(run)
+    d.update(words_per_sec=run.words_per_sec, **extra)
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
 
 
 def _last_json(text):
@@ -216,6 +225,15 @@ def evaluate(path, restrict_vocab=30000):
 # --------------------------------------------------------------------------- reporting
 
 
+def warn_if_busy(log=print, threshold=0.5):
+    """Timings assume an idle machine; say so when the load average says otherwise."""
+    load = os.getloadavg()[0]
+    if load > threshold:
+        log(f"note: 1-minute load average is {load:.2f} before starting: other processes "
+            "are using the CPU and will slow the timed runs")
+    return load
+
+
 def machine_info(versions):
     """Hardware and software block for results (no hostname)."""
     import numpy
@@ -241,6 +259,7 @@ def machine_info(versions):
         "gensim": versions.get("gensim"),
         "fastw2v": versions.get("fastw2v"),
         "fasttext": versions.get("fasttext"),
+        "loadavg_1min_at_start": round(os.getloadavg()[0], 2),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 

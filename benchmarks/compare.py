@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import tempfile
-from dataclasses import asdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _bench as B  # noqa: E402
@@ -182,6 +181,7 @@ def main(argv=None):
     args = parse_args(argv)
     versions = B.backend_versions()
     trainers = B.available(B.select_trainers(args.peers.split(",")), versions)
+    B.warn_if_busy()
     machine = B.machine_info(versions)
     settings = dict(DEFAULTS, epochs=args.epochs, threads=args.threads, modes=args.modes,
                     hs=args.hs, seeds=args.seeds, corpus=os.path.basename(args.corpus),
@@ -223,14 +223,11 @@ def main(argv=None):
     if args.json:
         def as_dict(r):
             speedup, rss_x = ratios(r, rows)
-            d = asdict(r)
-            d.update(words_per_sec=r.words_per_sec, speedup=speedup, rss_x=rss_x)
-            return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in d.items()}
+            return B.run_record(r, speedup=speedup, rss_x=rss_x)
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "settings": settings,
                        "results": [as_dict(r) for r in rows],
-                       "scaling": [as_dict(r) for r in scaling]}, f, indent=2)
+                       "scaling": [B.run_record(r) for r in scaling]}, f, indent=2)
         print(f"results written to {args.json}")
     if args.plot:
         plot(rows, args.plot)

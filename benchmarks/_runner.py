@@ -1,4 +1,4 @@
-"""Train one word2vec model in this process and write its vectors; used by compare.py.
+r"""Train one word2vec model in this process and write its vectors; used by compare.py.
 
 Run in a fresh interpreter per measurement so that the parent can time the whole
 process (interpreter start, imports, vocabulary, training, writing vectors) and read

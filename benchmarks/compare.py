@@ -1,4 +1,4 @@
-"""Speed, memory and quality of fastw2v against its peers, each run in a fresh process.
+r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh process.
 
     python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
         --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \

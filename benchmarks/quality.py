@@ -1,4 +1,4 @@
-"""Quality parity: fastw2v against gensim at identical settings, means over seeds.
+r"""Quality parity: fastw2v against gensim at identical settings, means over seeds.
 
     python benchmarks/quality.py --corpus ../shared/data/imdb.txt.xz [--seeds 1,2] \
         [--epochs 3] [--threads 2]

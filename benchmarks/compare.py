@@ -1,0 +1,238 @@
+r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh process.
+
+    python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
+        --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \
+        [--json results.json] [--plot results.png] [--scaling 1,2,4]
+
+fastw2v (corpus_file and LineSentence input) is always attempted and skipped with a note
+when it cannot be imported; --peers picks the others (backend names, or trainer names such
+as gensim-file). Defaults: vector_size 100, window 5, negative 5, sample 1e-4, min_count 5,
+alpha 0.025; --hs trains hs=1, negative=0.
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _bench as B  # noqa: E402
+from _runner import DEFAULTS  # noqa: E402
+
+HEADER_NOTE = (
+    "seconds: whole process wall time seen by the parent (interpreter start, vocabulary, "
+    "training, writing vectors).\nwords_per_sec: raw corpus tokens x epochs / seconds "
+    "(before min_count and subsampling, the word2vec.c way).\npeak_rss_mb: child's ru_maxrss "
+    "from os.wait4. analogy: questions-words accuracy, restrict_vocab=30000; ws353, simlex: "
+    "Spearman.\nspeedup, rss_x: ratios to gensim-file (gensim corpus_file) of the same mode "
+    "and seed; speedup > 1 is faster."
+)
+
+
+def int_list(text):
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n", 1)[1])
+    p.add_argument("--corpus", required=True, help="plain text, or .xz/.gz/.bz2 (decompressed once)")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--peers", default="gensim,fasttext",
+                   help="comma list of fastw2v, gensim, fasttext or trainer names: "
+                        + ", ".join(B.TRAINERS))
+    p.add_argument("--modes", default="sg,cbow", help="comma list of sg, cbow")
+    p.add_argument("--hs", action="store_true", help="hierarchical softmax: hs=1, negative=0")
+    p.add_argument("--seeds", type=int_list, default=[1], help="comma list, e.g. 1,2,3")
+    p.add_argument("--json", metavar="OUT", help="write machine, settings and rows as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="bar chart of words/s (needs matplotlib)")
+    p.add_argument("--scaling", type=int_list, metavar="1,2,4",
+                   help="also report words/s of fastw2v (corpus_file) per thread count")
+    p.add_argument("--scaling-trainer", default="fastw2v-file", choices=list(B.TRAINERS),
+                   help=argparse.SUPPRESS)  # to exercise --scaling before fastw2v exists
+    args = p.parse_args(argv)
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not args.modes or set(args.modes) - {"sg", "cbow"}:
+        p.error("--modes takes sg and/or cbow")
+    return args
+
+
+def speed_rows(runs):
+    """Per-run rows plus, over several seeds, a mean row per (trainer, mode)."""
+    rows = list(runs)
+    seeds = sorted({r.seed for r in runs})
+    if len(seeds) > 1:
+        groups = {}
+        for r in runs:
+            groups.setdefault((r.trainer, r.mode), []).append(r)
+        for (trainer, mode), group in groups.items():
+            ok = [r for r in group if r.ok]
+            mean = B.Run(trainer, mode, seed="mean", threads=group[0].threads,
+                         epochs=group[0].epochs, ok=bool(ok), seconds=math.nan,
+                         peak_rss_mb=math.nan, words=group[0].words,
+                         error="" if ok else group[0].error)
+            if ok:
+                for key in ("seconds", "peak_rss_mb", "analogy", "ws353", "simlex"):
+                    setattr(mean, key, statistics.fmean(getattr(r, key) for r in ok))
+            rows.append(mean)
+    return rows
+
+
+def ratios(row, rows):
+    """(speedup, rss ratio) against gensim-file of the same mode and seed."""
+    ref = next((r for r in rows if r.trainer == B.REFERENCE and r.mode == row.mode
+                and r.seed == row.seed and r.ok), None)
+    if ref is None or not row.ok:
+        return math.nan, math.nan
+    return ref.seconds / row.seconds, row.peak_rss_mb / ref.peak_rss_mb
+
+
+def print_results(rows, multi_seed):
+    headers = ["trainer", "mode"] + (["seed"] if multi_seed else []) + [
+        "seconds", "words_per_sec", "peak_rss_mb", "analogy", "ws353", "simlex",
+        "speedup", "rss_x"]
+    table = []
+    for r in rows:
+        speedup, rss_x = ratios(r, rows)
+        if not r.ok:
+            cells = ["FAILED"] + ["-"] * 7
+        else:
+            cells = [B.fmt(r.seconds, ".1f"), B.fmt(r.words_per_sec, ",.0f"),
+                     B.fmt(r.peak_rss_mb, ".0f"), B.fmt(r.analogy, ".3f"),
+                     B.fmt(r.ws353, ".3f"), B.fmt(r.simlex, ".3f"),
+                     B.fmt(speedup, ".2f") + "x", B.fmt(rss_x, ".2f") + "x"]
+        table.append([r.trainer, r.mode] + ([str(r.seed)] if multi_seed else []) + cells)
+    B.print_table(headers, table)
+    for r in rows:
+        if not r.ok and r.seed != "mean":
+            print(f"  {r.trainer} {r.mode} seed {r.seed}: {r.error}")
+
+
+def run_scaling(args, trainer, corpus, tokens, workdir):
+    runs = []
+    for mode in args.modes:
+        for threads in args.scaling:
+            run = B.run_trainer(trainer, corpus, tokens, mode, args.hs, args.epochs, threads,
+                                args.seeds[0], workdir)
+            progress(run)
+            runs.append(run)
+    return runs
+
+
+def print_scaling(runs):
+    table = []
+    for r in runs:
+        base = next((b for b in runs if b.mode == r.mode and b.threads == min(
+            x.threads for x in runs if x.mode == r.mode) and b.ok), None)
+        rel = r.words_per_sec / base.words_per_sec if base and r.ok else math.nan
+        table.append([r.trainer, r.mode, str(r.threads),
+                      B.fmt(r.seconds, ".1f") if r.ok else "FAILED",
+                      B.fmt(r.words_per_sec, ",.0f"), B.fmt(rel, ".2f") + "x",
+                      B.fmt(r.analogy, ".3f")])
+    B.print_table(["trainer", "mode", "threads", "seconds", "words_per_sec",
+                   "vs_fewest", "analogy"], table)
+    for r in runs:
+        if not r.ok:
+            print(f"  {r.trainer} {r.mode} threads {r.threads}: {r.error}")
+
+
+def progress(run):
+    state = f"{run.seconds:.1f}s" if run.ok else run.error
+    print(f"  ran {run.trainer} {run.mode} seed {run.seed} threads {run.threads}: {state}",
+          file=sys.stderr, flush=True)
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"note: --plot needs matplotlib (pip install matplotlib); {path} not written")
+        return
+    rows = [r for r in rows if r.ok and (r.seed == "mean" or len({x.seed for x in rows}) == 1)]
+    modes = list(dict.fromkeys(r.mode for r in rows))
+    fig, axes = plt.subplots(1, len(modes), figsize=(6 * len(modes), 4.5), squeeze=False)
+    for ax, mode in zip(axes[0], modes):
+        group = [r for r in rows if r.mode == mode]
+        bars = ax.bar([r.trainer for r in group], [r.words_per_sec / 1e6 for r in group],
+                      color=["tab:orange" if r.trainer.startswith("fastw2v") else "tab:blue"
+                             for r in group])
+        for bar, r in zip(bars, group):
+            ax.annotate(f"an {B.fmt(r.analogy, '.3f')}\nws {B.fmt(r.ws353, '.2f')}\n"
+                        f"sl {B.fmt(r.simlex, '.2f')}",
+                        (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_title(mode)
+        ax.set_ylabel("million raw words / s (whole process)")
+        ax.margins(y=0.3)
+        ax.tick_params(axis="x", rotation=20)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"plot written to {path}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    versions = B.backend_versions()
+    trainers = B.available(B.select_trainers(args.peers.split(",")), versions)
+    B.warn_if_busy()
+    machine = B.machine_info(versions)
+    settings = dict(DEFAULTS, epochs=args.epochs, threads=args.threads, modes=args.modes,
+                    hs=args.hs, seeds=args.seeds, corpus=os.path.basename(args.corpus),
+                    child_env=B.CHILD_ENV)
+    if args.hs:
+        settings.update(hs=1, negative=0)
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items() if k != "simd")
+          + f", simd {'/'.join(machine['simd']) or 'none'}")
+
+    with tempfile.TemporaryDirectory(prefix="fastw2v-bench-") as workdir:
+        corpus = B.prepare_corpus(args.corpus, workdir)
+        tokens = B.count_tokens(corpus)
+        settings["corpus_tokens"] = tokens
+        print(f"corpus: {args.corpus}: {tokens:,} tokens; settings: "
+              + ", ".join(f"{k} {settings[k]}" for k in (*DEFAULTS, "epochs", "threads", "hs")))
+        runs = []
+        for arch in args.modes:
+            for seed in args.seeds:
+                for trainer in trainers:
+                    run = B.run_trainer(trainer, corpus, tokens, arch, args.hs, args.epochs,
+                                        args.threads, seed, workdir)
+                    progress(run)
+                    runs.append(run)
+        scaling = []
+        if args.scaling:
+            trainer = B.TRAINERS[args.scaling_trainer]
+            if B.available([trainer], versions):
+                scaling = run_scaling(args, trainer, corpus, tokens, workdir)
+
+    rows = speed_rows(runs)
+    print()
+    print(HEADER_NOTE)
+    print()
+    print_results(rows, multi_seed=len(args.seeds) > 1)
+    if scaling:
+        print("\nthread scaling (corpus_file):")
+        print_scaling(scaling)
+
+    if args.json:
+        def as_dict(r):
+            speedup, rss_x = ratios(r, rows)
+            return B.run_record(r, speedup=speedup, rss_x=rss_x)
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "settings": settings,
+                       "results": [as_dict(r) for r in rows],
+                       "scaling": [B.run_record(r) for r in scaling]}, f, indent=2)
+        print(f"results written to {args.json}")
+    if args.plot:
+        plot(rows, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

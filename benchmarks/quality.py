@@ -40,10 +40,15 @@ def parse_args(argv=None):
     p.add_argument("--candidate", default="fastw2v-file", choices=list(B.TRAINERS),
                    help="trainer under test (another peer exercises this script before "
                         "fastw2v trains)")
-    p.add_argument("--reference", default="gensim-file", choices=list(B.TRAINERS))
+    p.add_argument("--reference", default="gensim-file",
+                   help="comma list of reference trainers, each judged separately: "
+                        + ", ".join(B.TRAINERS))
     p.add_argument("--json", metavar="OUT", help="write machine, settings, runs and verdicts")
     args = p.parse_args(argv)
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    args.reference = [r.strip() for r in args.reference.split(",") if r.strip()]
+    if not args.reference or set(args.reference) - set(B.TRAINERS):
+        p.error("--reference takes a comma list of " + ", ".join(B.TRAINERS))
     if not args.configs or set(args.configs) - set(CONFIGS):
         p.error("--configs takes " + ", ".join(CONFIGS))
     return args
@@ -66,23 +71,26 @@ def verdict(candidate, reference):
 def main(argv=None):
     args = parse_args(argv)
     versions = B.backend_versions()
-    cand, ref = B.TRAINERS[args.candidate], B.TRAINERS[args.reference]
-    if not B.available([ref], versions):
-        raise SystemExit(f"reference {ref.name} is not importable")
+    cand = B.TRAINERS[args.candidate]
+    refs = [B.TRAINERS[r] for r in args.reference]
+    for ref in refs:
+        if not B.available([ref], versions):
+            raise SystemExit(f"reference {ref.name} is not importable")
     have_candidate = bool(B.available([cand], versions))
-    trainers = [ref, cand] if have_candidate else [ref]
+    trainers = refs + [cand] if have_candidate else refs
     B.warn_if_busy()
     machine = B.machine_info(versions)
     settings = dict(DEFAULTS, epochs=args.epochs, threads=args.threads, seeds=args.seeds,
                     configs=args.configs, corpus=os.path.basename(args.corpus),
-                    candidate=cand.name, reference=ref.name, tolerance=TOLERANCE)
+                    candidate=cand.name, reference=[r.name for r in refs], tolerance=TOLERANCE)
 
     runs = {}
     with tempfile.TemporaryDirectory(prefix="fastw2v-quality-") as workdir:
         corpus = B.prepare_corpus(args.corpus, workdir)
         tokens = B.count_tokens(corpus)
         print(f"corpus: {args.corpus}: {tokens:,} tokens; {args.epochs} epochs, "
-              f"{args.threads} threads, seeds {args.seeds}; {cand.name} vs {ref.name}")
+              f"{args.threads} threads, seeds {args.seeds}; {cand.name} vs "
+              f"{', '.join(r.name for r in refs)}")
         for name in args.configs:
             arch, hs = CONFIGS[name]
             for seed in args.seeds:
@@ -99,23 +107,27 @@ def main(argv=None):
     print("PASS: candidate - reference >= " + ", ".join(f"-{TOLERANCE[m]} {m}" for m in METRICS))
     table, verdicts, failures = [], {}, []
     for name in args.configs:
-        ref_mean = mean_scores(runs[(name, ref.name)])
-        table.append([name, ref.name] + [B.fmt(ref_mean[m], ".3f") for m in METRICS] + [""])
         cand_runs = runs.get((name, cand.name), [])
-        if not any(r.ok for r in cand_runs):
-            why = "not importable" if not have_candidate else cand_runs[0].error
-            table.append([name, cand.name] + ["-"] * 3 + ["NO VERDICT"])
-            verdicts[name] = {"result": "no verdict", "why": why}
-            failures += [f"  {name}: {cand.name} {why}"]
-            continue
+        cand_ok = any(r.ok for r in cand_runs)
         cand_mean = mean_scores(cand_runs)
-        checks, passed = verdict(cand_mean, ref_mean)
-        table.append([name, cand.name] + [B.fmt(cand_mean[m], ".3f") for m in METRICS] + [""])
-        table.append([name, "difference"]
-                     + [B.fmt(d, "+.3f") + ("" if ok else " !") for d, ok in checks.values()]
-                     + ["PASS" if passed else "FAIL"])
-        verdicts[name] = {"result": "PASS" if passed else "FAIL",
-                          "difference": {m: d for m, (d, _) in checks.items()}}
+        table.append([name, cand.name] + ([B.fmt(cand_mean[m], ".3f") for m in METRICS]
+                                          if cand_ok else ["-"] * 3) + [""])
+        for ref in refs:
+            key = name if len(refs) == 1 else f"{name} vs {ref.name}"
+            ref_mean = mean_scores(runs[(name, ref.name)])
+            table.append([name, ref.name] + [B.fmt(ref_mean[m], ".3f") for m in METRICS] + [""])
+            if not cand_ok:
+                why = "not importable" if not have_candidate else cand_runs[0].error
+                table.append([name, "difference"] + ["-"] * 3 + ["NO VERDICT"])
+                verdicts[key] = {"result": "no verdict", "why": why}
+                failures += [f"  {name}: {cand.name} {why}"]
+                continue
+            checks, passed = verdict(cand_mean, ref_mean)
+            table.append([name, f"difference vs {ref.name}"]
+                         + [B.fmt(d, "+.3f") + ("" if ok else " !") for d, ok in checks.values()]
+                         + ["PASS" if passed else "FAIL"])
+            verdicts[key] = {"result": "PASS" if passed else "FAIL", "reference": ref.name,
+                             "difference": {m: d for m, (d, _) in checks.items()}}
     B.print_table(["config", "trainer", *METRICS, "verdict"], table)
     for line in failures:
         print(line)

@@ -444,18 +444,15 @@ class KeyedVectors:
         return clip_start, min(clip_end or len(self.vectors), len(self.vectors))
 
     def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
-                     restrict_vocab=None, indexer=None):
+                     restrict_vocab=None, indexer=None, *, batch=False):
         """Top-`topn` keys by cosine similarity to the weighted mean of the inputs.
 
         Parameters
         ----------
         positive, negative : key, 1-D vector, (key or vector, weight) tuples, or lists of them
             Inputs contributing with weight +1 / -1 (or the tuple's weight).
-            **Batch extension**: `positive` may be a 2-D array (n_queries x dim)
-            with `negative` empty; each row is then a separate query, all scored
-            by one matrix-matrix product (in blocks of bounded memory), and a
-            list of result lists is returned (a 2-D array when `topn` is None).
-            gensim instead averages the rows: pass ``list(array)`` for that.
+            A 2-D array counts as a list of vectors and is averaged, as in gensim
+            (unless `batch`).
         topn : int or None
             Number of results; None returns the similarity array of all keys
             in the clip range, as gensim does.
@@ -466,6 +463,11 @@ class KeyedVectors:
         indexer : object, optional
             An approximate-nearest-neighbour indexer with gensim's
             ``most_similar(vector, topn)`` interface.
+        batch : bool
+            fastw2v extension: with `positive` a 2-D array (n_queries x dim) and no
+            `negative`, each row is a separate query; all are scored by one
+            matrix-matrix product (in blocks of bounded memory) and a list of
+            result lists is returned (a 2-D array when `topn` is None).
 
         Returns
         -------
@@ -481,7 +483,10 @@ class KeyedVectors:
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
-        if isinstance(positive, np.ndarray) and positive.ndim == 2 and not _ensure_list(negative):
+        if batch:
+            positive = np.asarray(positive, dtype=np.float32)
+            if positive.ndim != 2 or _ensure_list(negative):
+                raise ValueError("batch=True takes a 2-D array of query vectors and no negative")
             return self._most_similar_batch(positive, topn, clip_start, clip_end, restrict_vocab)
         positive = _ensure_list(positive)
         negative = _ensure_list(negative)

@@ -82,13 +82,19 @@ def test_most_similar_mixes(kv, gensim_kv, some_keys):
 def test_most_similar_batch_matches_single_queries(kv, gensim_kv):
     rng = np.random.default_rng(1)
     queries = rng.standard_normal((7, kv.vector_size)).astype(np.float32)
-    batch = kv.most_similar(queries, topn=5)
+    batch = kv.most_similar(queries, topn=5, batch=True)
     assert len(batch) == 7
     for q, res in zip(queries, batch):
         assert_same_results(res, gensim_kv.similar_by_vector(q, topn=5))
-    full = kv.most_similar(queries, topn=None)
+    full = kv.most_similar(queries, topn=None, batch=True)
     assert full.shape == (7, len(kv))
-    assert len(kv.most_similar(queries, topn=3, restrict_vocab=50)[0]) == 3
+    assert len(kv.most_similar(queries, topn=3, restrict_vocab=50, batch=True)[0]) == 3
+
+
+def test_2d_positive_without_batch_is_averaged_like_gensim(kv, gensim_kv):
+    """The drop-in promise: a 2-D array means a list of vectors to average, as in gensim."""
+    queries = np.random.default_rng(2).standard_normal((3, kv.vector_size)).astype(np.float32)
+    assert_same_results(kv.most_similar(queries, topn=5), gensim_kv.most_similar(queries, topn=5))
 
 
 def test_similar_by(kv, gensim_kv, some_keys):

@@ -3,7 +3,7 @@ reader threads) and from an iterable of token lists (``encode_iterable``)."""
 import numpy as np
 import pytest
 
-from conftest import BENCH_WORKERS, record_rate
+from _suite import BENCH_WORKERS, record_rate
 
 
 @pytest.fixture(scope="module")

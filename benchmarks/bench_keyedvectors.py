@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import random_keyed_vectors
+from _suite import random_keyed_vectors
 
 N, DIM, BATCH, TOPN = 50_000, 100, 1000, 10
 RESTRICT = 30_000

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from conftest import BENCH_WORKERS, W2V_SETTINGS, record_rate
+from _suite import BENCH_WORKERS, W2V_SETTINGS, record_rate
 
 MODES = {
     "sg-ns": dict(sg=1, hs=0, negative=5),

@@ -1,5 +1,5 @@
 """Vocabulary build benchmarks: ``Word2Vec.build_vocab`` on a corpus file and on an iterable."""
-from conftest import BENCH_WORKERS, W2V_SETTINGS, record_rate
+from _suite import BENCH_WORKERS, W2V_SETTINGS, record_rate
 
 
 def _check(model, n_tokens, n_sentences, expected_keys=None):

@@ -1,0 +1,73 @@
+"""2-D pictures of word vectors: PCA (numpy SVD) or t-SNE (scikit-learn), labelled points.
+
+Optional extra: ``pip install fastw2v[plot]`` (matplotlib, scikit-learn). Drawing
+uses matplotlib's Agg backend, so it works without a display.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PLOT_EXTRA = "pip install fastw2v[plot]"
+
+
+def _need(module: str, purpose: str):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise ImportError(f"{purpose} needs {module.split('.')[0]}: {PLOT_EXTRA}") from None
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Project rows onto their first two principal components (centred SVD)."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    return x @ vt[:2].T
+
+
+def tsne_2d(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """t-SNE embedding in 2-D (scikit-learn), perplexity capped for small inputs."""
+    manifold = _need("sklearn.manifold", "method='tsne'")
+    n = len(vectors)
+    perplexity = float(min(30, max(2, (n - 1) // 3)))
+    tsne = manifold.TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
+    return tsne.fit_transform(np.asarray(vectors, dtype=np.float64))
+
+
+def project(vectors: np.ndarray, method: str = "pca") -> np.ndarray:
+    """2-D coordinates of ``vectors`` by ``method`` ('pca' or 'tsne')."""
+    if method == "pca":
+        return pca_2d(vectors)
+    if method == "tsne":
+        return tsne_2d(vectors)
+    raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
+def plot_words(words, vectors, method: str = "pca", path=None, title=None):
+    """Scatter ``words`` at the 2-D projection of ``vectors``; save PNG to ``path`` if given.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if len(words) < 3:
+        raise ValueError(f"need at least 3 words to plot, got {len(words)}")
+    _need("matplotlib", "plotting")
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    xy = project(vectors, method)
+    fig = Figure(figsize=(12, 9), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.scatter(xy[:, 0], xy[:, 1], s=10, color="#3b6ea8", alpha=0.6)
+    size = 9 if len(words) <= 150 else 7
+    for (x, y), word in zip(xy, words):
+        ax.annotate(str(word), (x, y), xytext=(3, 2), textcoords="offset points", fontsize=size)
+    ax.set_title(title or f"{len(words)} words, {method.upper()} projection")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, format="png")
+    return fig

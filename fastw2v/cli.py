@@ -209,8 +209,10 @@ def _gensim_datapath(name: str):
 
 def evaluate(args) -> int:
     """Analogy accuracy and word-pair correlation of VECTORS."""
-    analogies = args.analogies or _gensim_datapath("questions-words.txt")
-    pairs = args.pairs or _gensim_datapath("wordsim353.tsv")
+    analogies, pairs = args.analogies, args.pairs
+    if analogies is None and pairs is None:  # neither given: gensim's test files
+        analogies = _gensim_datapath("questions-words.txt")
+        pairs = _gensim_datapath("wordsim353.tsv")
     if analogies is None and pairs is None:
         raise ValueError("gensim's test data is not installed: give --analogies FILE and/or --pairs FILE")
     kv = load_vectors(args.vectors)
@@ -316,9 +318,9 @@ def _add_queries(sub) -> None:
 def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation",
                        formatter_class=RAW,
-                       description="Evaluate VECTORS on an analogy file and a word-pair file "
-                                   "(defaults: gensim's questions-words.txt and wordsim353.tsv "
-                                   "when gensim is installed).",
+                       description="Evaluate VECTORS on an analogy file and/or a word-pair file "
+                                   "(when neither is given: gensim's questions-words.txt and "
+                                   "wordsim353.tsv, if gensim is installed).",
                        epilog="example:\n  fastw2v evaluate vectors.bin --pairs simlex999.txt")
     p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
     p.add_argument("--analogies", metavar="FILE", help="': section' headers, then 'a b c d' lines")

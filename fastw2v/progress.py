@@ -64,7 +64,7 @@ class LogReporter(Reporter):
 class TqdmReporter(Reporter):
     """A tqdm bar over all words of all epochs; the postfix shows epoch, alpha and loss."""
 
-    def __init__(self, file=None, disable=None):
+    def __init__(self, file=None, disable=False):
         try:
             from tqdm.auto import tqdm
         except ImportError:

@@ -259,8 +259,10 @@ def demo(args) -> int:
     answer = model.wv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
     print(f"\n  king - man + woman = {', '.join(w for w, _ in answer)}")
     if args.plot:
-        model.wv.plot(top=100, skip=args.skip, path=args.plot)
-        print(f"\n  plot of {100} words written to {args.plot}")
+        title = (f"King James Bible, skip-gram: words ranked {args.skip + 1}-{args.skip + 100} "
+                 f"by frequency, PCA")
+        model.wv.plot(top=100, skip=args.skip, path=args.plot, title=title)
+        print(f"\n  plot of 100 words written to {args.plot}")
     return 0
 
 
@@ -352,8 +354,8 @@ def _add_demo(sub) -> None:
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default 5)")
     p.add_argument("--threads", type=int, default=2, help="training threads (default 2)")
     p.add_argument("--plot", metavar="PNG", help="also draw 100 frequent words to this PNG")
-    p.add_argument("--skip", type=int, default=60,
-                   help="most frequent words left out of the plot (default 60)")
+    p.add_argument("--skip", type=int, default=150,
+                   help="most frequent (function) words left out of the plot (default 150)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=demo)
 

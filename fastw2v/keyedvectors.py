@@ -992,7 +992,7 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ pictures
 
-    def plot(self, words=None, top=300, method="pca", path=None, skip=0):
+    def plot(self, words=None, top=300, method="pca", path=None, skip=0, title=None):
         """Draw a 2-D projection of word vectors with labelled points (PNG via matplotlib Agg).
 
         Parameters
@@ -1007,6 +1007,7 @@ class KeyedVectors:
             Write the figure as PNG there.
         skip : int
             Leave out the `skip` most frequent keys (function words) when `words` is None.
+        title : str, optional
 
         Returns
         -------
@@ -1025,7 +1026,7 @@ class KeyedVectors:
             words = self.index_to_key[skip:skip + top]
         words = list(words)
         vectors = np.stack([self.get_vector(w) for w in words]) if words else np.zeros((0, 0))
-        return plot_words(words, vectors, method=method, path=path)
+        return plot_words(words, vectors, method=method, path=path, title=title)
 
     # ------------------------------------------------------------------ gensim interop
 

@@ -43,6 +43,28 @@ def project(vectors: np.ndarray, method: str = "pca") -> np.ndarray:
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
 
 
+def _label_offsets(points: np.ndarray, words, size: float) -> list:
+    """Greedy label placement: per point, the first of a few offsets whose box
+    overlaps no label placed before (right, below, left, above), in points."""
+    placed, offsets = [], []
+    height = size * 1.1
+    for (px, py), word in zip(points, words):
+        width = 0.6 * size * len(str(word))
+        choices = [(3, 2), (3, -height), (-width - 3, 2), (-width - 3, -height),
+                   (3, height), (3, -2 * height)]
+        for dx, dy in choices:
+            box = (px + dx, py + dy, px + dx + width, py + dy + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed):
+                break
+        else:
+            dx, dy = choices[0]
+            box = (px + dx, py + dy, px + dx + width, py + dy + height)
+        placed.append(box)
+        offsets.append((dx, dy))
+    return offsets
+
+
 def plot_words(words, vectors, method: str = "pca", path=None, title=None):
     """Scatter ``words`` at the 2-D projection of ``vectors``; save PNG to ``path`` if given.
 
@@ -62,8 +84,10 @@ def plot_words(words, vectors, method: str = "pca", path=None, title=None):
     ax = fig.add_subplot()
     ax.scatter(xy[:, 0], xy[:, 1], s=10, color="#3b6ea8", alpha=0.6)
     size = 9 if len(words) <= 150 else 7
-    for (x, y), word in zip(xy, words):
-        ax.annotate(str(word), (x, y), xytext=(3, 2), textcoords="offset points", fontsize=size)
+    fig.tight_layout()
+    pixels = ax.transData.transform(xy) * 72.0 / fig.dpi   # in points, like the offsets
+    for (x, y), word, offset in zip(xy, words, _label_offsets(pixels, words, size)):
+        ax.annotate(str(word), (x, y), xytext=offset, textcoords="offset points", fontsize=size)
     ax.set_title(title or f"{len(words)} words, {method.upper()} projection")
     ax.set_xticks([])
     ax.set_yticks([])

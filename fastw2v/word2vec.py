@@ -275,9 +275,10 @@ class Word2Vec:
                 max_vocab_size=self.max_vocab_size)
             raw_vocab = dict(zip(keys, counts.tolist()))
         else:
+            # Log lines only in logging mode: the bar replaces them, progress=False silences them.
             raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
                 wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
-                progress_per)
+                progress_per if self.progress is None else 0)
         self.raw_vocab = raw_vocab
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
                     len(raw_vocab), total_words, corpus_count)

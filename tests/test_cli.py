@@ -210,6 +210,14 @@ def test_progress_false_is_silent(caplog, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("progress, lines", [(None, 3), (False, 0)])
+def test_vocabulary_scan_logs_unless_silent(caplog, progress, lines):
+    model = Word2Vec(min_count=1, vector_size=8, workers=1, progress=progress)
+    with caplog.at_level(logging.INFO, logger="fastw2v"):
+        model.build_vocab(SENTENCES, progress_per=500)
+    assert len([r for r in caplog.records if "PROGRESS: at sentence" in r.getMessage()]) == lines
+
+
 def test_log_reporter_emits_lines(caplog):
     with caplog.at_level(logging.INFO, logger="fastw2v"):
         Word2Vec(SENTENCES, min_count=1, vector_size=8, workers=1, epochs=2,

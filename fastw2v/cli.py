@@ -242,6 +242,7 @@ def plot(args) -> int:
 def demo(args) -> int:
     """Train on the embedded King James Bible and show what the vectors learned."""
     from .datasets import KJV
+    from .plot import METHOD_NAMES
     from .word2vec import Word2Vec
 
     corpus = list(KJV())
@@ -260,8 +261,8 @@ def demo(args) -> int:
     print(f"\n  king - man + woman = {', '.join(w for w, _ in answer)}")
     if args.plot:
         title = (f"King James Bible, skip-gram: words ranked {args.skip + 1}-{args.skip + 100} "
-                 f"by frequency, PCA")
-        model.wv.plot(top=100, skip=args.skip, path=args.plot, title=title)
+                 f"by frequency, {METHOD_NAMES[args.method]}")
+        model.wv.plot(top=100, skip=args.skip, path=args.plot, title=title, method=args.method)
         print(f"\n  plot of 100 words written to {args.plot}")
     return 0
 
@@ -349,13 +350,16 @@ def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="train on the embedded King James Bible and print neighbours",
                        description="Train skip-gram on the King James Bible shipped with fastw2v "
                                    "and print nearest neighbours and one analogy.",
-                       epilog="example:\n  fastw2v demo --epochs 5 --plot demo.png",
+                       epilog="examples:\n  fastw2v demo --epochs 5\n"
+                              "  fastw2v demo --plot demo.png --method tsne",
                        formatter_class=RAW)
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default 5)")
     p.add_argument("--threads", type=int, default=2, help="training threads (default 2)")
     p.add_argument("--plot", metavar="PNG", help="also draw 100 frequent words to this PNG")
     p.add_argument("--skip", type=int, default=150,
                    help="most frequent (function) words left out of the plot (default 150)")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca",
+                   help="plot projection (default pca; tsne needs scikit-learn)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=demo)
 

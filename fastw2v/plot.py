@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 PLOT_EXTRA = "pip install fastw2v[plot]"
+METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 
 
 def _need(module: str, purpose: str):
@@ -31,7 +32,11 @@ def tsne_2d(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     n = len(vectors)
     perplexity = float(min(30, max(2, (n - 1) // 3)))
     tsne = manifold.TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
-    return tsne.fit_transform(np.asarray(vectors, dtype=np.float64))
+    # A few hundred points take milliseconds on one thread, while OpenMP's spinning
+    # workers can take seconds on a busy machine: stay single-threaded for small inputs.
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1 if n <= 2000 else None):
+        return tsne.fit_transform(np.asarray(vectors, dtype=np.float64))
 
 
 def project(vectors: np.ndarray, method: str = "pca") -> np.ndarray:
@@ -88,7 +93,7 @@ def plot_words(words, vectors, method: str = "pca", path=None, title=None):
     pixels = ax.transData.transform(xy) * 72.0 / fig.dpi   # in points, like the offsets
     for (x, y), word, offset in zip(xy, words, _label_offsets(pixels, words, size)):
         ax.annotate(str(word), (x, y), xytext=offset, textcoords="offset points", fontsize=size)
-    ax.set_title(title or f"{len(words)} words, {method.upper()} projection")
+    ax.set_title(title or f"{len(words)} words, {METHOD_NAMES[method]} projection")
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()

@@ -249,3 +249,36 @@ def test_make_reporter_choices():
     assert isinstance(make_reporter(None), LogReporter)
     with pytest.raises(ValueError, match="progress"):
         make_reporter("yes")
+
+
+# ------------------------------------------------------------------ flag resolution and extras
+
+
+def resolve(*argv):
+    from fastw2v.cli import _resolve, _w2v_argv, build_parser
+    return _resolve(build_parser().parse_args(_w2v_argv(list(argv))))
+
+
+def test_defaults_follow_the_spelling():
+    ours = resolve("train", "c.txt", "-o", "v.bin")
+    assert (ours["sg"], ours["alpha"], ours["binary"], ours["threads"]) == (0, 0.025, True, 3)
+    theirs = resolve("-train", "c.txt", "-output", "v.bin")
+    assert (theirs["sg"], theirs["alpha"], theirs["binary"], theirs["threads"]) == (0, 0.05, False, 12)
+    sg = resolve("-train", "c.txt", "-output", "v.bin", "-cbow", "0", "-hs", "1", "-iter", "3")
+    assert (sg["sg"], sg["alpha"], sg["hs"], sg["epochs"]) == (1, 0.025, 1, 3)
+    mixed = resolve("train", "c.txt", "-output", "v.bin", "--alpha", "0.1", "-size", "7")
+    assert (mixed["alpha"], mixed["size"], mixed["corpus"]) == (0.1, 7, "c.txt")
+
+
+def test_tsne_plot(vectors):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sklearn")
+    kv = KeyedVectors.load_word2vec_format(str(vectors), binary=True)
+    assert len(kv.plot(top=20, method="tsne").axes[0].texts) == 20
+
+
+def test_plot_without_matplotlib_names_the_extra(vectors, monkeypatch):
+    kv = KeyedVectors.load_word2vec_format(str(vectors), binary=True)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"pip install fastw2v\[plot\]"):
+        kv.plot(top=10)

@@ -279,7 +279,8 @@ def _add_train(sub) -> None:
     p.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
     p.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
     for name, (ours, _, kind, default, _, text) in TRAIN_OPTIONS.items():
-        p.add_argument(ours, dest=name, type=kind, metavar="N" if kind is int else "X", help=f"{text} (default {default})")
+        p.add_argument(ours, dest=name, type=kind, metavar="N" if kind is int else "X",
+                       help=f"{text} (default {default})")
     p.add_argument("--hs", action="store_true", help="hierarchical softmax")
     p.add_argument("--binary", dest="binary", action="store_const", const=1,
                    help="word2vec binary output (default)")

@@ -4,8 +4,8 @@ Layer 5 of the design. :func:`run_training` takes an encoded corpus
 (:class:`~fastw2v.encode.IdStream`) and the model's matrices and tables, builds one
 :class:`~fastw2v.kernels._train.TrainJob`, and for each epoch starts ``workers``
 OS threads that each run the nogil kernel until the epoch's chunks are gone.
-The main thread only waits, reports progress, runs callbacks between epochs,
-and checks the matrices stay finite.
+The main thread only waits, reports progress (a :mod:`fastw2v.progress` reporter
+polled every 50 ms), runs callbacks between epochs, and checks the matrices stay finite.
 
 Errors: an exception in any worker thread stops the others and is re-raised
 from here once every thread has been joined. Ctrl-C (KeyboardInterrupt while

@@ -1,25 +1,254 @@
-"""Command line: ``fastw2v demo`` (more commands to come).
+"""Command line: ``fastw2v train / similar / analogy / evaluate / plot / demo``.
 
-Also reachable as ``python -m fastw2v``.
+Also reachable as ``python -m fastw2v``. ``fastw2v train`` understands word2vec.c's
+flag spellings too (``-train -output -size -cbow 0|1 ...``, with word2vec.c's defaults),
+so ``fastw2v -train corpus.txt -output vec.bin ...`` runs an existing word2vec.c script.
+
+Exit status: 0 on success, 2 for bad arguments (argparse), 1 with a one-line
+``fastw2v: error: ...`` message for missing or bad files and unknown words.
 """
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 import time
 
 DEMO_WORDS = ("god", "king", "david", "water", "sin")
+RAW = argparse.RawDescriptionHelpFormatter
+
+# Hyper-parameters spelled both ways: name -> (our flag, word2vec.c flag, type,
+# gensim default, word2vec.c default, help). alpha's word2vec.c default depends on -cbow.
+TRAIN_OPTIONS = {
+    "size": ("--size", "-size", int, 100, 100, "vector dimensions"),
+    "window": ("--window", "-window", int, 5, 5, "max distance between centre and context words"),
+    "negative": ("--negative", "-negative", int, 5, 5, "negative samples per word (0: none)"),
+    "sample": ("--sample", "-sample", float, 1e-3, 1e-3, "down-sampling threshold of frequent words"),
+    "min_count": ("--min-count", "-min-count", int, 5, 5, "drop words rarer than this"),
+    "epochs": ("--epochs", "-iter", int, 5, 5, "passes over the corpus"),
+    "threads": ("--threads", "-threads", int, 3, 12, "training threads"),
+    "alpha": ("--alpha", "-alpha", float, 0.025, None, "initial learning rate"),
+}
+W2V_ONLY = ("-train", "-output", "-hs", "-binary", "-cbow", "-save-vocab", "-read-vocab")
+W2V_FLAGS = frozenset(W2V_ONLY) | {spec[1] for spec in TRAIN_OPTIONS.values()}
+
+TRAIN_EPILOG = """\
+word2vec.c spellings (single dash) are accepted too, with word2vec.c's defaults for
+whatever is not given: -cbow 1, -alpha 0.05 for CBOW / 0.025 for skip-gram, -binary 0,
+-threads 12 (gensim's defaults otherwise: CBOW, alpha 0.025, binary output, 3 threads).
+  -train FILE -output FILE -size N -window N -sample F -hs 0|1 -negative N -threads N
+  -iter N -min-count N -alpha F -binary 0|1 -cbow 0|1 -save-vocab FILE -read-vocab FILE
+
+CORPUS: one sentence per line, tokens separated by whitespace; .gz/.bz2 are read
+through LineSentence, '-' reads standard input. OUT ending in .kv is saved in fastw2v's
+native format, otherwise in word2vec.c's binary (default) or text (--text) format.
+
+examples:
+  fastw2v train corpus.txt -o vectors.bin --sg --size 200 --epochs 5
+  fastw2v -train corpus.txt -output vectors.txt -cbow 0 -size 200 -window 5 -negative 5 \\
+      -hs 0 -sample 1e-4 -threads 4 -binary 0 -iter 5
+  zcat corpus.txt.gz | fastw2v train - -o vectors.kv
+"""
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _progress(args):
+    """False with --quiet, a tqdm bar on a terminal, log lines (None) otherwise."""
+    if getattr(args, "quiet", False):
+        return False
+    return True if sys.stderr.isatty() else None
+
+
+def _setup_logging(progress) -> None:
+    if progress is None:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s : %(levelname)s : %(message)s")
+
+
+def load_vectors(path: str):
+    """KeyedVectors from a native ``.kv`` file or word2vec.c binary/text (sniffed)."""
+    from .keyedvectors import KeyedVectors
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.endswith(".kv"):
+        return KeyedVectors.load(path)
+    return KeyedVectors.load_word2vec_format(path, binary=_is_binary(path))
+
+
+def _is_binary(path: str) -> bool:
+    """True unless the line after the header is 'word f1 ... f_dim' in text."""
+    from .io._files import open_binary
+    with open_binary(path) as fin:
+        header = fin.readline().split()
+        first = fin.readline(1 << 16)
+    try:
+        dim = int(header[1])
+        fields = first.decode("utf8").split()
+        [float(x) for x in fields[1:]]
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return True
+    return len(fields) != dim + 1
+
+
+def _print_neighbours(pairs) -> None:
+    for word, score in pairs:
+        print(f"{word}\t{score:.4f}")
+
+
+# ------------------------------------------------------------------ train
+
+
+def _resolve(args) -> dict:
+    """Hyper-parameters from our flags, then word2vec.c's, then the style's defaults."""
+    w2v = any(getattr(args, "w2v_" + f[1:].replace("-", "_")) is not None for f in W2V_FLAGS)
+    opts = {}
+    for name, (_, flag, _, ours, theirs, _) in TRAIN_OPTIONS.items():
+        value = getattr(args, name)
+        if value is None:
+            value = getattr(args, "w2v_" + flag[1:].replace("-", "_"))
+        opts[name] = value if value is not None else (theirs if w2v else ours)
+    if args.sg is not None:
+        opts["sg"] = args.sg
+    else:  # CBOW is both gensim's and word2vec.c's default
+        opts["sg"] = 1 - args.w2v_cbow if args.w2v_cbow is not None else 0
+    if opts["alpha"] is None:
+        opts["alpha"] = 0.025 if opts["sg"] else 0.05
+    opts["hs"] = int(args.hs or bool(args.w2v_hs))
+    binary = args.binary if args.binary is not None else args.w2v_binary
+    opts["binary"] = bool(binary) if binary is not None else not w2v
+    opts["corpus"] = args.corpus or args.w2v_train
+    opts["output"] = args.output or args.w2v_output
+    if not opts["corpus"] or not opts["output"]:
+        raise SystemExit(_usage_error("train needs a CORPUS and -o OUT (or -train and -output)"))
+    return opts
+
+
+def _usage_error(message: str) -> int:
+    print(f"usage: fastw2v train CORPUS -o OUT [options]\nfastw2v train: error: {message}",
+          file=sys.stderr)
+    return 2
+
+
+def _open_corpus(path: str) -> dict:
+    """The corpus argument for build_vocab()/train(): in-memory stdin, LineSentence or file."""
+    from .corpus import LineSentence
+    if path == "-":
+        return {"corpus_iterable": [line.split() for line in sys.stdin if line.strip()]}
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such corpus file: {path}")
+    if path.endswith((".gz", ".bz2")):
+        return {"corpus_iterable": LineSentence(path)}
+    return {"corpus_file": path}
+
+
+def _save_vocab(wv, path: str) -> None:
+    """word2vec.c's vocabulary file: "word count" per line, most frequent first."""
+    counts = wv.expandos["count"]
+    with open(path, "w", encoding="utf8") as fout:
+        for word, count in zip(wv.index_to_key, counts):
+            fout.write(f"{word} {int(count)}\n")
+
+
+def train(args) -> int:
+    """Train word vectors on CORPUS and write them to OUT."""
+    from .io.word2vec_format import read_vocab_file
+    from .word2vec import Word2Vec
+    opts = _resolve(args)
+    progress = _progress(args)
+    _setup_logging(progress)
+    corpus = _open_corpus(opts["corpus"])
+    model = Word2Vec(vector_size=opts["size"], window=opts["window"], negative=opts["negative"],
+                     hs=opts["hs"], sample=opts["sample"], min_count=opts["min_count"],
+                     epochs=opts["epochs"], workers=opts["threads"], alpha=opts["alpha"],
+                     sg=opts["sg"], progress=progress)
+    if args.read_vocab:
+        model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
+    else:
+        model.build_vocab(**corpus)
+    model.train(**corpus, total_examples=model.corpus_count, total_words=model.corpus_total_words,
+                epochs=model.epochs)
+    if args.save_vocab:
+        _save_vocab(model.wv, args.save_vocab)
+    if opts["output"].endswith(".kv"):
+        model.wv.save(opts["output"])
+    else:
+        model.wv.save_word2vec_format(opts["output"], binary=opts["binary"])
+    if progress is not False:
+        print(f"wrote {len(model.wv):,} vectors of {model.vector_size} dimensions to "
+              f"{opts['output']}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------ queries
+
+
+def similar(args) -> int:
+    """Print the nearest neighbours of WORD."""
+    kv = load_vectors(args.vectors)
+    _print_neighbours(kv.most_similar(args.word, topn=args.n))
+    return 0
+
+
+def analogy(args) -> int:
+    """A is to B as C is to ?: print the best answers."""
+    kv = load_vectors(args.vectors)
+    _print_neighbours(kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.n))
+    return 0
+
+
+def _gensim_datapath(name: str):
+    try:
+        from gensim.test.utils import datapath
+    except ImportError:
+        return None
+    return datapath(name)
+
+
+def evaluate(args) -> int:
+    """Analogy accuracy and word-pair correlation of VECTORS."""
+    analogies, pairs = args.analogies, args.pairs
+    if analogies is None and pairs is None:  # neither given: gensim's test files
+        analogies = _gensim_datapath("questions-words.txt")
+        pairs = _gensim_datapath("wordsim353.tsv")
+    if analogies is None and pairs is None:
+        raise ValueError("gensim's test data is not installed: give --analogies FILE and/or --pairs FILE")
+    kv = load_vectors(args.vectors)
+    if analogies is not None:
+        score, sections = kv.evaluate_word_analogies(analogies)
+        total = sections[-1]
+        n = len(total["correct"]) + len(total["incorrect"])
+        print(f"analogies: accuracy {score:.4f} on {n} questions ({os.path.basename(analogies)})")
+    if pairs is not None:
+        pearson, spearman, oov = kv.evaluate_word_pairs(pairs)
+        print(f"word pairs: Spearman {spearman[0]:.4f}, Pearson {pearson[0]:.4f}, "
+              f"{oov:.1f}% pairs with unknown words ({os.path.basename(pairs)})")
+    return 0
+
+
+def plot(args) -> int:
+    """Draw a 2-D projection of some word vectors to a PNG."""
+    kv = load_vectors(args.vectors)
+    kv.plot(words=args.words, top=args.top, skip=args.skip, method=args.method, path=args.output)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------ demo
 
 
 def demo(args) -> int:
     """Train on the embedded King James Bible and show what the vectors learned."""
     from .datasets import KJV
+    from .plot import METHOD_NAMES
     from .word2vec import Word2Vec
 
     corpus = list(KJV())
     start = time.perf_counter()
     model = Word2Vec(corpus, vector_size=100, window=5, min_count=5, sg=1, epochs=args.epochs,
-                     workers=args.threads, seed=1)
+                     workers=args.threads, seed=1, progress=_progress(args) is True)
     seconds = time.perf_counter() - start
     words = sum(len(s) for s in corpus)
     print(f"trained skip-gram on the King James Bible: {words:,} words, {len(model.wv):,} "
@@ -30,26 +259,140 @@ def demo(args) -> int:
         print(f"  {word:>6} -> {neighbours}")
     answer = model.wv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
     print(f"\n  king - man + woman = {', '.join(w for w, _ in answer)}")
+    if args.plot:
+        title = (f"King James Bible, skip-gram: words ranked {args.skip + 1}-{args.skip + 100} "
+                 f"by frequency, {METHOD_NAMES[args.method]}")
+        model.wv.plot(top=100, skip=args.skip, path=args.plot, title=title, method=args.method)
+        print(f"\n  plot of 100 words written to {args.plot}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastw2v", description="Fast word2vec training.")
-    sub = parser.add_subparsers(dest="command", required=True)
+# ------------------------------------------------------------------ parsers
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train word vectors on a text corpus", epilog=TRAIN_EPILOG,
+                       formatter_class=RAW, allow_abbrev=False,
+                       description="Train word2vec vectors on CORPUS and write them to OUT.")
+    p.add_argument("corpus", nargs="?", metavar="CORPUS", help="text file, .gz/.bz2, or - for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="output vectors (.kv: native format)")
+    p.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
+    p.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
+    for name, (ours, _, kind, default, _, text) in TRAIN_OPTIONS.items():
+        p.add_argument(ours, dest=name, type=kind, metavar="N" if kind is int else "X",
+                       help=f"{text} (default {default})")
+    p.add_argument("--hs", action="store_true", help="hierarchical softmax")
+    p.add_argument("--binary", dest="binary", action="store_const", const=1,
+                   help="word2vec binary output (default)")
+    p.add_argument("--text", dest="binary", action="store_const", const=0, help="text output")
+    p.add_argument("--save-vocab", "-save-vocab", metavar="FILE", help="write 'word count' lines")
+    p.add_argument("--read-vocab", "-read-vocab", metavar="FILE",
+                   help="take the vocabulary from a 'word count' file")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    w2v = p.add_argument_group("word2vec.c spellings (see below)")
+    for flag in ("-train", "-output"):
+        w2v.add_argument(flag, dest="w2v_" + flag[1:], metavar="FILE", help=argparse.SUPPRESS)
+    for flag in ("-hs", "-binary", "-cbow"):
+        w2v.add_argument(flag, dest="w2v_" + flag[1:], type=int, choices=(0, 1),
+                         help=argparse.SUPPRESS)
+    for _, flag, kind, *_ in TRAIN_OPTIONS.values():
+        w2v.add_argument(flag, dest="w2v_" + flag[1:].replace("-", "_"), type=kind,
+                         help=argparse.SUPPRESS)
+    p.set_defaults(func=train, w2v_save_vocab=None, w2v_read_vocab=None)
+
+
+def _add_queries(sub) -> None:
+    p = sub.add_parser("similar", help="nearest neighbours of a word", formatter_class=RAW,
+                       description="Print the N words closest to WORD (cosine similarity).",
+                       epilog="example:\n  fastw2v similar vectors.bin king -n 5")
+    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("word", metavar="WORD")
+    p.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    p.set_defaults(func=similar)
+    p = sub.add_parser("analogy", help="A is to B as C is to ?", formatter_class=RAW,
+                       description="Answer 'A is to B as C is to ?' by B - A + C (3CosAdd).",
+                       epilog="example:\n  fastw2v analogy vectors.bin man king woman")
+    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    for name in "abc":
+        p.add_argument(name, metavar=name.upper())
+    p.add_argument("-n", type=int, default=10, help="how many answers (default 10)")
+    p.set_defaults(func=analogy)
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation",
+                       formatter_class=RAW,
+                       description="Evaluate VECTORS on an analogy file and/or a word-pair file "
+                                   "(when neither is given: gensim's questions-words.txt and "
+                                   "wordsim353.tsv, if gensim is installed).",
+                       epilog="example:\n  fastw2v evaluate vectors.bin --pairs simlex999.txt")
+    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("--analogies", metavar="FILE", help="': section' headers, then 'a b c d' lines")
+    p.add_argument("--pairs", metavar="FILE", help="'word1<TAB>word2<TAB>score' lines")
+    p.set_defaults(func=evaluate)
+
+
+def _add_plot(sub) -> None:
+    p = sub.add_parser("plot", help="2-D picture of word vectors (PNG)", formatter_class=RAW,
+                       description="Project word vectors to 2-D (PCA or t-SNE) and draw them, "
+                                   "labelled, to a PNG. Needs: pip install fastw2v[plot]",
+                       epilog="examples:\n  fastw2v plot vectors.bin --top 100 -o plot.png\n"
+                              "  fastw2v plot vectors.bin --words king queen man woman -o kq.png")
+    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("--words", nargs="+", metavar="WORD", help="the words to draw")
+    p.add_argument("--top", type=int, default=100, help="else the N most frequent (default 100)")
+    p.add_argument("--skip", type=int, default=0, help="leave out the N most frequent first")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca", help="default pca")
+    p.add_argument("-o", "--output", required=True, metavar="PNG", help="where to write")
+    p.set_defaults(func=plot)
+
+
+def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="train on the embedded King James Bible and print neighbours",
                        description="Train skip-gram on the King James Bible shipped with fastw2v "
-                                   "and print nearest neighbours and one analogy.\n\n"
-                                   "example: fastw2v demo --epochs 5",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   "and print nearest neighbours and one analogy.",
+                       epilog="examples:\n  fastw2v demo --epochs 5\n"
+                              "  fastw2v demo --plot demo.png --method tsne",
+                       formatter_class=RAW)
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default 5)")
     p.add_argument("--threads", type=int, default=2, help="training threads (default 2)")
+    p.add_argument("--plot", metavar="PNG", help="also draw 100 frequent words to this PNG")
+    p.add_argument("--skip", type=int, default=150,
+                   help="most frequent (function) words left out of the plot (default 150)")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca",
+                   help="plot projection (default pca; tsne needs scikit-learn)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fastw2v", description="Fast word2vec training.",
+                                     allow_abbrev=False)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_queries, _add_evaluate, _add_plot, _add_demo):
+        add(sub)
     return parser
 
 
+def _w2v_argv(argv: list) -> list:
+    """``fastw2v -train ...`` (a word2vec.c command line) means ``fastw2v train -train ...``."""
+    if argv and argv[0] in W2V_FLAGS:
+        return ["train", *argv]
+    return argv
+
+
 def main(argv=None) -> int:
+    argv = _w2v_argv(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("fastw2v: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, KeyError, ValueError, ImportError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"fastw2v: error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -990,6 +990,44 @@ class KeyedVectors:
         kv._set_all(keys, vectors, {attr: arrays[name] for attr, name in expandos.items()})
         return kv
 
+    # ------------------------------------------------------------------ pictures
+
+    def plot(self, words=None, top=300, method="pca", path=None, skip=0, title=None):
+        """Draw a 2-D projection of word vectors with labelled points (PNG via matplotlib Agg).
+
+        Parameters
+        ----------
+        words : list of str, optional
+            Keys to draw; default the `top` most frequent after skipping `skip`.
+        top : int
+            How many keys to draw when `words` is not given.
+        method : {'pca', 'tsne'}
+            PCA by numpy SVD, or t-SNE from scikit-learn.
+        path : str, optional
+            Write the figure as PNG there.
+        skip : int
+            Leave out the `skip` most frequent keys (function words) when `words` is None.
+        title : str, optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ImportError
+            matplotlib (or scikit-learn for t-SNE) is missing: ``pip install fastw2v[plot]``.
+        KeyError
+            A word is not in the vocabulary.
+        """
+        from fastw2v.plot import plot_words
+
+        if words is None:
+            words = self.index_to_key[skip:skip + top]
+        words = list(words)
+        vectors = np.stack([self.get_vector(w) for w in words]) if words else np.zeros((0, 0))
+        return plot_words(words, vectors, method=method, path=path, title=title)
+
     # ------------------------------------------------------------------ gensim interop
 
     @classmethod

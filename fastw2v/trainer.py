@@ -4,8 +4,8 @@ Layer 5 of the design. :func:`run_training` takes an encoded corpus
 (:class:`~fastw2v.encode.IdStream`) and the model's matrices and tables, builds one
 :class:`~fastw2v.kernels._train.TrainJob`, and for each epoch starts ``workers``
 OS threads that each run the nogil kernel until the epoch's chunks are gone.
-The main thread only waits, reports progress, runs callbacks between epochs,
-and checks the matrices stay finite.
+The main thread only waits, reports progress (a :mod:`fastw2v.progress` reporter
+polled every 50 ms), runs callbacks between epochs, and checks the matrices stay finite.
 
 Errors: an exception in any worker thread stops the others and is re-raised
 from here once every thread has been joined. Ctrl-C (KeyboardInterrupt while
@@ -23,6 +23,7 @@ import numpy as np
 
 from .encode import IdStream
 from .kernels._train import TrainJob
+from .progress import make_reporter
 
 logger = logging.getLogger("fastw2v")
 
@@ -51,7 +52,7 @@ def _finite(name, matrix, epoch):
 
 def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, end_alpha: float,
                  compute_loss: bool, callbacks=(), report_delay: float = 1.0,
-                 seed: int = 1) -> TrainResult:
+                 seed: int = 1, progress=None) -> TrainResult:
     """Train ``model``'s matrices on ``stream`` for ``epochs`` passes.
 
     Parameters
@@ -71,6 +72,8 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
         Seconds between progress log lines.
     seed : int
         Seeds the per-thread random streams.
+    progress : None, bool or fastw2v.progress.Reporter
+        None logs progress lines, True draws a tqdm bar, False is silent.
 
     Returns
     -------
@@ -90,12 +93,28 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                    model.syn1neg if model.negative else None, tables,
                    stream.ids, stream.offsets, chunk_starts, params, workers, seed)
     start = time.perf_counter()
+    reporter = make_reporter(progress, report_delay)
+    reporter.start(stream.n_words * epochs, epochs)
+    try:
+        epochs_done = _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter)
+    finally:
+        reporter.close()
+    loss, words, effective = job.totals()
+    elapsed = time.perf_counter() - start
+    log = logger.info if progress is not False else logger.debug
+    log("training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
+        stream.raw_words * epochs, effective, elapsed, effective / max(elapsed, 1e-9))
+    return TrainResult(int(effective), int(stream.raw_words) * epochs_done, float(loss),
+                       epochs_done, elapsed)
+
+
+def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter) -> int:
     epochs_done = 0
     for epoch in range(epochs):
         for cb in callbacks:
             cb.on_epoch_begin(model)
         job.begin_epoch()
-        _run_epoch(job, workers, epoch, epochs, stream, report_delay, start)
+        _run_epoch(job, workers, epoch, compute_loss, reporter)
         model.wv.norms = None
         _finite("wv.vectors", model.wv.vectors, epoch)
         _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
@@ -105,17 +124,10 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
         model.running_training_loss = loss if compute_loss else 0.0
         for cb in callbacks:
             cb.on_epoch_end(model)
-    loss, words, effective = job.totals()
-    elapsed = time.perf_counter() - start
-    logger.info(
-        "training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
-        stream.raw_words * epochs, effective, elapsed, effective / max(elapsed, 1e-9))
-    return TrainResult(int(effective), int(stream.raw_words) * epochs_done, float(loss),
-                       epochs_done, elapsed)
+    return epochs_done
 
 
-def _run_epoch(job: TrainJob, workers: int, epoch: int, epochs: int, stream: IdStream,
-               report_delay: float, start: float) -> None:
+def _run_epoch(job: TrainJob, workers: int, epoch: int, compute_loss: bool, reporter) -> None:
     errors: list[BaseException] = []
 
     def work(t):
@@ -129,15 +141,12 @@ def _run_epoch(job: TrainJob, workers: int, epoch: int, epochs: int, stream: IdS
                for t in range(workers)]
     for th in threads:
         th.start()
-    next_report = time.perf_counter() + report_delay
     try:
         for th in threads:
             while th.is_alive():
                 th.join(0.05)
-                now = time.perf_counter()
-                if now >= next_report:
-                    next_report = now + report_delay
-                    _report(job, epoch, epochs, stream, now - start)
+                _report(job, epoch, compute_loss, reporter)
+        _report(job, epoch, compute_loss, reporter)
     except BaseException:
         # Ctrl-C or anything else in the waiting thread: stop kernels, join, re-raise.
         job.request_stop()
@@ -148,8 +157,7 @@ def _run_epoch(job: TrainJob, workers: int, epoch: int, epochs: int, stream: IdS
         raise errors[0]
 
 
-def _report(job, epoch, epochs, stream, elapsed):
-    total = max(stream.n_words * epochs, 1)
-    done = job.words_done
-    logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s, alpha %.6f",
-                epoch + 1, 100.0 * done / total, done / max(elapsed, 1e-9), job.alpha)
+def _report(job, epoch, compute_loss, reporter):
+    # ~20 Hz from the waiting thread; the reporter throttles its own output.
+    loss = job.totals()[0] if compute_loss else None
+    reporter.update(job.words_done, epoch=epoch, alpha=job.alpha, loss=loss)

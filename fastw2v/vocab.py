@@ -121,8 +121,8 @@ def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
     for sentence_no, sentence in enumerate(corpus_iterable):
         _check_sentence(sentence, sentence_no)
         if progress_per and sentence_no % progress_per == 0 and sentence_no:
-            logger.debug("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                         sentence_no, total_words, len(counts))
+            logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                        sentence_no, total_words, len(counts))
         update(sentence)
         total_words += len(sentence)
         if max_vocab_size and len(counts) > max_vocab_size:

@@ -33,6 +33,7 @@ import numpy as np
 from . import vocab as _vocab
 from .encode import DEFAULT_MEMORY_BUDGET, encode_file, encode_iterable
 from .keyedvectors import KeyedVectors
+from .progress import wrap_sentences
 from .trainer import run_training
 
 logger = logging.getLogger("fastw2v")
@@ -115,6 +116,11 @@ class Word2Vec:
         Draw each window's effective size uniformly from 1..window (word2vec's default).
     memory_budget : int, optional
         Bytes of encoded corpus kept in RAM before spilling to a temporary file (fastw2v only).
+    progress : None, bool or fastw2v.progress.Reporter, keyword-only
+        How training reports progress (fastw2v only): None logs lines through the
+        ``fastw2v`` logger every ``report_delay`` seconds, like gensim; True draws a tqdm
+        bar (``pip install fastw2v[progress]``) over training and vocabulary scans;
+        False is silent. See :mod:`fastw2v.progress`.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -122,8 +128,9 @@ class Word2Vec:
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
-                 max_final_vocab=None, shrink_windows=True, memory_budget=None):
+                 max_final_vocab=None, shrink_windows=True, memory_budget=None, *, progress=None):
         corpus_iterable = sentences
+        self.progress = progress
         self.vector_size = vector_size
         self.alpha = alpha
         self.window = window
@@ -268,8 +275,10 @@ class Word2Vec:
                 max_vocab_size=self.max_vocab_size)
             raw_vocab = dict(zip(keys, counts.tolist()))
         else:
+            # Log lines only in logging mode: the bar replaces them, progress=False silences them.
             raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
-                corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
+                wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
+                progress_per if self.progress is None else 0)
         self.raw_vocab = raw_vocab
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
                     len(raw_vocab), total_words, corpus_count)
@@ -496,7 +505,7 @@ class Word2Vec:
             result = run_training(
                 self, stream, epochs=epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
                 compute_loss=self.compute_loss, callbacks=callbacks, report_delay=report_delay,
-                seed=self._job_seed())
+                seed=self._job_seed(), progress=self.progress)
         finally:
             stream.close()
         self.partially_trained = False

@@ -474,12 +474,18 @@ class Word2Vec:
         (int, int)
             Words trained on after subsampling, and raw words read, over all epochs.
         """
+        saved = (self.alpha, self.min_alpha, self.epochs)
         self.alpha = start_alpha or self.alpha
         self.min_alpha = end_alpha or self.min_alpha
         self.epochs = epochs
-        self._check_params()
-        self._check_training_sanity(epochs, total_examples, total_words)
-        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=epochs)
+        try:
+            self._check_params()
+            self._check_training_sanity(epochs, total_examples, total_words)
+            self._check_corpus_sanity(corpus_iterable, corpus_file, passes=epochs)
+        except BaseException:
+            # A refused call leaves the model as it was (no bad alpha/epochs stored).
+            self.alpha, self.min_alpha, self.epochs = saved
+            raise
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
         start = time.perf_counter()

@@ -982,6 +982,7 @@ class KeyedVectors:
         keys, expandos = meta.get("keys"), meta.get("expandos")
         vectors = arrays.get("vectors")
         if (not isinstance(keys, list) or not isinstance(expandos, dict) or vectors is None
+                or not all(type(k) in (str, int) for k in keys) or len(set(keys)) != len(keys)
                 or vectors.ndim != 2 or vectors.shape != (len(keys), meta.get("vector_size"))
                 or any(not isinstance(n, str) or n not in arrays or arrays[n].shape != (len(keys),)
                        for n in expandos.values())):

@@ -130,7 +130,10 @@ def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter) 
 def _run_epoch(job: TrainJob, workers: int, epoch: int, compute_loss: bool, reporter) -> None:
     errors: list[BaseException] = []
 
+    entered = [threading.Event() for _ in range(workers)]
+
     def work(t):
+        entered[t].set()
         try:
             job.run_thread(t)
         except BaseException as exc:  # propagate anything, stop the others
@@ -139,19 +142,38 @@ def _run_epoch(job: TrainJob, workers: int, epoch: int, compute_loss: bool, repo
 
     threads = [threading.Thread(target=work, args=(t,), name=f"fastw2v-{t}", daemon=True)
                for t in range(workers)]
-    for th in threads:
-        th.start()
+    started: list[threading.Thread] = []
     try:
+        # Started inside the try: a Ctrl-C between two start() calls must still join the
+        # threads already running.
+        for th in threads:
+            started.append(th)  # before start(): a Ctrl-C inside start() leaves it running
+            th.start()
         for th in threads:
             while th.is_alive():
                 th.join(0.05)
                 _report(job, epoch, compute_loss, reporter)
         _report(job, epoch, compute_loss, reporter)
-    except BaseException:
+    except BaseException as exc:
         # Ctrl-C or anything else in the waiting thread: stop kernels, join, re-raise.
         job.request_stop()
-        for th in threads:
-            th.join()
+        if isinstance(exc, KeyboardInterrupt):
+            logger.warning("training interrupted in epoch %i: stopping %i threads; the model is "
+                           "partially trained (model.partially_trained is True)", epoch + 1, len(started))
+        for t, th in enumerate(started):
+            # start() may have been interrupted after the thread was spawned but before it
+            # was marked alive: wait for it to run (it then sees the stop request and ends).
+            while True:
+                try:
+                    entered[t].wait(5.0)
+                    break
+                except KeyboardInterrupt:
+                    pass
+            while th.is_alive():
+                try:
+                    th.join()
+                except KeyboardInterrupt:  # a second Ctrl-C: still never leave a kernel running
+                    pass
         raise
     if errors:
         raise errors[0]

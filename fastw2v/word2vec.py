@@ -483,12 +483,18 @@ class Word2Vec:
         (int, int)
             Words trained on after subsampling, and raw words read, over all epochs.
         """
+        saved = (self.alpha, self.min_alpha, self.epochs)
         self.alpha = start_alpha or self.alpha
         self.min_alpha = end_alpha or self.min_alpha
         self.epochs = epochs
-        self._check_params()
-        self._check_training_sanity(epochs, total_examples, total_words)
-        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=epochs)
+        try:
+            self._check_params()
+            self._check_training_sanity(epochs, total_examples, total_words)
+            self._check_corpus_sanity(corpus_iterable, corpus_file, passes=epochs)
+        except BaseException:
+            # A refused call leaves the model as it was (no bad alpha/epochs stored).
+            self.alpha, self.min_alpha, self.epochs = saved
+            raise
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
         start = time.perf_counter()
@@ -616,18 +622,40 @@ class Word2Vec:
     @classmethod
     def load(cls, fname, mmap=None, **kwargs):
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
+        from .io.errors import FormatError
         from .io.native import load_native
         arrays, meta = load_native(fname, mmap=mmap, expected_kind="Word2Vec")
-        params = dict(meta["params"])
+        try:
+            return cls._from_native(fname, arrays, meta)
+        except FormatError:
+            raise
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as err:
+            # Whatever the JSON holds, a damaged file is reported as such, never as a KeyError.
+            raise FormatError(fname, f"inconsistent Word2Vec model: {type(err).__name__}: {err}") from None
+
+    @classmethod
+    def _from_native(cls, fname, arrays, meta):
+        from .io.errors import FormatError
+        params, state, words = meta.get("params"), meta.get("state"), meta.get("index_to_key")
+        if not (isinstance(params, dict) and set(params) <= set(cls._PARAMS)
+                and isinstance(state, dict) and set(state) <= set(cls._STATE)
+                and isinstance(words, list) and all(type(w) is str for w in words)
+                and len(set(words)) == len(words)
+                and all(isinstance(v, (int, float)) for v in state.values())):
+            raise FormatError(fname, "inconsistent Word2Vec model: bad 'params', 'state' or 'index_to_key'")
+        params = dict(params)
         model = cls(**params)
-        for k, v in meta["state"].items():
+        for k, v in state.items():
             setattr(model, k, v)
-        words = list(meta["index_to_key"])
+        words = list(words)
         n = len(words)
         vectors = arrays["vectors"]
         if vectors.ndim != 2 or vectors.shape != (n, model.vector_size) \
                 or len(arrays["count"]) != n or len(arrays["sample_int"]) != n:
-            raise ValueError(f"{fname}: arrays do not match the vocabulary of {n} words")
+            raise FormatError(fname, f"arrays do not match the vocabulary of {n} words")
+        if (model.hs and arrays["syn1"].shape != (max(n - 1, 1), model.layer1_size)) or \
+                (model.negative and arrays["syn1neg"].shape != (n, model.layer1_size)):
+            raise FormatError(fname, "output weights do not match the vocabulary")
         wv = model.wv
         wv.index_to_key = words
         wv.key_to_index = {w: i for i, w in enumerate(words)}

@@ -167,6 +167,34 @@ def _check(cond, path, problem):
         raise FormatError(path, problem)
 
 
+def _check_npy_header(full, name):
+    """Refuse object (pickle) arrays and headers whose size disagrees with the file's,
+    before ``np.load`` allocates anything."""
+    fmt = np.lib.format
+    try:
+        with open(full, "rb") as fin:
+            version = fmt.read_magic(fin)
+            if version == (1, 0):
+                shape, _, dtype = fmt.read_array_header_1_0(fin)
+            elif version == (2, 0):
+                shape, _, dtype = fmt.read_array_header_2_0(fin)
+            else:  # 3.0 is only written for structured dtypes, which fastw2v never saves
+                raise ValueError(f".npy format version {version} is not supported")
+            data_start = fin.tell()
+    except Exception as err:  # numpy's header parser raises ValueError, SyntaxError, TokenError...
+        raise FormatError(full, f"unreadable array {name!r}: {err}") from None
+    if dtype.hasobject:
+        raise FormatError(full, f"array {name!r} holds Python objects (a pickle); refused")
+    n = 1
+    for d in shape:
+        n *= int(d)
+    expected = n * dtype.itemsize
+    actual = os.path.getsize(full) - data_start
+    if expected != actual:
+        raise FormatError(full, f"array {name!r}: header declares shape {tuple(shape)} of "
+                                f"{dtype.str} ({expected} bytes) but the file holds {actual} bytes")
+
+
 def load_native(path, mmap=None, expected_kind=None):
     """Load what `save_native` wrote at `path`.
 
@@ -222,9 +250,10 @@ def load_native(path, mmap=None, expected_kind=None):
                and fname not in (".", ".."), path, f"invalid file name {fname!r} for array {name!r}")
         full = os.path.join(directory, fname)
         _check(os.path.isfile(full), path, f"array file {fname} is missing")
+        _check_npy_header(full, name)
         try:
             arr = np.load(full, mmap_mode=mmap, allow_pickle=False)
-        except (ValueError, EOFError, OSError) as err:
+        except (ValueError, EOFError, OSError, MemoryError) as err:
             raise FormatError(full, f"unreadable array {name!r}: {err}") from None
         _check(isinstance(arr, np.ndarray), full, f"array {name!r} is not a .npy array")
         spec = info[name]

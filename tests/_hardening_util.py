@@ -1,0 +1,41 @@
+"""Helpers shared by the tests/test_hardening_*.py files."""
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_child(code, timeout=120):
+    """Run `code` in a fresh interpreter with fastw2v importable; return stdout."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=child_env(),
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def popen_child(code, **kw):
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=child_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+
+
+def fastw2v_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("fastw2v-") and t.is_alive()]
+
+
+TOPICS = [[f"a{i}" for i in range(12)], [f"b{i}" for i in range(12)]]
+
+
+def small_corpus(n=400, length=10, seed=0):
+    import random
+    rng = random.Random(seed)
+    return [[rng.choice(TOPICS[i % 2]) for _ in range(length)] for i in range(n)]

@@ -5,27 +5,26 @@ import sys
 import textwrap
 import threading
 
+import _child
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def child_env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return _child.child_env(PYTHONUNBUFFERED="1")
 
 
 def run_child(code, timeout=120):
     """Run `code` in a fresh interpreter with fastw2v importable; return stdout."""
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=child_env(),
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+                          capture_output=True, text=True, timeout=timeout, cwd=_child.CHILD_CWD)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
 
 def popen_child(code, **kw):
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=child_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=_child.CHILD_CWD, **kw)
 
 
 def fastw2v_threads():

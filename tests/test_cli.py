@@ -9,20 +9,20 @@ import sys
 
 import numpy as np
 import pytest
+from _child import CHILD_CWD, child_env
 
 from fastw2v import Word2Vec
 from fastw2v.datasets import KJV
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.progress import LogReporter, Reporter, TqdmReporter, make_reporter
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ["--epochs", "1", "--threads", "1", "--size", "20"]
 
 
 def run(*args, stdin=None, cwd=None):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run([sys.executable, "-m", "fastw2v", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+                          capture_output=True, text=True, env=child_env(),
+                          cwd=cwd or CHILD_CWD, timeout=120)
 
 
 @pytest.fixture(scope="module")

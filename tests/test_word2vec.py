@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from _child import CHILD_CWD, child_env
 
 from fastw2v import CallbackAny2Vec, LineSentence, Word2Vec
 from fastw2v import vocab as fvocab
@@ -205,9 +206,9 @@ def test_workers_1_bit_identical_across_processes():
     )
     outs = []
     for hashseed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=hashseed)
+        env = child_env(PYTHONHASHSEED=hashseed)
         outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                                   text=True, check=True).stdout)
+                                   text=True, check=True, cwd=CHILD_CWD).stdout)
     assert outs[0] == outs[1]
 
 

@@ -196,7 +196,7 @@ def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000
 
 
 def encode_file(path: str, key_to_index: dict, n_threads: int,
-                max_sentence_length: int = 10000) -> IdStream:
+                max_sentence_length: int = 10000, progress=None) -> IdStream:
     """Encode a plain-text corpus file with the parallel C reader (one line, one sentence).
 
     Parameters
@@ -209,6 +209,8 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
         Reader threads, each on its own byte range.
     max_sentence_length : int
         Longer lines are split into pieces of at most this many in-vocabulary tokens.
+    progress : callable, optional
+        Called about ten times a second with the bytes read so far.
 
     Returns
     -------
@@ -218,5 +220,5 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
 
     ids, offsets, raw_words = _encode_file(
         os.fspath(path), key_to_index, n_threads=n_threads,
-        max_sentence_length=max_sentence_length)
+        max_sentence_length=max_sentence_length, progress=progress)
     return IdStream(ids, offsets, int(raw_words), len(offsets) - 1)

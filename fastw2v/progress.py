@@ -125,3 +125,40 @@ def wrap_sentences(corpus_iterable, progress, desc="vocabulary"):
         return corpus_iterable
     total = len(corpus_iterable) if hasattr(corpus_iterable, "__len__") else None
     return tqdm(corpus_iterable, total=total, desc=desc, unit=" sentences", mininterval=0.2)
+
+
+class FileProgress:
+    """Bytes read of a corpus_file scan: a tqdm bar (progress=True), log lines (None), or nothing.
+
+    Call it with the bytes read so far; :func:`fastw2v.corpus._filescan.scan_vocab`
+    and ``encode_file`` do, from the waiting thread, about ten times a second.
+    """
+
+    def __init__(self, progress, total_bytes: int, desc: str, report_delay: float = 1.0):
+        self.total = max(int(total_bytes), 1)
+        self.desc = desc
+        self.report_delay = report_delay
+        self.bar = None
+        self.enabled = progress is not False
+        self.next_log = time.perf_counter() + report_delay
+        if progress is True:
+            try:
+                from tqdm.auto import tqdm
+                self.bar = tqdm(total=self.total, desc=desc, unit="B", unit_scale=True,
+                                mininterval=0.2)
+            except ImportError:
+                pass
+
+    def __call__(self, done: int) -> None:
+        done = min(int(done), self.total)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+        elif self.enabled and time.perf_counter() >= self.next_log:
+            self.next_log = time.perf_counter() + self.report_delay
+            logger.info("%s: read %.1f of %.1f MB (%.0f%%)", self.desc, done / 1e6,
+                        self.total / 1e6, 100.0 * done / self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

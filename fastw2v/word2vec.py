@@ -33,7 +33,7 @@ import numpy as np
 from . import vocab as _vocab
 from .encode import DEFAULT_MEMORY_BUDGET, encode_file, encode_iterable
 from .keyedvectors import KeyedVectors
-from .progress import wrap_sentences
+from .progress import FileProgress, wrap_sentences
 from .trainer import run_training
 
 logger = logging.getLogger("fastw2v")
@@ -270,9 +270,14 @@ class Word2Vec:
         """Count words into ``self.raw_vocab``; return ``(total_words, corpus_count)``."""
         if corpus_file is not None:
             from .corpus._filescan import scan_vocab as _scan_file
-            keys, counts, total_words, corpus_count, _ = _scan_file(
-                os.fspath(corpus_file), n_threads=int(workers or self.workers),
-                max_vocab_size=self.max_vocab_size)
+            path = os.fspath(corpus_file)
+            shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "vocabulary")
+            try:
+                keys, counts, total_words, corpus_count, _ = _scan_file(
+                    path, n_threads=int(workers or self.workers),
+                    max_vocab_size=self.max_vocab_size, progress=shown)
+            finally:
+                shown.close()
             raw_vocab = dict(zip(keys, counts.tolist()))
         else:
             # Log lines only in logging mode: the bar replaces them, progress=False silences them.
@@ -527,11 +532,22 @@ class Word2Vec:
         # Distinct but reproducible random streams for each train() call of a model.
         return (int(self.seed) * 1000003 + self.train_count) & 0xFFFFFFFFFFFFFFFF
 
+    def _file_progress_mode(self):
+        # A custom Reporter instance only follows training; scans then stay quiet.
+        return self.progress if self.progress is None or isinstance(self.progress, bool) else False
+
     def _encode(self, corpus_iterable, corpus_file):
+        """Read the corpus once into an id stream (with a bar or log lines, as ``progress`` says)."""
         if corpus_file is not None:
-            return encode_file(corpus_file, self.wv.key_to_index, n_threads=self.workers)
-        return encode_iterable(corpus_iterable, self.wv.key_to_index,
-                               memory_budget=self.memory_budget)
+            path = os.fspath(corpus_file)
+            shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "encoding")
+            try:
+                return encode_file(path, self.wv.key_to_index, n_threads=self.workers,
+                                   progress=shown)
+            finally:
+                shown.close()
+        return encode_iterable(wrap_sentences(corpus_iterable, self.progress, desc="encoding"),
+                               self.wv.key_to_index, memory_budget=self.memory_budget)
 
     def get_latest_training_loss(self):
         """Loss of the latest ``train()`` call (summed over all its examples), if ``compute_loss``."""

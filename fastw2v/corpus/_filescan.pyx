@@ -346,6 +346,7 @@ cdef struct Job:
     int64_t scratch_capacity
     int error               # 0, or an errno value
     int cancel              # set from Python (Ctrl-C): stop at the next read
+    int64_t bytes_read      # bytes of the file read so far (progress display only)
 
 
 cdef int grow(void** p, int64_t* capacity, int64_t needed, size_t itemsize) noexcept nogil:
@@ -453,6 +454,8 @@ cdef int run_job(Job* job) noexcept nogil:
             buf = <uint8_t*>grown
             capacity *= 2
         got = pread(fd, buf + keep, capacity - keep, buf_offset + keep)
+        if got > 0:
+            job.bytes_read += got
         if got < 0:
             rc = errno
             break
@@ -530,10 +533,16 @@ cdef class _Worker:
         self.job.error = 0
         self.job.min_reduce = 1
         self.job.max_vocab_size = 0
+        self.job.bytes_read = 0
 
     def run(self):
         with nogil:
             self.job.error = run_job(&self.job)
+
+    @property
+    def bytes_read(self):
+        """Bytes this worker has read (a racy read of a counter: for progress only)."""
+        return self.job.bytes_read
 
     def cancel(self):
         # A plain store read by the worker after each pread (a call, so the
@@ -598,7 +607,8 @@ cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
     return workers
 
 
-def _run_threads(list workers):
+def _run_threads(list workers, progress=None):
+    """Run the workers in threads; ``progress(bytes_read)`` is called ~10 times a second."""
     cdef _Worker w
     threads = [threading.Thread(target=w.run, name="fastw2v-filescan-%d" % t, daemon=True)
                for t, w in enumerate(workers)]
@@ -606,7 +616,12 @@ def _run_threads(list workers):
         thread.start()
     try:
         for thread in threads:
-            thread.join()
+            while thread.is_alive():
+                thread.join(0.1)
+                if progress is not None:
+                    progress(sum(w.bytes_read for w in workers))
+        if progress is not None:
+            progress(sum(w.bytes_read for w in workers))
     except BaseException:
         # Ctrl-C: stop the workers within one read and wait for them, since
         # the caller frees memory they use (the shared table).
@@ -630,7 +645,8 @@ def _check_threads(n_threads):
     return n_threads
 
 
-def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000):
+def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000,
+               progress=None):
     """Count every token of a plain-text corpus file, reading it with several threads.
 
     Parameters
@@ -644,6 +660,9 @@ def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000
         count < ``min_reduce`` are dropped and ``min_reduce`` grows by one.
         Applied to each thread's table after every sentence, and once more to
         the merged table.
+    progress : callable, optional
+        Called from the calling thread about ten times a second with the number of
+        bytes read so far (for a progress display; the workers never call Python).
     max_sentence_length : int, optional
         Only affects `n_sentences`: a longer line counts as several sentences,
         as :class:`~fastw2v.corpus.LineSentence` yields them.
@@ -680,7 +699,7 @@ def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000
     if max_vocab_size is not None:
         cap = int(max_vocab_size)
     workers = _make_workers(bpath, size, MODE_SCAN, n_threads, cap, max_sentence_length, NULL)
-    _run_threads(workers)
+    _run_threads(workers, progress)
 
     total_words = 0
     n_sentences = 0
@@ -773,7 +792,8 @@ cdef object take_int32_buffer(int32_t* data, int64_t n):
     return np.asarray(arr)
 
 
-def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000):
+def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
+                progress=None):
     """Encode a plain-text corpus file as an int32 id stream, reading it with several threads.
 
     Parameters
@@ -785,6 +805,9 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000)
     n_threads : int, optional
         Worker threads; each reads its own byte range, cut at line boundaries.
         The result does not depend on it.
+    progress : callable, optional
+        Called from the calling thread about ten times a second with the number of
+        bytes read so far (for a progress display; the workers never call Python).
     max_sentence_length : int, optional
         A line with more in-vocabulary tokens is cut into several sentences.
 
@@ -819,7 +842,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000)
     try:
         workers = _make_workers(bpath, size, MODE_ENCODE, n_threads, 0,
                                 max_sentence_length, table)
-        _run_threads(workers)
+        _run_threads(workers, progress)
     finally:
         table_free(table)
         free(table)

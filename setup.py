@@ -9,6 +9,7 @@ Environment switches (local builds only, never baked into a published wheel):
 """
 import glob
 import os
+import platform
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -29,13 +30,26 @@ def compile_args():
     return args
 
 
+# Kernel variants compiled for newer instruction sets; fastw2v.kernels chooses one at
+# import from the CPU's features, so the wheel stays portable (no -march=native).
+# An AVX-512 build was measured slower than AVX2 (dim 100 leaves a 4-wide tail of a
+# 16-wide loop): see benchmarks/README.md, "Speed notes".
+ISA_FLAGS = {
+    "_train_avx2": ["-mavx2", "-mfma"],
+}
+X86 = platform.machine().lower() in ("x86_64", "amd64")
+
+
 def extensions():
     exts = []
     for pyx in sorted(glob.glob("fastw2v/**/*.pyx", recursive=True)):
         name = pyx[:-4].replace(os.sep, ".")
+        isa = ISA_FLAGS.get(name.rsplit(".", 1)[-1])
+        if isa is not None and not X86:
+            continue
         exts.append(Extension(
             name, [pyx],
-            extra_compile_args=compile_args(),
+            extra_compile_args=compile_args() + (isa or []),
             extra_link_args=["-fsanitize=address"] if DEBUG else [],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         ))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .encode import IdStream
-from .kernels._train import TrainJob
+from .kernels import TrainJob
 from .progress import make_reporter
 
 logger = logging.getLogger("fastw2v")

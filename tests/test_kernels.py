@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fastw2v.kernels._train import sigmoid_table, window_update
+from fastw2v import kernels
+from fastw2v.kernels._train import sigmoid_table
+
+# Every installed build the CPU can run (baseline, AVX2) is checked against numpy.
+KERNELS = [pytest.param(kernels.load(name), id=name) for name in kernels.available_variants()]
 
 TABLE = sigmoid_table().astype(np.float64)
 MAX_EXP = 6
@@ -87,47 +91,50 @@ VARIANTS = [
 ]
 
 
-def run_both(case, variant, alpha=0.05):
+def run_both(kernel, case, variant, alpha=0.05):
     syn0, syn1, syn1neg, centre, context, negatives, codes, points = case
     sg, cbow_mean = variant["sg"], variant.get("cbow_mean", 1)
     mats_k = [syn0.copy(), syn1.copy() if variant["hs"] else None,
               syn1neg.copy() if variant["ns"] else None]
     mats_r = [syn0.copy(), syn1.copy() if variant["hs"] else None,
               syn1neg.copy() if variant["ns"] else None]
-    loss_k = window_update(*mats_k, centre, context, negatives, codes, points, alpha,
+    loss_k = kernel.window_update(*mats_k, centre, context, negatives, codes, points, alpha,
                            sg=sg, cbow_mean=cbow_mean, compute_loss=1)
     loss_r = ref_window(*mats_r, centre, context, negatives, codes, points, alpha, sg, cbow_mean)
     return mats_k, mats_r, loss_k, loss_r
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_window_matches_numpy_reference(variant):
+def test_window_matches_numpy_reference(kernel, variant):
     for seed in range(20):
-        mats_k, mats_r, loss_k, loss_r = run_both(make_case(seed), variant)
+        mats_k, mats_r, loss_k, loss_r = run_both(kernel, make_case(seed), variant)
         for k, r in zip(mats_k, mats_r):
             if k is not None:
                 np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6)
         assert loss_k == pytest.approx(loss_r, rel=1e-5)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("variant", VARIANTS)
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31), n_ctx=st.integers(1, 10), n_neg=st.integers(1, 8),
        path_len=st.integers(1, 8), dim=st.integers(1, 40), scale=st.sampled_from([0.01, 0.5, 5.0]))
-def test_window_property(variant, seed, n_ctx, n_neg, path_len, dim, scale):
+def test_window_property(kernel, variant, seed, n_ctx, n_neg, path_len, dim, scale):
     case = make_case(seed, n_words=12, dim=dim, n_ctx=n_ctx, n_neg=n_neg, path_len=path_len, scale=scale)
-    mats_k, mats_r, _, _ = run_both(case, variant)
+    mats_k, mats_r, _, _ = run_both(kernel, case, variant)
     for k, r in zip(mats_k, mats_r):
         if k is not None:
             np.testing.assert_allclose(k, r, rtol=1e-4, atol=1e-5 * max(scale, 1))
 
 
-def test_batched_sg_equals_per_pair_update_with_one_context_word():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_batched_sg_equals_per_pair_update_with_one_context_word(kernel):
     """HogBatch shares negatives across the window; with one context word it is word2vec's pair update."""
     syn0, syn1, syn1neg, centre, _, negatives, codes, points = make_case(3)
     context = np.array([5])
     k0, k1 = syn0.copy(), syn1neg.copy()
-    window_update(k0, None, k1, centre, context, negatives, codes, points, 0.025, sg=1)
+    kernel.window_update(k0, None, k1, centre, context, negatives, codes, points, 0.025, sg=1)
     # word2vec.c's sequential per-pair update: one output at a time, input error applied last.
     r0, r1 = syn0.copy(), syn1neg.copy()
     neu1e = np.zeros(syn0.shape[1])
@@ -143,24 +150,34 @@ def test_batched_sg_equals_per_pair_update_with_one_context_word():
         np.testing.assert_allclose(k1, r1, rtol=1e-5, atol=1e-6)
 
 
-def test_saturated_scores_give_clipped_gradients():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_saturated_scores_give_clipped_gradients(kernel):
     syn0 = np.full((3, 4), 10.0, np.float32)
     syn1neg = np.full((3, 4), 10.0, np.float32)
     before = syn1neg.copy()
     # Positive pair saturated at sigmoid=1: no change; negative saturated at 1: full push.
-    window_update(syn0, None, syn1neg, 0, [1], [2], [], [], 0.1, sg=1)
+    kernel.window_update(syn0, None, syn1neg, 0, [1], [2], [], [], 0.1, sg=1)
     assert np.array_equal(syn1neg[0], before[0])
     np.testing.assert_allclose(syn1neg[2], before[2] - 0.1 * 10.0)
     assert np.isfinite(syn0).all()
 
 
-def test_bad_indices_are_refused_before_the_kernel():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_bad_indices_are_refused_before_the_kernel(kernel):
     syn0, syn1, syn1neg, centre, context, negatives, codes, points = make_case(0)
     with pytest.raises(ValueError):
-        window_update(syn0, None, syn1neg, centre, [99], negatives, codes, points, 0.1)
+        kernel.window_update(syn0, None, syn1neg, centre, [99], negatives, codes, points, 0.1)
     with pytest.raises(ValueError):
-        window_update(syn0, None, syn1neg, centre, context, [-1], codes, points, 0.1)
+        kernel.window_update(syn0, None, syn1neg, centre, context, [-1], codes, points, 0.1)
     with pytest.raises(ValueError):
-        window_update(syn0, syn1, None, centre, context, negatives, codes, [100, 0, 1], 0.1)
+        kernel.window_update(syn0, syn1, None, centre, context, negatives, codes, [100, 0, 1], 0.1)
     with pytest.raises(ValueError):
-        window_update(syn0.astype(np.float64), None, syn1neg, centre, context, negatives, codes, points, 0.1)
+        kernel.window_update(syn0.astype(np.float64), None, syn1neg, centre, context, negatives, codes, points, 0.1)
+
+
+def test_dispatch_picks_a_runnable_build_and_honours_the_override(monkeypatch):
+    assert kernels.kernel_name in kernels.available_variants()
+    assert "generic" in kernels.available_variants()
+    assert kernels.load("generic").TrainJob is not None
+    with pytest.raises(ValueError, match="FASTW2V_KERNEL"):
+        kernels.load("sse9")

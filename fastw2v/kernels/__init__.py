@@ -1,0 +1,56 @@
+"""Training kernels, in the best build this CPU can run.
+
+The same Cython source (``_train_impl.pxi``) is compiled twice on x86-64:
+``_train`` (baseline) and ``_train_avx2`` (AVX2 + FMA). :data:`kernel` is the fastest
+one whose instructions this CPU supports (numpy's CPU feature detection);
+``FASTW2V_KERNEL=generic|avx2`` forces a choice (for testing and benchmarks).
+"""
+import importlib
+import os
+
+_VARIANTS = {
+    "avx2": ("_train_avx2", ("AVX2", "FMA3")),
+    "generic": ("_train", ()),
+}
+
+
+def cpu_features() -> dict:
+    """numpy's runtime CPU feature flags (empty if unavailable)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # numpy < 2
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__
+        except ImportError:
+            return {}
+    return dict(__cpu_features__)
+
+
+def available_variants() -> list:
+    """Names of the kernel builds that are installed and runnable here, best first."""
+    features = cpu_features()
+    names = []
+    for name, (module, needs) in _VARIANTS.items():
+        if all(features.get(flag) for flag in needs):
+            try:
+                importlib.import_module(f"{__name__}.{module}")
+            except ImportError:
+                continue
+            names.append(name)
+    return names
+
+
+def load(name=None):
+    """The kernel module named ``name``, or the best runnable one."""
+    name = name or os.environ.get("FASTW2V_KERNEL") or available_variants()[0]
+    if name not in _VARIANTS:
+        raise ValueError(f"FASTW2V_KERNEL must be one of {', '.join(_VARIANTS)}, got {name!r}")
+    if name not in available_variants():
+        raise ImportError(f"kernel build {name!r} is not installed or this CPU cannot run it")
+    return importlib.import_module(f"{__name__}.{_VARIANTS[name][0]}")
+
+
+kernel = load()
+#: The name of the kernel build in use.
+kernel_name = next(n for n, (m, _) in _VARIANTS.items() if kernel.__name__.endswith("." + m))
+TrainJob = kernel.TrainJob

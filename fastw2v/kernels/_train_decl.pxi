@@ -1,0 +1,76 @@
+# The contract between the trainer (Python, holding the GIL) and the training
+# kernels (C, without it). Python fills one TrainConfig and one ThreadState per
+# thread, checks every bound once, then each thread calls train_chunks().
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+
+# ---------------------------------------------------------------- constants
+
+cdef enum:
+    MAX_EXP = 6             # sigmoid is 0/1 beyond +-MAX_EXP (word2vec.c)
+    SIGMOID_TABLE_SIZE = 1024
+
+
+# ---------------------------------------------------------------- shared config
+
+ctypedef struct TrainConfig:
+    # Model matrices, shared by all threads and updated without locks (Hogwild).
+    float *syn0               # input vectors, n_words x dim
+    float *syn1               # hierarchical-softmax inner nodes, (n_words - 1) x dim
+    float *syn1neg            # negative-sampling output vectors, n_words x dim
+    int dim
+    int32_t n_words
+
+    # Objective.
+    int sg                    # 1 skip-gram, 0 CBOW
+    int hs                    # hierarchical softmax on
+    int negative              # negatives per positive example (0 = off)
+    int cbow_mean             # CBOW hidden layer is the mean (1) or the sum (0)
+    int window
+    int shrink_windows        # draw the effective window uniformly in 1..window
+    int compute_loss
+
+    # Tables built by fastw2v.vocab.
+    const uint32_t *sample_int   # keep a word when sample_int[w] >= a random uint32
+    const uint32_t *alias_prob   # Walker alias sampler over count**ns_exponent
+    const int32_t *alias_index
+    const uint8_t *codes         # Huffman codes, word w's at [path_offsets[w], path_offsets[w+1])
+    const int32_t *points        # inner nodes along the same paths
+    const int64_t *path_offsets
+    const float *sigmoid_table
+
+    # Corpus as an id stream and the chunks threads take from it.
+    const int32_t *ids
+    const int64_t *sent_offsets   # sentence s is ids[sent_offsets[s]:sent_offsets[s+1]]
+    const int64_t *chunk_starts   # chunk c is sentences [chunk_starts[c], chunk_starts[c+1])
+    int64_t n_chunks
+    int64_t *next_chunk           # shared counter, atomically incremented
+
+    # Learning rate decays linearly over every word of every epoch of a train() call.
+    float start_alpha
+    float end_alpha
+    int64_t schedule_total        # in-vocabulary words over all epochs
+    int64_t *schedule_done        # shared counter of words processed so far
+
+    int *stop                     # set to 1 by Python (Ctrl-C, an error elsewhere)
+
+
+# ---------------------------------------------------------------- per-thread state
+
+ctypedef struct ThreadState:
+    uint64_t rng                  # this thread's random stream (splitmix64 + xorshift*)
+    int32_t *sentence             # subsampled sentence, capacity max_sentence_length
+    int32_t *in_rows              # context words of one window
+    float **in_ptrs               # their rows (SG) or the hidden layer (CBOW)
+    int32_t *out_rows             # output rows of one block: path nodes or target+negatives
+    float *labels                 # 1 for the target / 1 - code for HS, 0 for negatives
+    float *grads                  # n_in x n_out scaled errors of one block
+    float *grad_in                # accumulated input gradients, n_in x dim
+    float *hidden                 # CBOW hidden layer, dim
+    const int32_t *fixed_negatives  # tests only: replaces the random draws (NULL in training)
+    double loss                   # float64 tally, summed over threads by Python
+    int64_t words                 # in-vocabulary words read
+    int64_t effective_words       # words left after subsampling
+
+
+cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil

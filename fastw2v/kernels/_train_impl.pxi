@@ -1,0 +1,606 @@
+"""Training kernels: skip-gram and CBOW, negative sampling and hierarchical softmax.
+
+Layer 4 of the design. Everything below ``train_chunks`` runs without the GIL on
+plain C data described by :c:type:`TrainConfig` (shared) and :c:type:`ThreadState`
+(one per thread). Python checks every index once, at the boundary
+(:class:`TrainJob`), so the loops carry no bounds checks.
+
+The update is HogBatch (Ji et al. 2016, Intel's pWord2Vec), generalised:
+
+* skip-gram: for one centre word, the window's context rows are the inputs and
+  the outputs are the centre word plus ONE set of ``negative`` samples shared by
+  all of them (NS), or the centre word's Huffman path (HS; word2vec's path is
+  the same for every context word, so sharing loses nothing). Scores, errors and
+  both gradients are three small dense products (:func:`block_update`), and
+  each row is written once.
+* CBOW: the input is the single hidden row (mean or sum of the context rows)
+  and the outputs are as above; the input gradient goes to every context row.
+
+Outputs are updated in place from a snapshot-consistent gradient (computed from
+rows read before any write of the block); inputs get their accumulated gradient
+at the end of the window, so a word that appears twice in a window receives
+both contributions.
+"""
+from libc.math cimport exp, log, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
+
+import numpy as np
+
+cdef extern from *:
+    """
+    /* Relaxed atomics: counters only order work, they guard no data. */
+    static inline int64_t fw_atomic_add_i64(int64_t *p, int64_t v) {
+        return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+    }
+    static inline int64_t fw_atomic_load_i64(int64_t *p) {
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    }
+    static inline int fw_atomic_load_int(int *p) {
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    }
+    static inline void fw_atomic_store_int(int *p, int v) {
+        __atomic_store_n(p, v, __ATOMIC_RELAXED);
+    }
+    """
+    int64_t fw_atomic_add_i64(int64_t *p, int64_t v) nogil
+    int64_t fw_atomic_load_i64(int64_t *p) nogil
+    int fw_atomic_load_int(int *p) nogil
+    void fw_atomic_store_int(int *p, int v) nogil
+
+
+# ---------------------------------------------------------------- random numbers
+
+cdef inline uint64_t next_u64(ThreadState *st) noexcept nogil:
+    # splitmix64: full 64-bit period, passes BigCrush, two multiplies per draw.
+    st.rng += <uint64_t>0x9E3779B97F4A7C15
+    cdef uint64_t z = st.rng
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+    return z ^ (z >> 31)
+
+
+cdef inline uint32_t next_u32(ThreadState *st) noexcept nogil:
+    return <uint32_t>(next_u64(st) >> 32)
+
+
+cdef inline uint32_t bounded(ThreadState *st, uint32_t n) noexcept nogil:
+    # Lemire's multiply-shift: uniform enough for n << 2**32, no division.
+    return <uint32_t>((<uint64_t>next_u32(st) * n) >> 32)
+
+
+cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    # One 64-bit draw: high half picks the alias slot, low half accepts or aliases.
+    cdef uint64_t r = next_u64(st)
+    cdef int32_t slot = <int32_t>(((r >> 32) * <uint64_t>cfg.n_words) >> 32)
+    if <uint32_t>r < cfg.alias_prob[slot]:
+        return slot
+    return cfg.alias_index[slot]
+
+
+# ---------------------------------------------------------------- small dense algebra
+
+cdef inline float dot(const float *x, const float *y, int n) noexcept nogil:
+    cdef float acc = 0.0
+    cdef int i
+    for i in range(n):
+        acc = acc + x[i] * y[i]
+    return acc
+
+
+cdef inline void axpy(float a, const float *x, float *y, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        y[i] = y[i] + a * x[i]
+
+
+cdef inline void scale(float a, float *x, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        x[i] = x[i] * a
+
+
+cdef inline float sigmoid(const TrainConfig *cfg, float f) noexcept nogil:
+    # Written so that NaN (a diverging model) falls out as 0 instead of indexing
+    # the table with garbage; the trainer reports the divergence after the epoch.
+    if f > -MAX_EXP and f < MAX_EXP:
+        return cfg.sigmoid_table[<int>((f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))]
+    return 1.0 if f >= MAX_EXP else 0.0
+
+
+cdef inline double log_loss(float f, float label) noexcept nogil:
+    # -log sigmoid(+f) for a positive, -log sigmoid(-f) for a negative, computed
+    # stably (no table: this runs only with compute_loss).
+    cdef double z = f if label > 0.5 else -f
+    if z > 0:
+        return log1p(exp(-z))
+    return -z + log1p(exp(z))
+
+
+cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
+                       float *out_matrix, int n_out, float alpha) noexcept nogil:
+    """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs rows st.out_rows[0:n_out].
+
+    scores = X O^T; grads = (labels - sigmoid(scores)) * alpha;
+    grad_in += grads O (accumulated, applied by the caller); O += grads^T X.
+    """
+    cdef int dim = cfg.dim
+    cdef int r, k
+    cdef float f, g
+    cdef float *o
+    cdef float *grads = st.grads
+    for r in range(n_in):
+        for k in range(n_out):
+            o = out_matrix + <int64_t>st.out_rows[k] * dim
+            f = dot(st.in_ptrs[r], o, dim)
+            g = (st.labels[k] - sigmoid(cfg, f)) * alpha
+            grads[r * n_out + k] = g
+            if cfg.compute_loss:
+                st.loss += log_loss(f, st.labels[k])
+    for r in range(n_in):
+        for k in range(n_out):
+            o = out_matrix + <int64_t>st.out_rows[k] * dim
+            axpy(grads[r * n_out + k], o, st.grad_in + <int64_t>r * dim, dim)
+    for k in range(n_out):
+        o = out_matrix + <int64_t>st.out_rows[k] * dim
+        for r in range(n_in):
+            axpy(grads[r * n_out + k], st.in_ptrs[r], o, dim)
+
+
+# ---------------------------------------------------------------- output sets
+
+cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
+    """Fill out_rows/labels with ``word``'s Huffman path; return its length."""
+    cdef int64_t start = cfg.path_offsets[word]
+    cdef int n = <int>(cfg.path_offsets[word + 1] - start)
+    cdef int k
+    for k in range(n):
+        st.out_rows[k] = cfg.points[start + k]
+        st.labels[k] = 1.0 - cfg.codes[start + k]
+    return n
+
+
+cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
+    """Fill out_rows/labels with ``word`` (label 1) and cfg.negative draws (label 0).
+
+    A draw equal to ``word`` is dropped, as word2vec.c does.
+    """
+    cdef int n = 1
+    cdef int d
+    cdef int32_t w
+    st.out_rows[0] = word
+    st.labels[0] = 1.0
+    for d in range(cfg.negative):
+        w = st.fixed_negatives[d] if st.fixed_negatives != NULL else sample_negative(cfg, st)
+        if w != word:
+            st.out_rows[n] = w
+            st.labels[n] = 0.0
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------- window updates
+
+cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                    float alpha) noexcept nogil:
+    """Skip-gram: context rows st.in_rows[0:n_ctx] predict ``centre``."""
+    cdef int r, n_out
+    cdef int dim = cfg.dim
+    for r in range(n_ctx):
+        st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
+    memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
+    if cfg.hs:
+        n_out = huffman_outputs(cfg, st, centre)
+        block_update(cfg, st, n_ctx, cfg.syn1, n_out, alpha)
+    if cfg.negative:
+        n_out = negative_outputs(cfg, st, centre)
+        block_update(cfg, st, n_ctx, cfg.syn1neg, n_out, alpha)
+    for r in range(n_ctx):
+        axpy(1.0, st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
+
+
+cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                      float alpha) noexcept nogil:
+    """CBOW: the mean (or sum) of context rows st.in_rows[0:n_ctx] predicts ``centre``."""
+    cdef int r, n_out
+    cdef int dim = cfg.dim
+    memset(st.hidden, 0, dim * sizeof(float))
+    for r in range(n_ctx):
+        axpy(1.0, cfg.syn0 + <int64_t>st.in_rows[r] * dim, st.hidden, dim)
+    if cfg.cbow_mean:
+        scale(1.0 / n_ctx, st.hidden, dim)
+    st.in_ptrs[0] = st.hidden
+    memset(st.grad_in, 0, dim * sizeof(float))
+    if cfg.hs:
+        n_out = huffman_outputs(cfg, st, centre)
+        block_update(cfg, st, 1, cfg.syn1, n_out, alpha)
+    if cfg.negative:
+        n_out = negative_outputs(cfg, st, centre)
+        block_update(cfg, st, 1, cfg.syn1neg, n_out, alpha)
+    # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
+    for r in range(n_ctx):
+        axpy(1.0, st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim, dim)
+
+
+# ---------------------------------------------------------------- sentences and chunks
+
+cdef inline float current_alpha(const TrainConfig *cfg) noexcept nogil:
+    cdef double done = <double>fw_atomic_load_i64(cfg.schedule_done)
+    cdef double progress = done / <double>cfg.schedule_total if cfg.schedule_total > 0 else 1.0
+    cdef double alpha = cfg.start_alpha - (cfg.start_alpha - cfg.end_alpha) * progress
+    if alpha < cfg.end_alpha:
+        alpha = cfg.end_alpha
+    return <float>alpha
+
+
+cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end) noexcept nogil:
+    """Copy the sentence ids[start:end] into st.sentence, dropping subsampled words."""
+    cdef int n = 0
+    cdef int64_t k
+    cdef int32_t w
+    for k in range(start, end):
+        w = cfg.ids[k]
+        if cfg.sample_int[w] < next_u32(st):
+            continue
+        st.sentence[n] = w
+        n += 1
+    return n
+
+
+cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                         float alpha) noexcept nogil:
+    cdef int n = subsample(cfg, st, start, end)
+    cdef int i, j, lo, hi, b, n_ctx
+    st.effective_words += n
+    for i in range(n):
+        b = <int>bounded(st, cfg.window) if cfg.shrink_windows else 0
+        lo = i - cfg.window + b
+        if lo < 0:
+            lo = 0
+        hi = i + cfg.window + 1 - b
+        if hi > n:
+            hi = n
+        n_ctx = 0
+        for j in range(lo, hi):
+            if j != i:
+                st.in_rows[n_ctx] = st.sentence[j]
+                n_ctx += 1
+        if n_ctx == 0:
+            continue
+        if cfg.sg:
+            sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
+        else:
+            cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+
+
+cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Take chunks from the shared counter and train their sentences until none is left."""
+    cdef int64_t c, s, start, end
+    cdef float alpha
+    while True:
+        if fw_atomic_load_int(cfg.stop):
+            return
+        c = fw_atomic_add_i64(cfg.next_chunk, 1)
+        if c >= cfg.n_chunks:
+            return
+        for s in range(cfg.chunk_starts[c], cfg.chunk_starts[c + 1]):
+            start = cfg.sent_offsets[s]
+            end = cfg.sent_offsets[s + 1]
+            alpha = current_alpha(cfg)
+            train_sentence(cfg, st, start, end, alpha)
+            st.words += end - start
+            fw_atomic_add_i64(cfg.schedule_done, end - start)
+            if fw_atomic_load_int(cfg.stop):
+                return
+
+
+# ---------------------------------------------------------------- Python boundary
+
+def sigmoid_table():
+    """The table ``sigmoid`` reads: SIGMOID_TABLE_SIZE samples over [-MAX_EXP, MAX_EXP)."""
+    x = (np.arange(SIGMOID_TABLE_SIZE, dtype=np.float64) + 0.5) / SIGMOID_TABLE_SIZE * 2 * MAX_EXP - MAX_EXP
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+
+
+cdef float *_ptr_f32(object a) except NULL:
+    cdef float[::1] flat = a.reshape(-1)
+    if flat.shape[0] == 0:
+        return <float *>1  # never dereferenced: zero rows
+    return &flat[0]
+
+
+cdef class TrainJob:
+    """One ``train()`` call's kernel state: config, per-thread states, counters.
+
+    Parameters are checked here (types, shapes, every index in range) so the
+    kernels can run unchecked. Python keeps references to every array the
+    config points into for the lifetime of the job.
+
+    Parameters
+    ----------
+    syn0, syn1, syn1neg : numpy.ndarray of float32, C-contiguous
+        Model matrices; syn1/syn1neg may be None when hs/negative is off.
+    tables : dict
+        ``sample_int``, ``alias_prob``, ``alias_index``, ``codes``, ``points``,
+        ``path_offsets`` (those needed by the objective).
+    ids, sent_offsets, chunk_starts : numpy.ndarray
+        The id stream (int32), sentence offsets (int64) and chunk sentence starts (int64).
+    params : dict
+        sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss,
+        start_alpha, end_alpha, schedule_total.
+    n_threads : int
+    seed : int
+        Thread ``t``'s random stream starts from ``seed`` and ``t``.
+    """
+    cdef TrainConfig cfg
+    cdef ThreadState *states
+    cdef int n_threads
+    cdef int max_in
+    cdef int max_out
+    cdef int64_t counters[2]
+    cdef int stop_flag
+    cdef list _keep
+
+    def __cinit__(self):
+        self.states = NULL
+        self.n_threads = 0
+
+    def __init__(self, syn0, syn1, syn1neg, dict tables, ids, sent_offsets, chunk_starts,
+                 dict params, int n_threads, uint64_t seed):
+        cdef int t
+        cdef int64_t max_sentence
+        self._keep = []
+        n_words, dim = _check_matrix("syn0", syn0, None, None)
+        self.cfg.dim = dim
+        self.cfg.n_words = n_words
+        self.cfg.sg = int(params["sg"])
+        self.cfg.hs = int(params["hs"])
+        self.cfg.negative = int(params["negative"])
+        self.cfg.cbow_mean = int(params["cbow_mean"])
+        self.cfg.window = int(params["window"])
+        self.cfg.shrink_windows = int(params["shrink_windows"])
+        self.cfg.compute_loss = int(params["compute_loss"])
+        self.cfg.start_alpha = float(params["start_alpha"])
+        self.cfg.end_alpha = float(params["end_alpha"])
+        self.cfg.schedule_total = int(params["schedule_total"])
+        if self.cfg.window < 1 or dim < 1 or n_words < 1 or n_threads < 1:
+            raise ValueError("window, vector size, vocabulary and threads must be positive")
+        if not (self.cfg.hs or self.cfg.negative > 0) or self.cfg.negative < 0:
+            raise ValueError("hs or negative must be on, negative must be >= 0")
+
+        self.cfg.syn0 = self._f32(syn0)
+        self.cfg.syn1 = NULL
+        self.cfg.syn1neg = NULL
+        self.max_out = 0
+        if self.cfg.hs:
+            if n_words < 2 and len(tables["points"]) and int(np.max(tables["points"])) > 0:
+                raise ValueError("Huffman points out of range")
+            _check_matrix("syn1", syn1, max(n_words - 1, 1), dim)
+            self.cfg.syn1 = self._f32(syn1)
+            offsets = self._arr(tables["path_offsets"], np.int64, n_words + 1, "path_offsets")
+            codes = self._arr(tables["codes"], np.uint8, None, "codes")
+            points = self._arr(tables["points"], np.int32, None, "points")
+            if offsets[0] != 0 or np.any(np.diff(offsets) < 1) or offsets[len(offsets) - 1] != len(codes) \
+                    or len(points) != len(codes):
+                raise ValueError("inconsistent Huffman tables")
+            if len(points) and (points.min() < 0 or points.max() >= max(n_words - 1, 1)):
+                raise ValueError("Huffman points out of range")
+            self.cfg.path_offsets = <const int64_t *><size_t>offsets.ctypes.data
+            self.cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
+            self.cfg.points = <const int32_t *><size_t>points.ctypes.data
+            self.max_out = int(np.max(np.diff(offsets)))
+        if self.cfg.negative:
+            _check_matrix("syn1neg", syn1neg, n_words, dim)
+            self.cfg.syn1neg = self._f32(syn1neg)
+            prob = self._arr(tables["alias_prob"], np.uint32, n_words, "alias_prob")
+            alias = self._arr(tables["alias_index"], np.int32, n_words, "alias_index")
+            if alias.min() < 0 or alias.max() >= n_words:
+                raise ValueError("alias table out of range")
+            self.cfg.alias_prob = <const uint32_t *><size_t>prob.ctypes.data
+            self.cfg.alias_index = <const int32_t *><size_t>alias.ctypes.data
+            self.max_out = max(self.max_out, 1 + self.cfg.negative)
+        sample_int = self._arr(tables["sample_int"], np.uint32, n_words, "sample_int")
+        self.cfg.sample_int = <const uint32_t *><size_t>sample_int.ctypes.data
+        table = self._arr(sigmoid_table(), np.float32, SIGMOID_TABLE_SIZE, "sigmoid")
+        self.cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
+
+        ids = self._arr(ids, np.int32, None, "ids")
+        sent_offsets = self._arr(sent_offsets, np.int64, None, "sent_offsets")
+        chunk_starts = self._arr(chunk_starts, np.int64, None, "chunk_starts")
+        n_sent = len(sent_offsets) - 1
+        if n_sent < 0 or sent_offsets[0] != 0 or sent_offsets[n_sent] != len(ids) \
+                or np.any(np.diff(sent_offsets) < 0):
+            raise ValueError("sentence offsets do not describe the id stream")
+        if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= n_words):
+            raise ValueError("id stream holds indices outside the vocabulary")
+        if len(chunk_starts) < 1 or chunk_starts[0] != 0 or chunk_starts[len(chunk_starts) - 1] != n_sent \
+                or np.any(np.diff(chunk_starts) < 0):
+            raise ValueError("chunk starts do not cover the sentences")
+        max_sentence = int(np.max(np.diff(sent_offsets))) if n_sent else 1
+        self.cfg.ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)
+        self.cfg.sent_offsets = <const int64_t *><size_t>sent_offsets.ctypes.data
+        self.cfg.chunk_starts = <const int64_t *><size_t>chunk_starts.ctypes.data
+        self.cfg.n_chunks = len(chunk_starts) - 1
+
+        self.counters[0] = 0
+        self.counters[1] = 0
+        self.stop_flag = 0
+        self.cfg.next_chunk = &self.counters[0]
+        self.cfg.schedule_done = &self.counters[1]
+        self.cfg.stop = &self.stop_flag
+
+        self.max_in = 2 * self.cfg.window
+        self.states = <ThreadState *>calloc(n_threads, sizeof(ThreadState))
+        if self.states == NULL:
+            raise MemoryError()
+        self.n_threads = n_threads
+        for t in range(n_threads):
+            self._init_state(&self.states[t], max(max_sentence, 1), seed, t)
+
+    cdef float *_f32(self, a) except NULL:
+        self._keep.append(a)
+        return _ptr_f32(a)
+
+    def _arr(self, a, dtype, expected_len, name):
+        a = np.ascontiguousarray(a, dtype=dtype)
+        if a.ndim != 1 or (expected_len is not None and len(a) != expected_len):
+            raise ValueError(f"{name} must be 1-D of length {expected_len}, got shape {a.shape}")
+        self._keep.append(a)
+        return a
+
+    cdef int _init_state(self, ThreadState *st, int64_t max_sentence, uint64_t seed, int t) except -1:
+        cdef int dim = self.cfg.dim
+        st.rng = seed * <uint64_t>0x2545F4914F6CDD1D + <uint64_t>(t + 1) * <uint64_t>0x9E3779B97F4A7C15
+        st.sentence = <int32_t *>malloc(max_sentence * sizeof(int32_t))
+        st.in_rows = <int32_t *>malloc(self.max_in * sizeof(int32_t))
+        st.in_ptrs = <float **>malloc(self.max_in * sizeof(float *))
+        st.out_rows = <int32_t *>malloc(self.max_out * sizeof(int32_t))
+        st.labels = <float *>malloc(self.max_out * sizeof(float))
+        st.grads = <float *>malloc(self.max_in * self.max_out * sizeof(float))
+        st.grad_in = <float *>malloc(self.max_in * dim * sizeof(float))
+        st.hidden = <float *>malloc(dim * sizeof(float))
+        if (st.sentence == NULL or st.in_rows == NULL or st.in_ptrs == NULL or st.out_rows == NULL
+                or st.labels == NULL or st.grads == NULL or st.grad_in == NULL or st.hidden == NULL):
+            raise MemoryError()
+        return 0
+
+    def __dealloc__(self):
+        cdef int t
+        if self.states != NULL:
+            for t in range(self.n_threads):
+                free(self.states[t].sentence)
+                free(self.states[t].in_rows)
+                free(self.states[t].in_ptrs)
+                free(self.states[t].out_rows)
+                free(self.states[t].labels)
+                free(self.states[t].grads)
+                free(self.states[t].grad_in)
+                free(self.states[t].hidden)
+            free(self.states)
+            self.states = NULL
+
+    def begin_epoch(self):
+        """Rewind the chunk counter for another pass over the stream."""
+        self.counters[0] = 0
+
+    def run_thread(self, int t):
+        """Train chunks as thread ``t`` until none is left or a stop is requested (releases the GIL)."""
+        if t < 0 or t >= self.n_threads:
+            raise IndexError(t)
+        with nogil:
+            train_chunks(&self.cfg, &self.states[t])
+
+    def request_stop(self):
+        """Ask every thread to return after its current sentence."""
+        fw_atomic_store_int(&self.stop_flag, 1)
+
+    @property
+    def words_done(self):
+        """In-vocabulary words processed so far in this job (all epochs, all threads)."""
+        return fw_atomic_load_i64(&self.counters[1])
+
+    @property
+    def alpha(self):
+        """The learning rate the kernels use now."""
+        return current_alpha(&self.cfg)
+
+    def totals(self):
+        """(loss, in-vocabulary words, words kept by subsampling), summed over threads."""
+        cdef double loss = 0.0
+        cdef int64_t words = 0, effective = 0
+        cdef int t
+        for t in range(self.n_threads):
+            loss += self.states[t].loss
+            words += self.states[t].words
+            effective += self.states[t].effective_words
+        return loss, words, effective
+
+
+def _check_matrix(name, a, rows, cols):
+    if not isinstance(a, np.ndarray) or a.dtype != np.float32 or a.ndim != 2 \
+            or not a.flags.c_contiguous or not a.flags.writeable:
+        raise ValueError(f"{name} must be a writeable C-contiguous 2-D float32 array")
+    if (rows is not None and a.shape[0] != rows) or (cols is not None and a.shape[1] != cols):
+        raise ValueError(f"{name} has shape {a.shape}, expected ({rows}, {cols})")
+    return a.shape
+
+
+# ---------------------------------------------------------------- test twin
+
+def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes, points,
+                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0):
+    """Apply one window's update with known draws: the kernel's own code, callable from Python.
+
+    Calls ``sg_window`` / ``cbow_window`` with the negative draws replaced by
+    ``negatives`` (a draw equal to ``centre`` is dropped, as in training) and the
+    centre word's Huffman path given by ``codes``/``points``, so tests can compare
+    it with a numpy reference. Pass ``syn1=None`` for NS only and ``syn1neg=None``
+    for HS only. Returns the loss of the window.
+    """
+    cdef TrainConfig cfg
+    cdef ThreadState st
+    cdef int n_ctx
+    n_words, dim = _check_matrix("syn0", syn0, None, None)
+    context = np.ascontiguousarray(context, np.int32)
+    negatives = np.ascontiguousarray(negatives, np.int32)
+    codes = np.ascontiguousarray(codes, np.uint8)
+    points = np.ascontiguousarray(points, np.int32)
+    n_ctx = len(context)
+    if not 1 <= n_ctx <= 64 or context.min() < 0 or context.max() >= n_words \
+            or not 0 <= centre < n_words:
+        raise ValueError("context (1..64 words) or centre out of range")
+    if len(negatives) and (negatives.min() < 0 or negatives.max() >= n_words):
+        raise ValueError("negatives out of range")
+    memset(&cfg, 0, sizeof(cfg))
+    memset(&st, 0, sizeof(st))
+    cfg.dim = dim
+    cfg.n_words = n_words
+    cfg.sg = sg
+    cfg.cbow_mean = cbow_mean
+    cfg.compute_loss = compute_loss
+    table = sigmoid_table()
+    cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
+    cfg.syn0 = _ptr_f32(syn0)
+    path_offsets = np.zeros(n_words + 1, np.int64)
+    path_offsets[centre + 1:] = len(codes)
+    if syn1 is not None:
+        _check_matrix("syn1", syn1, None, dim)
+        if len(codes) < 1 or len(points) != len(codes) or points.min() < 0 \
+                or points.max() >= syn1.shape[0]:
+            raise ValueError("Huffman path out of range")
+        cfg.hs = 1
+        cfg.syn1 = _ptr_f32(syn1)
+        cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
+        cfg.points = <const int32_t *><size_t>points.ctypes.data
+        cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
+    if syn1neg is not None:
+        _check_matrix("syn1neg", syn1neg, n_words, dim)
+        cfg.syn1neg = _ptr_f32(syn1neg)
+        cfg.negative = len(negatives)
+        if cfg.negative == 0:
+            raise ValueError("negative sampling needs at least one negative")
+        st.fixed_negatives = <const int32_t *><size_t>negatives.ctypes.data
+    if not (cfg.hs or cfg.negative):
+        raise ValueError("give syn1 (HS) or syn1neg (NS)")
+    n_out_max = max(len(codes), len(negatives) + 1)
+    in_rows = context.copy()
+    in_ptrs = np.zeros(n_ctx, np.uintp)
+    out_rows = np.zeros(n_out_max, np.int32)
+    labels = np.zeros(n_out_max, np.float32)
+    grads = np.zeros(n_ctx * n_out_max, np.float32)
+    grad_in = np.zeros(n_ctx * dim, np.float32)
+    hidden = np.zeros(dim, np.float32)
+    st.in_rows = <int32_t *><size_t>in_rows.ctypes.data
+    st.in_ptrs = <float **><size_t>in_ptrs.ctypes.data
+    st.out_rows = <int32_t *><size_t>out_rows.ctypes.data
+    st.labels = <float *><size_t>labels.ctypes.data
+    st.grads = <float *><size_t>grads.ctypes.data
+    st.grad_in = <float *><size_t>grad_in.ctypes.data
+    st.hidden = <float *><size_t>hidden.ctypes.data
+    with nogil:
+        if sg:
+            sg_window(&cfg, &st, centre, n_ctx, alpha)
+        else:
+            cbow_window(&cfg, &st, centre, n_ctx, alpha)
+    return st.loss

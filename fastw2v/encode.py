@@ -91,35 +91,43 @@ class IdStream:
 
 
 class _IdSink:
-    """Collects encoded blocks; spills to a temporary file past the memory budget."""
+    """Collects encoded blocks in one growing array; spills to a file past the memory budget.
+
+    The array grows in place (``ndarray.resize`` reallocates; glibc moves large
+    blocks with ``mremap`` and leaves unwritten pages untouched), so there is no
+    list of blocks and no final concatenation holding the stream twice.
+    """
 
     def __init__(self, memory_budget: int):
         self.memory_budget = memory_budget
-        self.blocks: list[np.ndarray] = []
-        self.nbytes = 0
+        self.buf = np.zeros(0, dtype=np.int32)
+        self.n = 0
         self.file = None
         self.path = None
 
     def add(self, ids: np.ndarray) -> None:
         if not len(ids):
             return
-        self.nbytes += ids.nbytes
-        if self.file is None and self.nbytes > self.memory_budget:
+        if self.file is None and (self.n + len(ids)) * 4 > self.memory_budget:
             fd, self.path = tempfile.mkstemp(prefix="fastw2v-ids-", suffix=".int32")
             self.file = os.fdopen(fd, "wb")
-            for block in self.blocks:
-                block.tofile(self.file)
-            self.blocks = []
+            self.buf[:self.n].tofile(self.file)
+            self.buf = np.zeros(0, dtype=np.int32)
         if self.file is not None:
             ids.tofile(self.file)
-        else:
-            self.blocks.append(ids)
+            return
+        end = self.n + len(ids)
+        if end > len(self.buf):
+            # Grow by a quarter: numpy zero-fills (so touches) the new tail, and mremap
+            # makes growing cheap, so a small factor keeps the resident overshoot small.
+            self.buf.resize(max(end, len(self.buf) + len(self.buf) // 4, 1 << 20), refcheck=False)
+        self.buf[self.n:end] = ids
+        self.n = end
 
     def finish(self):
         if self.file is None:
-            if not self.blocks:
-                return np.zeros(0, np.int32), None
-            return np.concatenate(self.blocks), None
+            self.buf.resize(self.n, refcheck=False)
+            return self.buf, None
         self.file.close()
         return np.memmap(self.path, dtype=np.int32, mode="r"), self.path
 

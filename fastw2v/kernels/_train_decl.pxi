@@ -67,7 +67,7 @@ ctypedef struct ThreadState:
     float *grads                  # n_in x n_out scaled errors of one block
     float *grad_in                # accumulated input gradients, n_in x dim
     float *hidden                 # CBOW hidden layer, dim
-    const int32_t *fixed_negatives  # tests only: replaces the random draws (NULL in training)
+    int32_t *negatives            # the window's negative draws, drawn before its update
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling

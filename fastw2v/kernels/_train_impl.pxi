@@ -161,8 +161,19 @@ cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t
     return n
 
 
+cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Draw the next window's cfg.negative samples into st.negatives.
+
+    Drawing apart from the update keeps the update a function of its inputs, so
+    the test twin can feed it known draws without a branch in the training loop.
+    """
+    cdef int d
+    for d in range(cfg.negative):
+        st.negatives[d] = sample_negative(cfg, st)
+
+
 cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
-    """Fill out_rows/labels with ``word`` (label 1) and cfg.negative draws (label 0).
+    """Fill out_rows/labels with ``word`` (label 1) and st.negatives (label 0).
 
     A draw equal to ``word`` is dropped, as word2vec.c does.
     """
@@ -172,7 +183,7 @@ cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_
     st.out_rows[0] = word
     st.labels[0] = 1.0
     for d in range(cfg.negative):
-        w = st.fixed_negatives[d] if st.fixed_negatives != NULL else sample_negative(cfg, st)
+        w = st.negatives[d]
         if w != word:
             st.out_rows[n] = w
             st.labels[n] = 0.0
@@ -268,6 +279,8 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
                 n_ctx += 1
         if n_ctx == 0:
             continue
+        if cfg.negative:
+            draw_negatives(cfg, st)
         if cfg.sg:
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
@@ -306,7 +319,7 @@ def sigmoid_table():
 cdef float *_ptr_f32(object a) except NULL:
     cdef float[::1] flat = a.reshape(-1)
     if flat.shape[0] == 0:
-        return <float *>1  # never dereferenced: zero rows
+        raise ValueError("model matrices must not be empty")
     return &flat[0]
 
 
@@ -374,8 +387,6 @@ cdef class TrainJob:
         self.cfg.syn1neg = NULL
         self.max_out = 0
         if self.cfg.hs:
-            if n_words < 2 and len(tables["points"]) and int(np.max(tables["points"])) > 0:
-                raise ValueError("Huffman points out of range")
             _check_matrix("syn1", syn1, max(n_words - 1, 1), dim)
             self.cfg.syn1 = self._f32(syn1)
             offsets = self._arr(tables["path_offsets"], np.int64, n_words + 1, "path_offsets")
@@ -460,8 +471,10 @@ cdef class TrainJob:
         st.grads = <float *>malloc(self.max_in * self.max_out * sizeof(float))
         st.grad_in = <float *>malloc(self.max_in * dim * sizeof(float))
         st.hidden = <float *>malloc(dim * sizeof(float))
+        st.negatives = <int32_t *>malloc(max(self.cfg.negative, 1) * sizeof(int32_t))
         if (st.sentence == NULL or st.in_rows == NULL or st.in_ptrs == NULL or st.out_rows == NULL
-                or st.labels == NULL or st.grads == NULL or st.grad_in == NULL or st.hidden == NULL):
+                or st.labels == NULL or st.grads == NULL or st.grad_in == NULL or st.hidden == NULL
+                or st.negatives == NULL):
             raise MemoryError()
         return 0
 
@@ -477,6 +490,7 @@ cdef class TrainJob:
                 free(self.states[t].grads)
                 free(self.states[t].grad_in)
                 free(self.states[t].hidden)
+                free(self.states[t].negatives)
             free(self.states)
             self.states = NULL
 
@@ -580,7 +594,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         cfg.negative = len(negatives)
         if cfg.negative == 0:
             raise ValueError("negative sampling needs at least one negative")
-        st.fixed_negatives = <const int32_t *><size_t>negatives.ctypes.data
+        st.negatives = <int32_t *><size_t>negatives.ctypes.data
     if not (cfg.hs or cfg.negative):
         raise ValueError("give syn1 (HS) or syn1neg (NS)")
     n_out_max = max(len(codes), len(negatives) + 1)

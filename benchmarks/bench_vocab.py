@@ -1,4 +1,5 @@
 """Vocabulary build benchmarks: ``Word2Vec.build_vocab`` on a corpus file and on an iterable."""
+import pytest
 from _suite import BENCH_WORKERS, W2V_SETTINGS, record_rate
 
 
@@ -12,25 +13,15 @@ def _check(model, n_tokens, n_sentences, expected_keys=None):
         assert set(model.wv.index_to_key) == set(expected_keys)
 
 
-def test_build_vocab_corpus_file(benchmark, corpus_file, sentences, n_tokens, key_to_index):
+@pytest.mark.parametrize("source", ["corpus_file", "iterable"])
+def test_build_vocab(benchmark, source, corpus_file, sentences, n_tokens, key_to_index):
     from fastw2v import Word2Vec
+
+    corpus = {"corpus_file": corpus_file} if source == "corpus_file" else {"corpus_iterable": sentences}
 
     def run():
         model = Word2Vec(workers=BENCH_WORKERS, **W2V_SETTINGS)
-        model.build_vocab(corpus_file=corpus_file)
-        return model
-
-    model = benchmark.pedantic(run, rounds=3, iterations=1)
-    record_rate(benchmark, n_tokens)
-    _check(model, n_tokens, len(sentences), key_to_index)
-
-
-def test_build_vocab_iterable(benchmark, sentences, n_tokens, key_to_index):
-    from fastw2v import Word2Vec
-
-    def run():
-        model = Word2Vec(workers=BENCH_WORKERS, **W2V_SETTINGS)
-        model.build_vocab(corpus_iterable=sentences)
+        model.build_vocab(**corpus)
         return model
 
     model = benchmark.pedantic(run, rounds=3, iterations=1)

@@ -5,7 +5,8 @@
 
 Process CPU seconds are less disturbed by other load than wall time; used to compare builds.
 """
-import sys, time, resource
+import sys
+import time
 sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else '/work/main')
 from fastw2v import Word2Vec
 from fastw2v.trainer import run_training

@@ -375,15 +375,15 @@ class Word2Vec:
                     "First build the vocabulary of your model with a corpus before doing an online update.")
             words = list(wv.index_to_key)
             counts = np.array(wv.expandos["count"], dtype=np.int64)
-            index = dict(wv.key_to_index)
+            new_counts = []
             for w in kept:
-                i = index.get(w)
+                i = wv.key_to_index.get(w)
                 if i is None:
-                    index[w] = len(words)
                     words.append(w)
-                    counts = np.append(counts, raw_vocab[w])
+                    new_counts.append(raw_vocab[w])
                 else:
                     counts[i] += raw_vocab[w]
+            counts = np.concatenate([counts, np.array(new_counts, dtype=np.int64)])
         wv.index_to_key = list(words)
         wv.key_to_index = {w: i for i, w in enumerate(words)}
         thresholds, downsample_total = _vocab.sample_thresholds(counts, sample)

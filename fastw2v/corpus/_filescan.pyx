@@ -638,6 +638,14 @@ def _run_threads(list workers, progress=None):
             raise OSError(w.job.error, os.strerror(w.job.error), os.fsdecode(w.path))
 
 
+def _check_args(path, n_threads, max_sentence_length):
+    """Shared argument checks: (n_threads, (path as bytes, size in bytes))."""
+    n_threads = _check_threads(n_threads)
+    if max_sentence_length < 1:
+        raise ValueError("max_sentence_length must be at least 1")
+    return n_threads, _check_corpus_file(path)
+
+
 def _check_threads(n_threads):
     n_threads = int(n_threads)
     if n_threads < 1:
@@ -692,10 +700,7 @@ def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=10000
     cdef _Worker w
     cdef Table* merged
     cdef int64_t[::1] counts_view
-    n_threads = _check_threads(n_threads)
-    if max_sentence_length < 1:
-        raise ValueError("max_sentence_length must be at least 1")
-    bpath, size = _check_corpus_file(path)
+    n_threads, (bpath, size) = _check_args(path, n_threads, max_sentence_length)
     if max_vocab_size is not None:
         cap = int(max_vocab_size)
     workers = _make_workers(bpath, size, MODE_SCAN, n_threads, cap, max_sentence_length, NULL)
@@ -834,10 +839,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
     cdef Table* table
     cdef int32_t* stream
     cdef int64_t[::1] offsets_view
-    n_threads = _check_threads(n_threads)
-    if max_sentence_length < 1:
-        raise ValueError("max_sentence_length must be at least 1")
-    bpath, size = _check_corpus_file(path)
+    n_threads, (bpath, size) = _check_args(path, n_threads, max_sentence_length)
     table = build_lookup_table(key_to_index)
     try:
         workers = _make_workers(bpath, size, MODE_ENCODE, n_threads, 0,

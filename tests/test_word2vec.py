@@ -477,3 +477,17 @@ def test_divergence_is_reported_not_returned_as_nan():
     from fastw2v.trainer import TrainingDivergedError
     with pytest.raises(TrainingDivergedError, match="epoch 1"):
         Word2Vec(CORPUS, min_count=1, alpha=1e4, min_alpha=1e4, vector_size=8, epochs=3, sample=0)
+
+
+def test_shrink_windows_false_uses_the_full_window():
+    """shrink_windows=False trains every pair of the full window (a different, still sane model)."""
+    kw = dict(vector_size=16, min_count=1, workers=1, seed=3, sg=1, sample=0)
+    # With a learning rate too small to learn, the summed loss counts the pairs: window 5
+    # gives up to 10 context words per centre word, against 2 * 3 on average when shrunk.
+    tiny = dict(kw, epochs=1, alpha=1e-5, min_alpha=1e-5, compute_loss=True)
+    full = Word2Vec(CORPUS, shrink_windows=False, **tiny).get_latest_training_loss()
+    shrunk = Word2Vec(CORPUS, shrink_windows=True, **tiny).get_latest_training_loss()
+    assert 1.4 < full / shrunk < 2.0
+    model = Word2Vec(CORPUS, shrink_windows=False, epochs=5, **kw)
+    assert model.shrink_windows is False
+    assert separation(model) > 0.3

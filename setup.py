@@ -32,10 +32,13 @@ def compile_args():
 
 # Kernel variants compiled for newer instruction sets; fastw2v.kernels chooses one at
 # import from the CPU's features, so the wheel stays portable (no -march=native).
-# An AVX-512 build was measured slower than AVX2 (dim 100 leaves a 4-wide tail of a
-# 16-wide loop): see benchmarks/README.md, "Speed notes".
+# An AVX-512 build of the training kernels was measured slower than AVX2 (dim 100
+# leaves a 4-wide tail of a 16-wide loop): see benchmarks/README.md, "Speed notes".
+# The top-k search kernel works on 16-row panels, so it has no such tail.
 ISA_FLAGS = {
     "_train_avx2": ["-mavx2", "-mfma"],
+    "_similarity_avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq",
+                           "-mavx512bw", "-mprefer-vector-width=512"],
 }
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 

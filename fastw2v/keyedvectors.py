@@ -23,7 +23,9 @@ Differences from gensim, all deliberate:
 """
 import itertools
 import logging
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
@@ -31,6 +33,7 @@ import numpy as np
 from fastw2v.io._files import open_binary, open_text
 from fastw2v.io.native import load_native, save_native
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
+from fastw2v.kernels import similarity_kernel
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +135,81 @@ def _top_k_rows(scores, k):
 def _top_indices(scores, k):
     """Indices of the `k` largest of 1-D `scores` (left unchanged), largest first."""
     return _top_k_rows(scores[None, :].copy(), k)[0][0]
+
+
+_FUSED_MAX_K = 256  # the fused kernel's insertion is O(k); beyond this, BLAS + selection
+
+
+def _batch_top_k(q, unit, k):
+    """Yield (indices, scores) of the top `k` rows of `unit` for blocks of queries `q`.
+
+    With the AVX-512 build of the fused kernel (fastw2v.kernels.similarity_kernel),
+    one call per thread, each over its share of the vocabulary, merged at the end;
+    otherwise blocked BLAS products and a row-wise selection.
+    """
+    kernel = similarity_kernel() if k <= _FUSED_MAX_K and q.dtype == np.float32 else None
+    if kernel is None or len(unit) < 2 * k:
+        step = max(1, _BLOCK_CELLS // max(1, len(unit)))
+        for lo in range(0, len(q), step):
+            yield _top_k_rows(q[lo:lo + step] @ unit.T, k)
+        return
+    q = np.ascontiguousarray(q)
+    unit = np.ascontiguousarray(unit)
+    n_parts = max(1, min(os.cpu_count() or 1, len(unit) // (4 * k), 16))
+    bounds = np.linspace(0, len(unit), n_parts + 1).astype(np.int64)
+    with ThreadPoolExecutor(n_parts) as pool:  # the kernel releases the GIL
+        parts = list(pool.map(lambda i: kernel.top_k_dot(q, unit, k, int(bounds[i]), int(bounds[i + 1])),
+                              range(n_parts)))
+    idx = np.concatenate([p[0] for p in parts], axis=1)
+    val = np.concatenate([p[1] for p in parts], axis=1)
+    order = np.argsort(-val, axis=1, kind="stable")[:, :k]
+    yield np.take_along_axis(idx, order, axis=1).astype(np.int64), np.take_along_axis(val, order, axis=1)
+
+
+def _analogy_top_k(unit, a, b, c, k, cells=1 << 20):
+    """Top `k` rows of `unit` for each 3CosAdd question ``b - a + c``, inputs excluded.
+
+    gensim scores word ``w`` by ``u_w . (u_b + u_c - u_a) / |u_b + u_c - u_a|``
+    (unit rows; its 1/3 mean cancels). The positive norm does not change a
+    question's ranking, and the score is linear in the question's words, so the
+    ranking only needs the similarities of the few distinct question words to the
+    vocabulary: questions-words.txt asks 19,544 questions with 905 words, and one
+    (905 x vocab) product replaces a (19,544 x vocab) one. Returns (indices,
+    scores), each (questions, k); scores are the unnormalised sums (-inf = none).
+    """
+    n_q, n_vocab = len(a), len(unit)
+    k = min(k, n_vocab)
+    words, inv = np.unique(np.concatenate([a, b, c]), return_inverse=True)
+    ia, ib, ic = inv[:n_q], inv[n_q:2 * n_q], inv[2 * n_q:]
+    best_i = np.zeros((n_q, k), dtype=np.int64)
+    best_v = np.full((n_q, k), -np.inf, dtype=np.float32)
+    word_rows = unit[words]
+    span = max(k, min(n_vocab, _BLOCK_CELLS // len(words)))  # vocabulary columns per product
+    for lo in range(0, n_vocab, span):
+        hi = min(n_vocab, lo + span)
+        sims = word_rows @ unit[lo:hi].T  # (distinct words, span)
+        step = max(1, cells // (hi - lo))  # questions per block: a few MB, stays in cache
+        for q0 in range(0, n_q, step):
+            q1 = min(n_q, q0 + step)
+            scores = np.take(sims, ib[q0:q1], axis=0)
+            scores += np.take(sims, ic[q0:q1], axis=0)
+            scores -= np.take(sims, ia[q0:q1], axis=0)
+            rows = np.arange(q1 - q0)
+            for x in (a, b, c):
+                col = x[q0:q1] - lo
+                inside = (col >= 0) & (col < hi - lo)
+                scores[rows[inside], col[inside]] = -np.inf
+            idx, vals = _top_k_rows(scores, k)
+            idx += lo
+            if lo == 0:
+                best_i[q0:q1], best_v[q0:q1] = idx, vals
+                continue
+            merged_i = np.concatenate([best_i[q0:q1], idx], axis=1)
+            merged_v = np.concatenate([best_v[q0:q1], vals], axis=1)
+            order = np.argsort(-merged_v, axis=1, kind="stable")[:, :k]
+            best_i[q0:q1] = np.take_along_axis(merged_i, order, axis=1)
+            best_v[q0:q1] = np.take_along_axis(merged_v, order, axis=1)
+    return best_i, best_v
 
 
 class KeyedVectors:
@@ -529,13 +607,12 @@ class KeyedVectors:
         q = q / _safe(np.linalg.norm(q, axis=1))[:, None]
         if not topn:
             return q @ unit.T
-        step = max(1, _BLOCK_CELLS // max(1, len(unit)))
         results = []
         keys = self.index_to_key
-        for lo in range(0, len(q), step):
-            best, top_scores = _top_k_rows(q[lo:lo + step] @ unit.T, topn)
+        for best, top_scores in _batch_top_k(q, unit, min(int(topn), len(unit))):
             for row_idx, row_scores in zip(best.tolist(), top_scores.tolist()):
-                results.append([(keys[i + start], s) for i, s in zip(row_idx, row_scores)])
+                # index -1: fewer than topn comparable (non-NaN) rows
+                results.append([(keys[i + start], s) for i, s in zip(row_idx, row_scores) if i >= 0])
         return results
 
     def similar_by_key(self, key, topn=10, restrict_vocab=None):
@@ -700,8 +777,9 @@ class KeyedVectors:
         """Accuracy on an analogy file (``: section`` headers, then ``a b c expected`` lines).
 
         Same results as gensim's (3CosAdd over the first `restrict_vocab` keys,
-        inputs excluded), but batched: the queries are scored in blocks with
-        one matrix-matrix product and a row-wise ``argpartition`` each.
+        inputs excluded), but batched: one matrix product of the distinct
+        question words against the vocabulary, then each question's scores as a
+        sum of three of its rows and a row-wise top 5 (see ``_analogy_top_k``).
 
         Returns
         -------
@@ -783,28 +861,16 @@ class KeyedVectors:
         canon = np.array([ok_vocab[k.upper() if case_insensitive else k]
                           for k in self.index_to_key[:n_vocab]], dtype=np.int64)
         a, b, c, expected = questions.T
-        step = max(1, _BLOCK_CELLS // max(1, n_vocab))
-        rows = np.arange(min(step, n_q))[:, None]
-        for lo in range(0, n_q, step):
-            hi = min(n_q, lo + step)
-            qa, qb, qc = a[lo:hi], b[lo:hi], c[lo:hi]
-            mean = (unit[qb] + unit[qc] - unit[qa]) / 3
-            mean /= _safe(np.linalg.norm(mean, axis=1))[:, None]
-            scores = mean @ unit.T
-            r = rows[:hi - lo]
-            scores[r, qa[:, None]] = -np.inf
-            scores[r, qb[:, None]] = -np.inf
-            scores[r, qc[:, None]] = -np.inf
-            top, top_scores = _top_k_rows(scores, 5)
-            present = np.isfinite(top_scores)
-            cand = canon[top]
-            ok = present & (cand != qa[:, None]) & (cand != qb[:, None]) & (cand != qc[:, None])
-            has_ok = ok.any(axis=1)
-            first = cand[np.arange(hi - lo), ok.argmax(axis=1)]
-            correct[lo:hi] = has_ok & (first == expected[lo:hi])
-            for i in np.nonzero(~has_ok)[0]:  # rare: gensim then keeps its last candidate
-                last = cand[i][present[i]]
-                correct[lo + i] = len(last) > 0 and last[-1] == expected[lo + i]
+        top, top_scores = _analogy_top_k(unit, a, b, c, 5)
+        present = np.isfinite(top_scores)
+        cand = canon[top]
+        ok = present & (cand != a[:, None]) & (cand != b[:, None]) & (cand != c[:, None])
+        has_ok = ok.any(axis=1)
+        first = cand[np.arange(n_q), ok.argmax(axis=1)]
+        correct[:] = has_ok & (first == expected)
+        for i in np.nonzero(~has_ok)[0]:  # rare: gensim then keeps its last candidate
+            last = cand[i][present[i]]
+            correct[i] = len(last) > 0 and last[-1] == expected[i]
         return correct
 
     @staticmethod

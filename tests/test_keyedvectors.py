@@ -210,6 +210,33 @@ def test_evaluate_word_analogies_matches_gensim(kv, gensim_kv):
         assert sections == gsections
 
 
+def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
+    # Several vocabulary spans (merged top 5) and many question blocks.
+    import fastw2v.keyedvectors as kv_module
+    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 1 << 16)
+    score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
+    gscore, gsections = gensim_kv.evaluate_word_analogies(datapath("questions-words.txt"))
+    assert score == gscore and sections == gsections
+
+
+@pytest.mark.parametrize("cells", [1, 50, 1 << 20])
+def test_analogy_top_k_matches_direct_scores(cells, monkeypatch):
+    import fastw2v.keyedvectors as kv_module
+    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
+    rng = np.random.default_rng(3)
+    unit = rng.standard_normal((40, 8)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    a, b, c = (rng.integers(0, 12, 30) for _ in range(3))
+    idx, vals = kv_module._analogy_top_k(unit, a, b, c, 5, cells=cells)
+    direct = (unit[b] + unit[c] - unit[a]) @ unit.T
+    rows = np.arange(30)
+    for x in (a, b, c):
+        direct[rows, x] = -np.inf
+    expected = np.argsort(-direct, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(idx, expected)
+    np.testing.assert_allclose(vals, np.take_along_axis(direct, expected, axis=1), atol=1e-5)
+
+
 def test_evaluate_word_analogies_bad_files(kv, tmp_path):
     no_header = tmp_path / "q.txt"
     no_header.write_text("a b c d\n")

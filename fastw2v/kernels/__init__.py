@@ -54,3 +54,46 @@ kernel = load()
 #: The name of the kernel build in use.
 kernel_name = next(n for n, (m, _) in _VARIANTS.items() if kernel.__name__.endswith("." + m))
 TrainJob = kernel.TrainJob
+
+
+# ---------------------------------------------------------------- top-k search
+
+_SIMILARITY_VARIANTS = {
+    "avx512": ("_similarity_avx512", ("AVX512F", "AVX512VL", "AVX512DQ", "AVX512BW")),
+    "generic": ("_similarity", ()),
+}
+
+
+def similarity_variants() -> list:
+    """Names of the top-k search builds installed and runnable here, best first."""
+    features = cpu_features()
+    names = []
+    for name, (module, needs) in _SIMILARITY_VARIANTS.items():
+        if all(features.get(flag) for flag in needs):
+            try:
+                importlib.import_module(f"{__name__}.{module}")
+            except ImportError:
+                continue
+            names.append(name)
+    return names
+
+
+def load_similarity(name):
+    """The top-k search module ``name`` ("avx512" or "generic")."""
+    if name not in similarity_variants():
+        raise ImportError(f"top-k search build {name!r} is not installed or this CPU cannot run it")
+    return importlib.import_module(f"{__name__}.{_SIMILARITY_VARIANTS[name][0]}")
+
+
+def similarity_kernel():
+    """The fused top-k search module to use for batch queries, or None for numpy's BLAS.
+
+    Only the AVX-512 build beats an (AVX2) BLAS product plus a selection pass;
+    ``FASTW2V_SIMILARITY=blas|generic|avx512`` forces a choice.
+    """
+    name = os.environ.get("FASTW2V_SIMILARITY")
+    if name == "blas":
+        return None
+    if name:
+        return load_similarity(name)
+    return load_similarity("avx512") if "avx512" in similarity_variants() else None

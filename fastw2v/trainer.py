@@ -50,6 +50,13 @@ def _finite(name, matrix, epoch):
             f"(try a smaller alpha)")
 
 
+# Hierarchical softmax with several threads: each thread keeps private copies of the
+# Huffman tree's HOT_NODES top inner nodes and merges its changes every SYNC_WORDS words
+# (see TrainConfig in fastw2v/kernels/_train_decl.pxi; measured in benchmarks/README.md).
+HOT_NODES = 2048
+SYNC_WORDS = 10_000
+
+
 def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, end_alpha: float,
                  compute_loss: bool, callbacks=(), report_delay: float = 1.0,
                  seed: int = 1, progress=None) -> TrainResult:
@@ -88,6 +95,7 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
         window=model.window, shrink_windows=model.shrink_windows, compute_loss=compute_loss,
         start_alpha=start_alpha, end_alpha=end_alpha,
         schedule_total=stream.n_words * epochs,
+        hot_nodes=HOT_NODES, sync_words=SYNC_WORDS,
     )
     job = TrainJob(model.wv.vectors, model.syn1 if model.hs else None,
                    model.syn1neg if model.negative else None, tables,

@@ -181,3 +181,54 @@ def test_dispatch_picks_a_runnable_build_and_honours_the_override(monkeypatch):
     assert kernels.load("generic").TrainJob is not None
     with pytest.raises(ValueError, match="FASTW2V_KERNEL"):
         kernels.load("sse9")
+
+
+def _hs_job(kernel, model, stream, hot_nodes, sync_words, n_threads=2):
+    params = dict(sg=1, hs=1, negative=0, cbow_mean=1, window=3, shrink_windows=1, compute_loss=0,
+                  start_alpha=0.05, end_alpha=0.05, schedule_total=stream.n_words,
+                  hot_nodes=hot_nodes, sync_words=sync_words)
+    return kernel.TrainJob(model.wv.vectors, model.syn1, None, model._kernel_tables(), stream.ids,
+                           stream.offsets, stream.chunk_starts(1000), params, n_threads, 7)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("sync_words", [1, 50, 10 ** 9])
+def test_private_hot_nodes_reach_the_shared_tree(kernel, sync_words):
+    # One of two threads trains everything (same draws as without hot nodes); its
+    # private copies of the top inner nodes are merged at every sync and at the end,
+    # so the shared matrices end as they would have without them (exactly without a
+    # sync; a sync rounds base + (copy - base), differences training then amplifies).
+    from fastw2v import Word2Vec
+    from fastw2v.encode import encode_iterable
+    rng = np.random.default_rng(0)
+    sentences = [[f"w{int(w)}" for w in rng.zipf(1.5, size=30) % 60] for _ in range(20)]
+    results = []
+    for hot in (0, 16):
+        model = Word2Vec(vector_size=8, hs=1, negative=0, min_count=1, sample=0, seed=3, workers=2)
+        model.build_vocab(sentences)
+        stream = encode_iterable(sentences, model.wv.key_to_index)
+        job = _hs_job(kernel, model, stream, hot, sync_words)
+        job.begin_epoch()
+        job.run_thread(0)
+        results.append((model.wv.vectors.copy(), model.syn1.copy()))
+    (v0, s0), (v1, s1) = results
+    assert not np.array_equal(s0, np.zeros_like(s0))
+    if sync_words > 10 ** 6:
+        np.testing.assert_array_equal(v1, v0)
+        np.testing.assert_array_equal(s1, s0)
+    np.testing.assert_allclose(v1, v0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s1, s0, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_hot_node_settings_are_checked(kernel):
+    from fastw2v import Word2Vec
+    from fastw2v.encode import encode_iterable
+    sentences = [["a", "b", "c", "a"]] * 5
+    model = Word2Vec(vector_size=4, hs=1, negative=0, min_count=1)
+    model.build_vocab(sentences)
+    stream = encode_iterable(sentences, model.wv.key_to_index)
+    with pytest.raises(ValueError, match="hot_nodes"):
+        _hs_job(kernel, model, stream, -1, 10)
+    with pytest.raises(ValueError, match="sync_words"):
+        _hs_job(kernel, model, stream, 4, 0)

@@ -54,6 +54,15 @@ ctypedef struct TrainConfig:
 
     int *stop                     # set to 1 by Python (Ctrl-C, an error elsewhere)
 
+    # Hot nodes: with hierarchical softmax every window writes the top of the Huffman
+    # tree (the root is on every path). With several threads those rows bounce between
+    # cores on every write, so each thread updates private copies of the hottest
+    # inner nodes and adds its change to the shared rows every sync_words words.
+    # Off (no rows) with one thread, where there is nothing to share.
+    int32_t hot_hs_lo             # syn1 rows [hot_hs_lo, hot_hs_hi) are private between syncs
+    int32_t hot_hs_hi
+    int64_t sync_words
+
 
 # ---------------------------------------------------------------- per-thread state
 
@@ -63,11 +72,16 @@ ctypedef struct ThreadState:
     int32_t *in_rows              # context words of one window
     float **in_ptrs               # their rows (SG) or the hidden layer (CBOW)
     int32_t *out_rows             # output rows of one block: path nodes or target+negatives
+    float **out_ptrs              # where those rows are read and written (shared or private)
     float *labels                 # 1 for the target / 1 - code for HS, 0 for negatives
     float *grads                  # n_in x n_out scaled errors of one block
     float *grad_in                # accumulated input gradients, n_in x dim
     float *hidden                 # CBOW hidden layer, dim
     int32_t *negatives            # the window's negative draws, drawn before its update
+    int32_t *next_negatives       # the next window's, drawn (and prefetched) one window ahead
+    float *hot_hs_rows            # private copies of the hot nodes (see TrainConfig) ...
+    float *hot_hs_base            # ... and the shared rows as of the last sync
+    int64_t since_sync            # words trained since the last sync
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling

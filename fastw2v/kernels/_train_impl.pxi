@@ -23,7 +23,7 @@ both contributions.
 """
 from libc.math cimport exp, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 import numpy as np
@@ -43,11 +43,89 @@ cdef extern from *:
     static inline void fw_atomic_store_int(int *p, int v) {
         __atomic_store_n(p, v, __ATOMIC_RELAXED);
     }
+    #include <stdlib.h>
+    #include <string.h>
+    /* Zeroed memory on whole, 128-byte aligned cache-line pairs: one thread's
+       state never shares a line (or the adjacent line the prefetcher pulls in)
+       with another's, so the threads' private writes do not bounce between cores. */
+    static inline void *fw_alloc_lines(size_t n) {
+        size_t size = (n + 127) / 128 * 128;
+        void *p = aligned_alloc(128, size ? size : 128);
+        if (p) memset(p, 0, size ? size : 128);
+        return p;
+    }
+    static inline void fw_prefetch_row(const float *p, int dim) {
+        for (int b = 0; b < dim * (int)sizeof(float); b += 64)
+            __builtin_prefetch((const char *)p + b);
+    }
+    /* Register-blocked pieces of the HogBatch block update. Each combines up
+       to four rows per pass over the vector, so the destination row is loaded
+       and stored once per four sources (and the source once per four dot
+       products) instead of once per pair. `restrict` holds: destinations are
+       gradient buffers or output rows, sources are rows of other matrices or
+       other buffers; a row that repeats among the outputs is only ever a
+       source of one call and a destination of another. */
+    static inline void fw_axpy4(float *__restrict__ y, float a0, const float *__restrict__ x0,
+                                float a1, const float *__restrict__ x1, float a2,
+                                const float *__restrict__ x2, float a3,
+                                const float *__restrict__ x3, int n) {
+        for (int i = 0; i < n; i++)
+            y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
+    }
+    static inline void fw_axpy2(float *__restrict__ y, float a0, const float *__restrict__ x0,
+                                float a1, const float *__restrict__ x1, int n) {
+        for (int i = 0; i < n; i++)
+            y[i] += a0 * x0[i] + a1 * x1[i];
+    }
+    static inline void fw_axpy1(float *__restrict__ y, float a0, const float *__restrict__ x0, int n) {
+        for (int i = 0; i < n; i++)
+            y[i] += a0 * x0[i];
+    }
+    /* y += sum_j a[j * stride] * x[j] over m sources, four at a time. */
+    static inline void fw_axpy_many(float *__restrict__ y, const float *a, int stride,
+                                    float *const *x, int m, int n) {
+        int j = 0;
+        for (; j + 4 <= m; j += 4)
+            fw_axpy4(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1],
+                     a[(j + 2) * stride], x[j + 2], a[(j + 3) * stride], x[j + 3], n);
+        if (j + 2 <= m) {
+            fw_axpy2(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1], n);
+            j += 2;
+        }
+        if (j < m)
+            fw_axpy1(y, a[j * stride], x[j], n);
+    }
+    /* out[j] = x . o[j] for m rows, four at a time (one load of x per four). */
+    static inline void fw_dot_many(const float *__restrict__ x, float *const *o, int m, int n,
+                                   float *out) {
+        int j = 0;
+        for (; j + 4 <= m; j += 4) {
+            const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+            const float *__restrict__ o2 = o[j + 2], *__restrict__ o3 = o[j + 3];
+            float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+            for (int i = 0; i < n; i++) {
+                s0 += x[i] * o0[i]; s1 += x[i] * o1[i];
+                s2 += x[i] * o2[i]; s3 += x[i] * o3[i];
+            }
+            out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
+        }
+        for (; j < m; j++) {
+            const float *__restrict__ o0 = o[j];
+            float s0 = 0.f;
+            for (int i = 0; i < n; i++)
+                s0 += x[i] * o0[i];
+            out[j] = s0;
+        }
+    }
     """
     int64_t fw_atomic_add_i64(int64_t *p, int64_t v) nogil
     int64_t fw_atomic_load_i64(int64_t *p) nogil
     int fw_atomic_load_int(int *p) nogil
     void fw_atomic_store_int(int *p, int v) nogil
+    void *fw_alloc_lines(size_t n) nogil
+    void fw_prefetch_row(const float *p, int dim) nogil
+    void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n) nogil
+    void fw_dot_many(const float *x, float * const *o, int m, int n, float *out) nogil
 
 
 # ---------------------------------------------------------------- random numbers
@@ -118,34 +196,89 @@ cdef inline double log_loss(float f, float label) noexcept nogil:
     return -z + log1p(exp(z))
 
 
-cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
-                       float *out_matrix, int n_out, float alpha) noexcept nogil:
-    """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs rows st.out_rows[0:n_out].
+cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
+                       float alpha) noexcept nogil:
+    """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
 
     scores = X O^T; grads = (labels - sigmoid(scores)) * alpha;
     grad_in += grads O (accumulated, applied by the caller); O += grads^T X.
     """
     cdef int dim = cfg.dim
     cdef int r, k
-    cdef float f, g
-    cdef float *o
+    cdef float f
     cdef float *grads = st.grads
+    cdef float *row
     for r in range(n_in):
+        row = grads + r * n_out
+        fw_dot_many(st.in_ptrs[r], st.out_ptrs, n_out, dim, row)
         for k in range(n_out):
-            o = out_matrix + <int64_t>st.out_rows[k] * dim
-            f = dot(st.in_ptrs[r], o, dim)
-            g = (st.labels[k] - sigmoid(cfg, f)) * alpha
-            grads[r * n_out + k] = g
+            f = row[k]
+            row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
             if cfg.compute_loss:
                 st.loss += log_loss(f, st.labels[k])
-    for r in range(n_in):
-        for k in range(n_out):
-            o = out_matrix + <int64_t>st.out_rows[k] * dim
-            axpy(grads[r * n_out + k], o, st.grad_in + <int64_t>r * dim, dim)
+        # grad_in[r] += sum_k grads[r, k] O[k]: reads the outputs before any is written
+        fw_axpy_many(st.grad_in + <int64_t>r * dim, row, 1, st.out_ptrs, n_out, dim)
     for k in range(n_out):
-        o = out_matrix + <int64_t>st.out_rows[k] * dim
-        for r in range(n_in):
-            axpy(grads[r * n_out + k], st.in_ptrs[r], o, dim)
+        fw_axpy_many(st.out_ptrs[k], grads + k, n_out, st.in_ptrs, n_in, dim)
+
+
+cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows, int32_t hot_lo,
+                                 int32_t hot_hi, int n_out, int dim) noexcept nogil:
+    """Point st.out_ptrs at each output row: the thread's private copy for hot rows."""
+    cdef int k
+    cdef int32_t row
+    for k in range(n_out):
+        row = st.out_rows[k]
+        if row >= hot_lo and row < hot_hi:
+            st.out_ptrs[k] = hot_rows + <int64_t>(row - hot_lo) * dim
+        else:
+            st.out_ptrs[k] = matrix + <int64_t>row * dim
+
+
+cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
+                          float alpha) noexcept nogil:
+    cdef int n_out = huffman_outputs(cfg, st, centre)
+    resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
+    block_update(cfg, st, n_in, n_out, alpha)
+
+
+cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
+                          float alpha) noexcept nogil:
+    cdef int n_out = negative_outputs(cfg, st, centre)
+    cdef int k
+    for k in range(n_out):
+        st.out_ptrs[k] = cfg.syn1neg + <int64_t>st.out_rows[k] * cfg.dim
+    block_update(cfg, st, n_in, n_out, alpha)
+
+
+# ---------------------------------------------------------------- hot rows
+
+cdef void sync_rows(float *shared, float *rows, float *base, int64_t n) noexcept nogil:
+    """Add this thread's change since the last sync to the shared rows; re-read them."""
+    cdef int64_t i
+    cdef float v
+    for i in range(n):
+        v = shared[i] + (rows[i] - base[i])
+        shared[i] = v
+        rows[i] = v
+        base[i] = v
+
+
+cdef void load_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    cdef int64_t i, n
+    if cfg.hot_hs_hi > cfg.hot_hs_lo:
+        n = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim
+        for i in range(n):
+            st.hot_hs_rows[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
+            st.hot_hs_base[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
+    st.since_sync = 0
+
+
+cdef void sync_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    if cfg.hot_hs_hi > cfg.hot_hs_lo:
+        sync_rows(cfg.syn1 + <int64_t>cfg.hot_hs_lo * cfg.dim, st.hot_hs_rows, st.hot_hs_base,
+                  <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim)
+    st.since_sync = 0
 
 
 # ---------------------------------------------------------------- output sets
@@ -162,14 +295,37 @@ cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t
 
 
 cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
-    """Draw the next window's cfg.negative samples into st.negatives.
+    """Make the pending draws the window's st.negatives; draw and prefetch the next set.
 
-    Drawing apart from the update keeps the update a function of its inputs, so
-    the test twin can feed it known draws without a branch in the training loop.
+    Drawing one window ahead gives the memory system a whole window update to
+    bring the random output rows into cache (they miss it otherwise, and the
+    forward pass waits on them). Drawing apart from the update also keeps the
+    update a function of its inputs, so the test twin can feed it known draws.
     """
     cdef int d
+    cdef int32_t *drawn = st.negatives
+    st.negatives = st.next_negatives
+    st.next_negatives = drawn
     for d in range(cfg.negative):
-        st.negatives[d] = sample_negative(cfg, st)
+        drawn[d] = sample_negative(cfg, st)
+        fw_prefetch_row(cfg.syn1neg + <int64_t>drawn[d] * cfg.dim, cfg.dim)
+
+
+cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:
+    """Prefetch what window i + 1 needs beyond window i: its centre's output rows and
+    the context row that enters it."""
+    cdef int32_t centre
+    cdef int64_t k
+    if i + 1 >= n:
+        return
+    centre = st.sentence[i + 1]
+    if cfg.negative:
+        fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
+    if cfg.hs:
+        for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
+            fw_prefetch_row(cfg.syn1 + <int64_t>cfg.points[k] * cfg.dim, cfg.dim)
+    if i + 1 + cfg.window < n:
+        fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.window] * cfg.dim, cfg.dim)
 
 
 cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
@@ -196,17 +352,15 @@ cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_
 cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                     float alpha) noexcept nogil:
     """Skip-gram: context rows st.in_rows[0:n_ctx] predict ``centre``."""
-    cdef int r, n_out
+    cdef int r
     cdef int dim = cfg.dim
     for r in range(n_ctx):
         st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
     memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
     if cfg.hs:
-        n_out = huffman_outputs(cfg, st, centre)
-        block_update(cfg, st, n_ctx, cfg.syn1, n_out, alpha)
+        hs_block(cfg, st, centre, n_ctx, alpha)
     if cfg.negative:
-        n_out = negative_outputs(cfg, st, centre)
-        block_update(cfg, st, n_ctx, cfg.syn1neg, n_out, alpha)
+        ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
         axpy(1.0, st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
 
@@ -214,7 +368,7 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
 cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                       float alpha) noexcept nogil:
     """CBOW: the mean (or sum) of context rows st.in_rows[0:n_ctx] predicts ``centre``."""
-    cdef int r, n_out
+    cdef int r
     cdef int dim = cfg.dim
     memset(st.hidden, 0, dim * sizeof(float))
     for r in range(n_ctx):
@@ -224,11 +378,9 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
     st.in_ptrs[0] = st.hidden
     memset(st.grad_in, 0, dim * sizeof(float))
     if cfg.hs:
-        n_out = huffman_outputs(cfg, st, centre)
-        block_update(cfg, st, 1, cfg.syn1, n_out, alpha)
+        hs_block(cfg, st, centre, 1, alpha)
     if cfg.negative:
-        n_out = negative_outputs(cfg, st, centre)
-        block_update(cfg, st, 1, cfg.syn1neg, n_out, alpha)
+        ns_block(cfg, st, centre, 1, alpha)
     # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
     for r in range(n_ctx):
         axpy(1.0, st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim, dim)
@@ -281,6 +433,7 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
             continue
         if cfg.negative:
             draw_negatives(cfg, st)
+        prefetch_window(cfg, st, i, n)
         if cfg.sg:
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
@@ -289,6 +442,15 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
     """Take chunks from the shared counter and train their sentences until none is left."""
+    cdef int d
+    load_hot_rows(cfg, st)
+    for d in range(cfg.negative):  # the first window's draws (see draw_negatives)
+        st.next_negatives[d] = sample_negative(cfg, st)
+    take_chunks(cfg, st)
+    sync_hot_rows(cfg, st)
+
+
+cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
     cdef int64_t c, s, start, end
     cdef float alpha
     while True:
@@ -303,6 +465,9 @@ cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
             alpha = current_alpha(cfg)
             train_sentence(cfg, st, start, end, alpha)
             st.words += end - start
+            st.since_sync += end - start
+            if st.since_sync >= cfg.sync_words:
+                sync_hot_rows(cfg, st)
             fw_atomic_add_i64(cfg.schedule_done, end - start)
             if fw_atomic_load_int(cfg.stop):
                 return
@@ -347,7 +512,7 @@ cdef class TrainJob:
         Thread ``t``'s random stream starts from ``seed`` and ``t``.
     """
     cdef TrainConfig cfg
-    cdef ThreadState *states
+    cdef ThreadState **states
     cdef int n_threads
     cdef int max_in
     cdef int max_out
@@ -441,13 +606,27 @@ cdef class TrainJob:
         self.cfg.schedule_done = &self.counters[1]
         self.cfg.stop = &self.stop_flag
 
+        # Private hot nodes only pay when threads share them (see TrainConfig). Inner
+        # nodes are numbered in the order the Huffman build creates them, so the last
+        # ones are the root and the nodes nearest it.
+        hot = int(params.get("hot_nodes", 0)) if n_threads > 1 and self.cfg.hs else 0
+        if hot < 0 or int(params.get("sync_words", 1)) < 1:
+            raise ValueError("hot_nodes must be >= 0 and sync_words >= 1")
+        n_nodes = max(n_words - 1, 1)
+        self.cfg.hot_hs_hi = n_nodes if hot else 0
+        self.cfg.hot_hs_lo = max(n_nodes - hot, 0) if hot else 0
+        self.cfg.sync_words = int(params.get("sync_words", 1)) if hot else (1 << 62)
+
         self.max_in = 2 * self.cfg.window
-        self.states = <ThreadState *>calloc(n_threads, sizeof(ThreadState))
+        self.states = <ThreadState **>calloc(n_threads, sizeof(ThreadState *))
         if self.states == NULL:
             raise MemoryError()
         self.n_threads = n_threads
         for t in range(n_threads):
-            self._init_state(&self.states[t], max(max_sentence, 1), seed, t)
+            self.states[t] = <ThreadState *>fw_alloc_lines(sizeof(ThreadState))
+            if self.states[t] == NULL:
+                raise MemoryError()
+            self._init_state(self.states[t], max(max_sentence, 1), seed, t)
 
     cdef float *_f32(self, a) except NULL:
         self._keep.append(a)
@@ -462,35 +641,51 @@ cdef class TrainJob:
 
     cdef int _init_state(self, ThreadState *st, int64_t max_sentence, uint64_t seed, int t) except -1:
         cdef int dim = self.cfg.dim
+        cdef int64_t n_hot_hs
         st.rng = seed * <uint64_t>0x2545F4914F6CDD1D + <uint64_t>(t + 1) * <uint64_t>0x9E3779B97F4A7C15
-        st.sentence = <int32_t *>malloc(max_sentence * sizeof(int32_t))
-        st.in_rows = <int32_t *>malloc(self.max_in * sizeof(int32_t))
-        st.in_ptrs = <float **>malloc(self.max_in * sizeof(float *))
-        st.out_rows = <int32_t *>malloc(self.max_out * sizeof(int32_t))
-        st.labels = <float *>malloc(self.max_out * sizeof(float))
-        st.grads = <float *>malloc(self.max_in * self.max_out * sizeof(float))
-        st.grad_in = <float *>malloc(self.max_in * dim * sizeof(float))
-        st.hidden = <float *>malloc(dim * sizeof(float))
-        st.negatives = <int32_t *>malloc(max(self.cfg.negative, 1) * sizeof(int32_t))
+        st.sentence = <int32_t *>fw_alloc_lines(max_sentence * sizeof(int32_t))
+        st.in_rows = <int32_t *>fw_alloc_lines(self.max_in * sizeof(int32_t))
+        st.in_ptrs = <float **>fw_alloc_lines(self.max_in * sizeof(float *))
+        st.out_rows = <int32_t *>fw_alloc_lines(self.max_out * sizeof(int32_t))
+        st.out_ptrs = <float **>fw_alloc_lines(self.max_out * sizeof(float *))
+        st.labels = <float *>fw_alloc_lines(self.max_out * sizeof(float))
+        st.grads = <float *>fw_alloc_lines(self.max_in * self.max_out * sizeof(float))
+        st.grad_in = <float *>fw_alloc_lines(self.max_in * dim * sizeof(float))
+        st.hidden = <float *>fw_alloc_lines(dim * sizeof(float))
+        st.negatives = <int32_t *>fw_alloc_lines(max(self.cfg.negative, 1) * sizeof(int32_t))
+        st.next_negatives = <int32_t *>fw_alloc_lines(max(self.cfg.negative, 1) * sizeof(int32_t))
         if (st.sentence == NULL or st.in_rows == NULL or st.in_ptrs == NULL or st.out_rows == NULL
                 or st.labels == NULL or st.grads == NULL or st.grad_in == NULL or st.hidden == NULL
-                or st.negatives == NULL):
+                or st.negatives == NULL or st.next_negatives == NULL or st.out_ptrs == NULL):
             raise MemoryError()
+        n_hot_hs = <int64_t>(self.cfg.hot_hs_hi - self.cfg.hot_hs_lo) * dim
+        if n_hot_hs:
+            st.hot_hs_rows = <float *>fw_alloc_lines(n_hot_hs * sizeof(float))
+            st.hot_hs_base = <float *>fw_alloc_lines(n_hot_hs * sizeof(float))
+            if st.hot_hs_rows == NULL or st.hot_hs_base == NULL:
+                raise MemoryError()
         return 0
 
     def __dealloc__(self):
         cdef int t
         if self.states != NULL:
             for t in range(self.n_threads):
+                if self.states[t] == NULL:
+                    continue
                 free(self.states[t].sentence)
                 free(self.states[t].in_rows)
                 free(self.states[t].in_ptrs)
                 free(self.states[t].out_rows)
+                free(self.states[t].out_ptrs)
+                free(self.states[t].hot_hs_rows)
+                free(self.states[t].hot_hs_base)
                 free(self.states[t].labels)
                 free(self.states[t].grads)
                 free(self.states[t].grad_in)
                 free(self.states[t].hidden)
                 free(self.states[t].negatives)
+                free(self.states[t].next_negatives)
+                free(self.states[t])
             free(self.states)
             self.states = NULL
 
@@ -503,7 +698,7 @@ cdef class TrainJob:
         if t < 0 or t >= self.n_threads:
             raise IndexError(t)
         with nogil:
-            train_chunks(&self.cfg, &self.states[t])
+            train_chunks(&self.cfg, self.states[t])
 
     def request_stop(self):
         """Ask every thread to return after its current sentence."""
@@ -601,6 +796,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     in_rows = context.copy()
     in_ptrs = np.zeros(n_ctx, np.uintp)
     out_rows = np.zeros(n_out_max, np.int32)
+    out_ptrs = np.zeros(n_out_max, np.uintp)
     labels = np.zeros(n_out_max, np.float32)
     grads = np.zeros(n_ctx * n_out_max, np.float32)
     grad_in = np.zeros(n_ctx * dim, np.float32)
@@ -608,6 +804,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     st.in_rows = <int32_t *><size_t>in_rows.ctypes.data
     st.in_ptrs = <float **><size_t>in_ptrs.ctypes.data
     st.out_rows = <int32_t *><size_t>out_rows.ctypes.data
+    st.out_ptrs = <float **><size_t>out_ptrs.ctypes.data
     st.labels = <float *><size_t>labels.ctypes.data
     st.grads = <float *><size_t>grads.ctypes.data
     st.grad_in = <float *><size_t>grad_in.ctypes.data

@@ -179,6 +179,15 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
     return run
 
 
+def run_vocab_build(backend, corpus, threads, hs):
+    """Time build_vocab(corpus_file=...) in a fresh process; the runner's JSON, or None."""
+    cmd = [sys.executable, RUNNER, "--backend", backend, "--vocab-only", "--corpus", corpus,
+           "--threads", str(threads)] + (["--hs"] if hs else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **CHILD_ENV})
+    info = _last_json(proc.stdout)
+    return info if proc.returncode == 0 and info.get("ok") else None
+
+
 def run_record(run, **extra):
     """A Run as a JSON-ready dict (NaN becomes null), with derived fields added."""
     d = asdict(run)

@@ -7,6 +7,8 @@ its peak RSS with ``os.wait4``. Only the backend being measured is imported.
     python benchmarks/_runner.py --backend gensim --input corpus_file --arch sg \
         --corpus corpus.txt --out vectors.bin [--hs] [--epochs 1] [--threads 2] [--seed 1]
 
+    python benchmarks/_runner.py --backend fastw2v --vocab-only --corpus corpus.txt
+
     python benchmarks/_runner.py --versions    # JSON of what is importable
 
 The last stdout line is a JSON object: {"ok": true, "vocab": ..., ...}.
@@ -43,6 +45,19 @@ def train_gensim_like(module, args):
         model = Word2Vec(sentences=module.LineSentence(args.corpus), **params)
     model.wv.save_word2vec_format(args.out, binary=True)
     return {"vocab": len(model.wv), "words_reported": int(getattr(model, "corpus_total_words", 0) or 0)}
+
+
+def build_vocab_only(module, args):
+    """Time ``build_vocab(corpus_file=...)`` alone (scan, prune, tables, weights)."""
+    model = module.Word2Vec(vector_size=args.vector_size, window=args.window, sample=args.sample,
+                            min_count=args.min_count, sg=1 if args.arch == "sg" else 0,
+                            hs=1 if args.hs else 0, negative=0 if args.hs else args.negative,
+                            workers=args.threads, seed=args.seed)
+    start = time.perf_counter()
+    model.build_vocab(corpus_file=args.corpus)
+    seconds = time.perf_counter() - start
+    return {"vocab": len(model.wv), "vocab_seconds": seconds,
+            "words_reported": int(model.corpus_total_words)}
 
 
 def train_fasttext(args):
@@ -120,10 +135,12 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--vocab-only", action="store_true",
+                   help="gensim/fastw2v: only build_vocab(corpus_file=...), timed inside")
     for name, value in DEFAULTS.items():
         p.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = p.parse_args(argv)
-    if not args.versions and not (args.backend and args.corpus and args.out):
+    if not args.versions and not (args.backend and args.corpus and (args.out or args.vocab_only)):
         p.error("--backend, --corpus and --out are required")
     return args
 
@@ -141,7 +158,7 @@ def main(argv=None):
             import gensim.models.word2vec as module  # Word2Vec, LineSentence
         else:
             import fastw2v as module  # same names: `from fastw2v import Word2Vec, LineSentence`
-        info = train_gensim_like(module, args)
+        info = build_vocab_only(module, args) if args.vocab_only else train_gensim_like(module, args)
     info.update(ok=True, inner_seconds=time.perf_counter() - start)
     print(json.dumps(info), flush=True)
     return 0

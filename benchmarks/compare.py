@@ -2,7 +2,7 @@ r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh 
 
     python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
         --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \
-        [--json results.json] [--plot results.png] [--scaling 1,2,4]
+        [--json results.json] [--plot results.png] [--scaling 1,2,4] [--vocab 3]
 
 fastw2v (corpus_file and LineSentence input) is always attempted and skipped with a note
 when it cannot be imported; --peers picks the others (backend names, or trainer names such
@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--plot", metavar="OUT.png", help="bar chart of words/s (needs matplotlib)")
     p.add_argument("--scaling", type=int_list, metavar="1,2,4",
                    help="also report words/s of fastw2v (corpus_file) per thread count")
+    p.add_argument("--vocab", type=int, metavar="ROUNDS", default=0,
+                   help="also time build_vocab(corpus_file=...) of fastw2v and gensim, "
+                        "ROUNDS fresh processes each, alternating (median reported)")
     p.add_argument("--scaling-trainer", default="fastw2v-file", choices=list(B.TRAINERS),
                    help=argparse.SUPPRESS)  # to exercise --scaling before fastw2v exists
     args = p.parse_args(argv)
@@ -141,6 +144,37 @@ def print_scaling(runs):
             print(f"  {r.trainer} {r.mode} threads {r.threads}: {r.error}")
 
 
+def run_vocab_builds(args, corpus, tokens, versions):
+    """build_vocab(corpus_file=...) in fresh processes, fastw2v and gensim alternating."""
+    backends = [b for b in ("fastw2v", "gensim") if versions.get(b)]
+    times = {b: [] for b in backends}
+    for _ in range(args.vocab):
+        for backend in backends:
+            info = B.run_vocab_build(backend, corpus, args.threads, args.hs)
+            if info is None:
+                print(f"  build_vocab {backend}: failed", file=sys.stderr, flush=True)
+                continue
+            print(f"  build_vocab {backend}: {info['vocab_seconds']:.2f}s", file=sys.stderr, flush=True)
+            times[backend].append(info)
+    rows = []
+    for backend, infos in times.items():
+        if infos:
+            rows.append(dict(backend=backend, rounds=len(infos), vocab=infos[0]["vocab"],
+                             seconds=statistics.median(i["vocab_seconds"] for i in infos),
+                             tokens_per_sec=tokens / statistics.median(i["vocab_seconds"] for i in infos)))
+    ref = next((r for r in rows if r["backend"] == "gensim"), None)
+    for r in rows:
+        r["speedup"] = ref["seconds"] / r["seconds"] if ref else math.nan
+    return rows
+
+
+def print_vocab_builds(rows):
+    B.print_table(["backend", "rounds", "vocab", "median_seconds", "tokens_per_sec", "speedup"],
+                  [[r["backend"], str(r["rounds"]), str(r["vocab"]), B.fmt(r["seconds"], ".2f"),
+                    B.fmt(r["tokens_per_sec"], ",.0f"), B.fmt(r["speedup"], ".1f") + "x"]
+                   for r in rows])
+
+
 def progress(run):
     state = f"{run.seconds:.1f}s" if run.ok else run.error
     print(f"  ran {run.trainer} {run.mode} seed {run.seed} threads {run.threads}: {state}",
@@ -205,6 +239,7 @@ def main(argv=None):
                                         args.threads, seed, workdir)
                     progress(run)
                     runs.append(run)
+        vocab_rows = run_vocab_builds(args, corpus, tokens, versions) if args.vocab else []
         scaling = []
         if args.scaling:
             trainer = B.TRAINERS[args.scaling_trainer]
@@ -219,6 +254,9 @@ def main(argv=None):
     if scaling:
         print("\nthread scaling (corpus_file):")
         print_scaling(scaling)
+    if vocab_rows:
+        print("\nbuild_vocab(corpus_file=...) alone, timed inside fresh processes; speedup vs gensim:")
+        print_vocab_builds(vocab_rows)
 
     if args.json:
         def as_dict(r):
@@ -227,7 +265,8 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "settings": settings,
                        "results": [as_dict(r) for r in rows],
-                       "scaling": [B.run_record(r) for r in scaling]}, f, indent=2)
+                       "scaling": [B.run_record(r) for r in scaling],
+                       "vocab_builds": vocab_rows}, f, indent=2)
         print(f"results written to {args.json}")
     if args.plot:
         plot(rows, args.plot)

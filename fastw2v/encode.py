@@ -124,12 +124,14 @@ class _IdSink:
         self.buf[self.n:end] = ids
         self.n = end
 
-    def finish(self):
+    def finish(self, writeable=False):
         if self.file is None:
             self.buf.resize(self.n, refcheck=False)
             return self.buf, None
         self.file.close()
-        return np.memmap(self.path, dtype=np.int32, mode="r"), self.path
+        if os.path.getsize(self.path) == 0:
+            return np.zeros(0, np.int32), self.path
+        return np.memmap(self.path, dtype=np.int32, mode="r+" if writeable else "r"), self.path
 
 
 def _split_lengths(lengths: np.ndarray, max_len: int) -> np.ndarray:
@@ -230,3 +232,159 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
         os.fspath(path), key_to_index, n_threads=n_threads,
         max_sentence_length=max_sentence_length, progress=progress)
     return IdStream(ids, offsets, int(raw_words), len(offsets) - 1)
+
+
+# ---------------------------------------------------------------- one pass over an iterable
+
+class _FirstSeen(dict):
+    """Token -> provisional id, in order of first appearance.
+
+    Lookups of known tokens are plain ``dict.__getitem__`` (C); only a new token
+    runs ``__missing__``, once per distinct token.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        value = self[key] = len(self)
+        return value
+
+
+@dataclass
+class ScannedCorpus:
+    """An iterable read once: its counts, and its tokens as provisional ids.
+
+    ``build_vocab`` counts from it, and ``train`` on the same corpus turns it into
+    the training :class:`IdStream` with :func:`remap` instead of a second Python
+    pass over the corpus.
+
+    Attributes
+    ----------
+    words : list of str
+        Distinct tokens in order of first appearance (provisional id = position).
+    counts : numpy.ndarray of int64
+        Occurrences of each.
+    ids : numpy.ndarray of int32
+        Every token's provisional id (a writeable array or memory map).
+    lengths : numpy.ndarray of int64
+        Tokens per sentence.
+    raw_words, corpus_count : int
+    """
+
+    words: list
+    counts: np.ndarray
+    ids: np.ndarray
+    lengths: np.ndarray
+    raw_words: int
+    corpus_count: int
+    _spill_path: str | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._spill_path is not None:
+            self.ids = np.zeros(0, np.int32)
+            try:
+                os.unlink(self._spill_path)
+            except OSError:
+                pass
+            self._spill_path = None
+
+    def __del__(self):
+        self.close()
+
+
+def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_per: int = 0,
+                  progress_log=None) -> ScannedCorpus:
+    """Read an iterable of token lists once: counts and provisional ids together.
+
+    Parameters
+    ----------
+    corpus : iterable of list of str
+    memory_budget : int
+        Bytes of ids kept in RAM before they spill to a temporary file.
+    progress_per : int
+        Sentences between calls of `progress_log` (0: never).
+    progress_log : callable, optional
+        Called as ``progress_log(sentence_no, words_so_far, distinct_so_far)``.
+
+    Raises
+    ------
+    TypeError
+        A sentence that is a string, or a token that is not a str.
+    """
+    index = _FirstSeen()
+    lookup = index.__getitem__
+    sink = _IdSink(memory_budget)
+    flat: list = []
+    lengths: list = []
+    raw_words = 0
+    for sentence_no, sentence in enumerate(corpus):
+        _check_sentence(sentence, sentence_no)
+        if progress_per and sentence_no % progress_per == 0 and sentence_no and progress_log:
+            progress_log(sentence_no, raw_words, len(index))
+        flat.extend(map(lookup, sentence))
+        lengths.append(len(sentence))
+        raw_words += len(sentence)
+        if len(flat) >= _BLOCK_TOKENS:
+            sink.add(np.array(flat, dtype=np.int32))
+            flat.clear()
+    sink.add(np.array(flat, dtype=np.int32))
+    ids, spill_path = sink.finish(writeable=True)
+    words = list(index)
+    for word in words:
+        if type(word) is not str:
+            raise TypeError(f"tokens must be str, found {type(word).__name__} {word!r}; "
+                            "convert tokens to strings before training")
+    counts = _count_ids(ids, len(words))
+    return ScannedCorpus(words, counts, ids, np.array(lengths, dtype=np.int64), raw_words,
+                         len(lengths), spill_path)
+
+
+def _count_ids(ids: np.ndarray, n: int) -> np.ndarray:
+    counts = np.zeros(n, dtype=np.int64)
+    for lo in range(0, len(ids), _BLOCK_TOKENS):  # blocks: a memory map is read, not loaded
+        counts += np.bincount(ids[lo:lo + _BLOCK_TOKENS], minlength=n)
+    return counts
+
+
+def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int = 10000) -> IdStream:
+    """The training stream of a scanned corpus under the final vocabulary.
+
+    Provisional ids become vocabulary indices and out-of-vocabulary tokens are
+    dropped, in place, block by block (the kept tokens of a block never land past
+    the block's start), so no second copy of the stream exists. ``scanned`` is
+    consumed: its ids array becomes the stream's.
+    """
+    old_to_new = np.fromiter((key_to_index.get(w, -1) for w in scanned.words), dtype=np.int64,
+                             count=len(scanned.words))
+    ids = scanned.ids
+    bounds = np.zeros(len(scanned.lengths) + 1, dtype=np.int64)
+    np.cumsum(scanned.lengths, out=bounds[1:])
+    kept_lengths = np.zeros(len(scanned.lengths), dtype=np.int64)
+    write = 0
+    first = 0  # first sentence of the block
+    while first < len(scanned.lengths):
+        last = int(np.searchsorted(bounds, bounds[first] + _BLOCK_TOKENS, side="right")) - 1
+        last = min(max(last, first + 1), len(scanned.lengths))
+        lo, hi = int(bounds[first]), int(bounds[last])
+        mapped = old_to_new[ids[lo:hi]]
+        keep = mapped >= 0
+        kept_before = np.zeros(hi - lo + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        kept_lengths[first:last] = kept_before[bounds[first + 1:last + 1] - lo] - \
+            kept_before[bounds[first:last] - lo]
+        n_kept = int(kept_before[-1])
+        ids[write:write + n_kept] = mapped[keep]
+        write += n_kept
+        first = last
+    spill_path, scanned._spill_path = scanned._spill_path, None
+    scanned.ids = np.zeros(0, np.int32)
+    if spill_path is None:
+        ids.resize(write, refcheck=False)
+    else:
+        ids.flush()
+        ids = np.memmap(spill_path, dtype=np.int32, mode="r", shape=(write,)) if write else \
+            np.zeros(0, np.int32)
+    lengths = _split_lengths(kept_lengths, max_sentence_length)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return IdStream(ids, offsets, scanned.raw_words, scanned.corpus_count, spill_path)

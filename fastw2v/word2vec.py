@@ -31,7 +31,7 @@ from types import GeneratorType
 import numpy as np
 
 from . import vocab as _vocab
-from .encode import DEFAULT_MEMORY_BUDGET, encode_file, encode_iterable
+from .encode import DEFAULT_MEMORY_BUDGET, encode_file, encode_iterable, remap, scan_iterable
 from .keyedvectors import KeyedVectors
 from .progress import FileProgress, wrap_sentences
 from .trainer import run_training
@@ -156,6 +156,7 @@ class Word2Vec:
         self.max_final_vocab = max_final_vocab
         self.shrink_windows = bool(shrink_windows)
         self.memory_budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+        self._scanned = None  # (corpus, fingerprint, ScannedCorpus) of the last iterable scan
         self._check_params()
 
         self.layer1_size = self.vector_size
@@ -279,8 +280,20 @@ class Word2Vec:
             finally:
                 shown.close()
             raw_vocab = dict(zip(keys, counts.tolist()))
+        elif self.max_vocab_size is None and _fingerprint(corpus_iterable) is not None:
+            # A corpus read from files by fastw2v's own readers: one pass both counts and
+            # encodes (as provisional ids), and train() on the same, unchanged corpus
+            # remaps that instead of reading and splitting every line again.
+            self._scanned = None
+            scanned = scan_iterable(wrap_sentences(corpus_iterable, self.progress), self.memory_budget,
+                                    progress_per if self.progress is None else 0, _log_scan)
+            raw_vocab = dict(zip(scanned.words, scanned.counts.tolist()))
+            total_words, corpus_count = scanned.raw_words, scanned.corpus_count
+            self._scanned = (corpus_iterable, _fingerprint(corpus_iterable), scanned)
         else:
-            # Log lines only in logging mode: the bar replaces them, progress=False silences them.
+            # Any other iterable is read again by train(), as gensim does (it may be
+            # user code with its own idea of a second pass); pruning during the scan
+            # (max_vocab_size) needs counts as it goes. Log lines only in logging mode: the bar replaces them, progress=False silences them.
             raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
                 wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
                 progress_per if self.progress is None else 0)
@@ -546,6 +559,11 @@ class Word2Vec:
                                    progress=shown)
             finally:
                 shown.close()
+        scanned, self._scanned = getattr(self, "_scanned", None), None
+        if scanned is not None and scanned[0] is corpus_iterable \
+                and scanned[1] == _fingerprint(corpus_iterable):
+            logger.info("encoding the corpus from the build_vocab() scan (no second pass)")
+            return remap(scanned[2], self.wv.key_to_index)
         return encode_iterable(wrap_sentences(corpus_iterable, self.progress, desc="encoding"),
                                self.wv.key_to_index, memory_budget=self.memory_budget)
 
@@ -689,3 +707,39 @@ class Word2Vec:
             model._alias_prob, model._alias_index = _vocab.alias_table(wv.expandos["count"],
                                                                        model.ns_exponent)
         return model
+
+
+def _log_scan(sentence_no, words, distinct):
+    logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                sentence_no, words, distinct)
+
+
+def _fingerprint(corpus):
+    """What must not have changed for a build_vocab() scan to stand for the corpus in train().
+
+    Only fastw2v's own file readers qualify (LineSentence, PathLineSentences,
+    Text8Corpus over files, not open streams): the same object over files of the
+    same sizes and modification times reads the same tokens. Anything else is
+    user code, read again as gensim does: None.
+    """
+    from .corpus.readers import LineSentence, PathLineSentences, Text8Corpus
+
+    if isinstance(corpus, PathLineSentences):
+        paths = list(corpus.input_files)
+    elif isinstance(corpus, LineSentence):
+        paths = [corpus.source]
+    elif isinstance(corpus, Text8Corpus):
+        paths = [corpus.fname]
+    else:
+        return None
+    stamps = []
+    for path in paths:
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return None  # an open file object: its content can change under us
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        stamps.append((os.fspath(path), st.st_size, st.st_mtime_ns))
+    return (type(corpus).__name__, tuple(stamps), getattr(corpus, "limit", None),
+            getattr(corpus, "max_sentence_length", None))

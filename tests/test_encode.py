@@ -46,3 +46,71 @@ def test_spilled_stream_is_memory_mapped_equal_and_removed_on_close(monkeypatch)
     assert os.path.exists(path)
     stream.close()
     assert not os.path.exists(path)
+
+
+# ---------------------------------------------------------------- one pass: scan, then remap
+
+import pytest  # noqa: E402
+
+from fastw2v.encode import remap, scan_iterable  # noqa: E402
+
+
+@pytest.mark.parametrize("block, budget", [(1 << 20, 1 << 31), (5000, 1 << 31), (5000, 40_000)],
+                         ids=["one-block", "blocks", "spilled"])
+def test_scan_then_remap_equals_encoding_directly(monkeypatch, block, budget):
+    import fastw2v.encode as enc
+    monkeypatch.setattr(enc, "_BLOCK_TOKENS", block)
+    corpus, vocab = corpus_and_vocab(2)
+    corpus[7] = []  # empty sentences vanish
+    scanned = scan_iterable(corpus, memory_budget=budget)
+    from collections import Counter
+    counts = Counter(w for s in corpus for w in s)
+    assert dict(zip(scanned.words, scanned.counts.tolist())) == counts
+    assert scanned.raw_words == sum(counts.values()) and scanned.corpus_count == len(corpus)
+    spill = scanned._spill_path
+    stream = remap(scanned, vocab, max_sentence_length=50)
+    ids, offsets = reference(corpus, vocab, 50)
+    np.testing.assert_array_equal(stream.ids, ids)
+    np.testing.assert_array_equal(stream.offsets, offsets)
+    assert stream.raw_words == scanned.raw_words and stream.corpus_count == len(corpus)
+    assert isinstance(stream.ids, np.memmap) == (spill is not None)
+    stream.close()
+    assert spill is None or not os.path.exists(spill)
+
+
+def test_scan_refuses_non_string_tokens_and_string_sentences():
+    with pytest.raises(TypeError, match="tokens must be str"):
+        scan_iterable([["a", 1]])
+    with pytest.raises(TypeError, match="list of tokens"):
+        scan_iterable(["a b c"])
+
+
+def test_linesentence_is_read_once_and_trains_as_a_list_does(tmp_path):
+    from fastw2v import LineSentence, Word2Vec
+    corpus, _ = corpus_and_vocab(3)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    reads = []
+
+    class Counted(LineSentence):
+        def __iter__(self):
+            reads.append(1)
+            return super().__iter__()
+
+    from_file = Word2Vec(Counted(str(path)), vector_size=8, min_count=2, workers=1, seed=4)
+    as_list = Word2Vec([s for s in corpus], vector_size=8, min_count=2, workers=1, seed=4)
+    assert len(reads) == 1
+    np.testing.assert_array_equal(from_file.wv.vectors, as_list.wv.vectors)
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    from fastw2v import LineSentence, Word2Vec
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 50)
+    corpus = LineSentence(str(path))
+    model = Word2Vec(vector_size=8, min_count=1, workers=1)
+    model.build_vocab(corpus)
+    with open(path, "a") as f:
+        f.write("a b c\n" * 10)
+    _, raw = model.train(corpus, total_examples=model.corpus_count, epochs=1)
+    assert raw == 50 * 5 + 10 * 3

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -314,20 +315,23 @@ def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_p
     index = _FirstSeen()
     lookup = index.__getitem__
     sink = _IdSink(memory_budget)
-    flat: list = []
-    lengths: list = []
+    # array('i').extend(map(...)) stores C ints as they come: no list of Python ints,
+    # no conversion pass (measured: see benchmarks/README.md, "Speed notes").
+    flat = array("i")
+    extend = flat.extend
+    lengths = array("q")
     raw_words = 0
     for sentence_no, sentence in enumerate(corpus):
         _check_sentence(sentence, sentence_no)
         if progress_per and sentence_no % progress_per == 0 and sentence_no and progress_log:
             progress_log(sentence_no, raw_words, len(index))
-        flat.extend(map(lookup, sentence))
+        extend(map(lookup, sentence))
         lengths.append(len(sentence))
         raw_words += len(sentence)
         if len(flat) >= _BLOCK_TOKENS:
-            sink.add(np.array(flat, dtype=np.int32))
-            flat.clear()
-    sink.add(np.array(flat, dtype=np.int32))
+            sink.add(np.frombuffer(flat, dtype=np.int32))  # copied by the sink
+            del flat[:]
+    sink.add(np.frombuffer(flat, dtype=np.int32))
     ids, spill_path = sink.finish(writeable=True)
     words = list(index)
     for word in words:

@@ -358,8 +358,12 @@ class Word2Vec:
         sample = self.sample if sample is None else sample
         raw_vocab = self.raw_vocab or {}
         self.effective_min_count = _vocab.effective_min_count(raw_vocab, min_count, self.max_final_vocab)
-        kept = [w for w, c in raw_vocab.items()
-                if _vocab.keep_vocab_item(w, c, self.effective_min_count, trim_rule)]
+        if trim_rule is None:  # the common case, without a call per distinct word
+            threshold = self.effective_min_count
+            kept = [w for w, c in raw_vocab.items() if c >= threshold]
+        else:
+            kept = [w for w, c in raw_vocab.items()
+                    if _vocab.keep_vocab_item(w, c, self.effective_min_count, trim_rule)]
         retain_total = sum(raw_vocab[w] for w in kept)
         report = {"drop_unique": len(raw_vocab) - len(kept), "retain_total": retain_total,
                   "num_retained_words": len(kept)}

@@ -237,20 +237,6 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
 
 # ---------------------------------------------------------------- one pass over an iterable
 
-class _FirstSeen(dict):
-    """Token -> provisional id, in order of first appearance.
-
-    Lookups of known tokens are plain ``dict.__getitem__`` (C); only a new token
-    runs ``__missing__``, once per distinct token.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, key):
-        value = self[key] = len(self)
-        return value
-
-
 @dataclass
 class ScannedCorpus:
     """An iterable read once: its counts, and its tokens as provisional ids.
@@ -312,32 +298,34 @@ def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_p
     TypeError
         A sentence that is a string, or a token that is not a str.
     """
-    index = _FirstSeen()
-    lookup = index.__getitem__
+    from .corpus._filescan import TokenIds
+
+    index = TokenIds()  # the C hash table of the corpus_file reader: no dict, no int objects
+    add = index.add
     sink = _IdSink(memory_budget)
-    # array('i').extend(map(...)) stores C ints as they come: no list of Python ints,
-    # no conversion pass (measured: see benchmarks/README.md, "Speed notes").
-    flat = array("i")
-    extend = flat.extend
+    block = np.empty(_BLOCK_TOKENS, dtype=np.int32)
+    pos = 0
     lengths = array("q")
     raw_words = 0
     for sentence_no, sentence in enumerate(corpus):
         _check_sentence(sentence, sentence_no)
         if progress_per and sentence_no % progress_per == 0 and sentence_no and progress_log:
             progress_log(sentence_no, raw_words, len(index))
-        extend(map(lookup, sentence))
-        lengths.append(len(sentence))
-        raw_words += len(sentence)
-        if len(flat) >= _BLOCK_TOKENS:
-            sink.add(np.frombuffer(flat, dtype=np.int32))  # copied by the sink
-            del flat[:]
-    sink.add(np.frombuffer(flat, dtype=np.int32))
+        if type(sentence) is not list:
+            sentence = list(sentence)
+        n = len(sentence)
+        if pos + n > len(block):
+            sink.add(block[:pos])  # copied by the sink
+            pos = 0
+            if n > len(block):
+                block = np.empty(n, dtype=np.int32)
+        add(sentence, block, pos)
+        pos += n
+        lengths.append(n)
+        raw_words += n
+    sink.add(block[:pos])
     ids, spill_path = sink.finish(writeable=True)
-    words = list(index)
-    for word in words:
-        if type(word) is not str:
-            raise TypeError(f"tokens must be str, found {type(word).__name__} {word!r}; "
-                            "convert tokens to strings before training")
+    words = index.words()
     counts = _count_ids(ids, len(words))
     return ScannedCorpus(words, counts, ids, np.array(lengths, dtype=np.int64), raw_words,
                          len(lengths), spill_path)

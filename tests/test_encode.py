@@ -114,3 +114,15 @@ def test_a_changed_file_is_read_again(tmp_path):
         f.write("a b c\n" * 10)
     _, raw = model.train(corpus, total_examples=model.corpus_count, epochs=1)
     assert raw == 50 * 5 + 10 * 3
+
+
+def test_scan_handles_non_ascii_surrogates_tuples_and_huge_sentences(monkeypatch):
+    import fastw2v.encode as enc
+    monkeypatch.setattr(enc, "_BLOCK_TOKENS", 8)  # a sentence longer than the block
+    corpus = [("é", "中文", "😀", "é"), ["\udcff", "a", "\udcff"], ["x"] * 30, [], ["a", "中文"]]
+    scanned = scan_iterable(corpus)
+    assert scanned.words == ["é", "中文", "😀", "\udcff", "a", "x"]
+    assert scanned.counts.tolist() == [2, 2, 1, 2, 2, 30]
+    stream = remap(scanned, {w: i for i, w in enumerate(["x", "é", "\udcff", "中文"])})
+    assert stream.ids.tolist() == [1, 3, 1, 2, 2] + [0] * 30 + [3]
+    assert stream.offsets.tolist() == [0, 3, 5, 35, 36]

@@ -212,10 +212,11 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
         weights = np.ones(n)
         total = float(n)
     scaled = weights * (n / total)
-    alias = np.arange(n, dtype=np.int32)
-    prob = np.ones(n, dtype=np.float64)
-    small = [i for i in np.flatnonzero(scaled < 1.0)]
-    large = [i for i in np.flatnonzero(scaled >= 1.0)]
+    small = np.flatnonzero(scaled < 1.0).tolist()
+    large = np.flatnonzero(scaled >= 1.0).tolist()
+    # Plain lists in the loop: element access on numpy arrays costs more than the work.
+    alias = list(range(n))
+    prob = [1.0] * n
     scaled = scaled.tolist()
     while small and large:
         s = small.pop()
@@ -227,8 +228,9 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
             large.pop()
             small.append(g)
     # Leftovers are 1.0 up to rounding: always accept.
+    prob = np.array(prob, dtype=np.float64)
     thresholds = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-    return thresholds, alias
+    return thresholds, np.array(alias, dtype=np.int32)
 
 
 def huffman_tree(counts: np.ndarray):

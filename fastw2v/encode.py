@@ -342,32 +342,19 @@ def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int =
     """The training stream of a scanned corpus under the final vocabulary.
 
     Provisional ids become vocabulary indices and out-of-vocabulary tokens are
-    dropped, in place, block by block (the kept tokens of a block never land past
-    the block's start), so no second copy of the stream exists. ``scanned`` is
+    dropped, in place, in one C pass (kept tokens never move right), so no second
+    copy of the stream exists. ``scanned`` is
     consumed: its ids array becomes the stream's.
     """
     old_to_new = np.fromiter((key_to_index.get(w, -1) for w in scanned.words), dtype=np.int64,
                              count=len(scanned.words))
+    from .corpus._filescan import remap_ids
+
     ids = scanned.ids
     bounds = np.zeros(len(scanned.lengths) + 1, dtype=np.int64)
     np.cumsum(scanned.lengths, out=bounds[1:])
     kept_lengths = np.zeros(len(scanned.lengths), dtype=np.int64)
-    write = 0
-    first = 0  # first sentence of the block
-    while first < len(scanned.lengths):
-        last = int(np.searchsorted(bounds, bounds[first] + _BLOCK_TOKENS, side="right")) - 1
-        last = min(max(last, first + 1), len(scanned.lengths))
-        lo, hi = int(bounds[first]), int(bounds[last])
-        mapped = old_to_new[ids[lo:hi]]
-        keep = mapped >= 0
-        kept_before = np.zeros(hi - lo + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept_before[1:])
-        kept_lengths[first:last] = kept_before[bounds[first + 1:last + 1] - lo] - \
-            kept_before[bounds[first:last] - lo]
-        n_kept = int(kept_before[-1])
-        ids[write:write + n_kept] = mapped[keep]
-        write += n_kept
-        first = last
+    write = remap_ids(ids, old_to_new, bounds, kept_lengths) if len(ids) else 0
     spill_path, scanned._spill_path = scanned._spill_path, None
     scanned.ids = np.zeros(0, np.int32)
     if spill_path is None:

@@ -963,3 +963,36 @@ cdef class TokenIds:
         return [PyUnicode_DecodeUTF8(self.table.arena + self.table.entries[k].key_offset,
                                      self.table.entries[k].key_length, "surrogatepass")
                 for k in range(self.table.n_entries)]
+
+
+def remap_ids(int32_t[::1] ids, const int64_t[::1] old_to_new, const int64_t[::1] bounds,
+              int64_t[::1] kept_lengths):
+    """Map provisional ids through ``old_to_new`` in place, dropping those mapped to -1.
+
+    Sentence ``s`` is ``ids[bounds[s]:bounds[s + 1]]`` before; its kept length goes to
+    ``kept_lengths[s]``. Returns the number of ids kept (now ``ids[:kept]``). Kept ids
+    never move right, so one forward pass compacts the array in place.
+    """
+    cdef Py_ssize_t n_sent = kept_lengths.shape[0]
+    cdef Py_ssize_t n_old = old_to_new.shape[0]
+    cdef int64_t s, k, write = 0, start, new
+    cdef int32_t old
+    if bounds.shape[0] != n_sent + 1 or (n_sent and (bounds[0] != 0 or bounds[n_sent] > ids.shape[0])):
+        raise ValueError("sentence bounds do not describe the ids")
+    for s in range(n_sent):
+        if bounds[s + 1] < bounds[s]:
+            raise ValueError("sentence bounds must not decrease")
+    with nogil:
+        for s in range(n_sent):
+            start = write
+            for k in range(bounds[s], bounds[s + 1]):
+                old = ids[k]
+                if old < 0 or old >= n_old:
+                    with gil:
+                        raise ValueError(f"provisional id {old} out of range")
+                new = old_to_new[old]
+                if new >= 0:
+                    ids[write] = <int32_t>new
+                    write += 1
+            kept_lengths[s] = write - start
+    return write

@@ -358,13 +358,18 @@ class Word2Vec:
         sample = self.sample if sample is None else sample
         raw_vocab = self.raw_vocab or {}
         self.effective_min_count = _vocab.effective_min_count(raw_vocab, min_count, self.max_final_vocab)
-        if trim_rule is None:  # the common case, without a call per distinct word
-            threshold = self.effective_min_count
-            kept = [w for w, c in raw_vocab.items() if c >= threshold]
+        kept_counts = None
+        if trim_rule is None:  # the common case: numpy over the counts, no call per word
+            keys = list(raw_vocab)
+            all_counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
+            kept_at = np.flatnonzero(all_counts >= self.effective_min_count)
+            kept = [keys[i] for i in kept_at.tolist()]
+            kept_counts = all_counts[kept_at]
+            retain_total = int(kept_counts.sum())
         else:
             kept = [w for w, c in raw_vocab.items()
                     if _vocab.keep_vocab_item(w, c, self.effective_min_count, trim_rule)]
-        retain_total = sum(raw_vocab[w] for w in kept)
+            retain_total = sum(raw_vocab[w] for w in kept)
         report = {"drop_unique": len(raw_vocab) - len(kept), "retain_total": retain_total,
                   "num_retained_words": len(kept)}
         if dry_run:
@@ -378,7 +383,8 @@ class Word2Vec:
                     f"{len(raw_vocab)} distinct words, the most frequent ({top[0]!r}) appears "
                     f"{top[1]} times; lower min_count or give a larger corpus")
             words = kept
-            counts = np.array([raw_vocab[w] for w in kept], dtype=np.int64)
+            counts = kept_counts if kept_counts is not None else \
+                np.array([raw_vocab[w] for w in kept], dtype=np.int64)
             if self.null_word and "\0" not in raw_vocab:
                 words = words + ["\0"]
                 counts = np.append(counts, 1)
@@ -402,7 +408,7 @@ class Word2Vec:
                     counts[i] += raw_vocab[w]
             counts = np.concatenate([counts, np.array(new_counts, dtype=np.int64)])
         wv.index_to_key = list(words)
-        wv.key_to_index = {w: i for i, w in enumerate(words)}
+        wv.key_to_index = dict(zip(words, range(len(words))))
         thresholds, downsample_total = _vocab.sample_thresholds(counts, sample)
         wv.expandos = {"count": counts, "sample_int": thresholds}
         wv.norms = None
@@ -696,7 +702,7 @@ class Word2Vec:
             raise FormatError(fname, "output weights do not match the vocabulary")
         wv = model.wv
         wv.index_to_key = words
-        wv.key_to_index = {w: i for i, w in enumerate(words)}
+        wv.key_to_index = dict(zip(words, range(len(words))))
         wv.vectors = vectors
         wv.expandos = {"count": np.asarray(arrays["count"], np.int64),
                        "sample_int": np.asarray(arrays["sample_int"], np.uint32)}

@@ -109,7 +109,16 @@ cdef extern from *:
             }
             out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
         }
-        for (; j < m; j++) {
+        if (j + 2 <= m) {  /* 1 + 5 negatives leaves two */
+            const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+            float s0 = 0.f, s1 = 0.f;
+            for (int i = 0; i < n; i++) {
+                s0 += x[i] * o0[i]; s1 += x[i] * o1[i];
+            }
+            out[j] = s0; out[j + 1] = s1;
+            j += 2;
+        }
+        if (j < m) {
             const float *__restrict__ o0 = o[j];
             float s0 = 0.f;
             for (int i = 0; i < n; i++)

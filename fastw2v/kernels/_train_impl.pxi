@@ -168,14 +168,6 @@ cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noe
 
 # ---------------------------------------------------------------- small dense algebra
 
-cdef inline float dot(const float *x, const float *y, int n) noexcept nogil:
-    cdef float acc = 0.0
-    cdef int i
-    for i in range(n):
-        acc = acc + x[i] * y[i]
-    return acc
-
-
 cdef inline void axpy(float a, const float *x, float *y, int n) noexcept nogil:
     cdef int i
     for i in range(n):

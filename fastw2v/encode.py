@@ -33,8 +33,26 @@ DEFAULT_MEMORY_BUDGET = 2 * 1024**3
 _BLOCK_TOKENS = 1 << 20
 
 
+class _SpillFile:
+    """For classes holding ``ids`` that may be a memory map of the temporary file
+    ``_spill_path``: the file goes when the object is closed or collected."""
+
+    def close(self) -> None:
+        """Release a spilled stream's temporary file."""
+        if self._spill_path is not None:
+            self.ids = np.zeros(0, np.int32)
+            try:
+                os.unlink(self._spill_path)
+            except OSError:
+                pass
+            self._spill_path = None
+
+    def __del__(self):
+        self.close()
+
+
 @dataclass
-class IdStream:
+class IdStream(_SpillFile):
     """An encoded corpus.
 
     Attributes
@@ -77,18 +95,6 @@ class IdStream:
             starts = np.insert(starts, 0, 0)
         return starts
 
-    def close(self) -> None:
-        """Release a spilled stream's temporary file."""
-        if self._spill_path is not None:
-            self.ids = np.zeros(0, np.int32)
-            try:
-                os.unlink(self._spill_path)
-            except OSError:
-                pass
-            self._spill_path = None
-
-    def __del__(self):
-        self.close()
 
 
 class _IdSink:
@@ -238,7 +244,7 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
 # ---------------------------------------------------------------- one pass over an iterable
 
 @dataclass
-class ScannedCorpus:
+class ScannedCorpus(_SpillFile):
     """An iterable read once: its counts, and its tokens as provisional ids.
 
     ``build_vocab`` counts from it, and ``train`` on the same corpus turns it into
@@ -266,17 +272,6 @@ class ScannedCorpus:
     corpus_count: int
     _spill_path: str | None = field(default=None, repr=False)
 
-    def close(self) -> None:
-        if self._spill_path is not None:
-            self.ids = np.zeros(0, np.int32)
-            try:
-                os.unlink(self._spill_path)
-            except OSError:
-                pass
-            self._spill_path = None
-
-    def __del__(self):
-        self.close()
 
 
 def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_per: int = 0,

@@ -30,11 +30,12 @@ def cpu_features() -> dict:
     return dict(__cpu_features__)
 
 
-def available_variants() -> list:
-    """Names of the kernel builds that are installed and runnable here, best first."""
+def _runnable(variants: dict) -> list:
+    """Names in ``variants`` (name -> (module, CPU flags)) whose module imports and whose
+    flags this CPU has, in the dict's order (best first)."""
     features = cpu_features()
     names = []
-    for name, (module, needs) in _VARIANTS.items():
+    for name, (module, needs) in variants.items():
         if all(features.get(flag) for flag in needs):
             try:
                 importlib.import_module(f"{__name__}.{module}")
@@ -42,6 +43,11 @@ def available_variants() -> list:
                 continue
             names.append(name)
     return names
+
+
+def available_variants() -> list:
+    """Names of the training kernel builds that are installed and runnable here, best first."""
+    return _runnable(_VARIANTS)
 
 
 def load(name=None):
@@ -70,16 +76,7 @@ _SIMILARITY_VARIANTS = {
 
 def similarity_variants() -> list:
     """Names of the top-k search builds installed and runnable here, best first."""
-    features = cpu_features()
-    names = []
-    for name, (module, needs) in _SIMILARITY_VARIANTS.items():
-        if all(features.get(flag) for flag in needs):
-            try:
-                importlib.import_module(f"{__name__}.{module}")
-            except ImportError:
-                continue
-            names.append(name)
-    return names
+    return _runnable(_SIMILARITY_VARIANTS)
 
 
 def load_similarity(name):

@@ -126,3 +126,18 @@ def test_scan_handles_non_ascii_surrogates_tuples_and_huge_sentences(monkeypatch
     stream = remap(scanned, {w: i for i, w in enumerate(["x", "é", "\udcff", "中文"])})
     assert stream.ids.tolist() == [1, 3, 1, 2, 2] + [0] * 30 + [3]
     assert stream.offsets.tolist() == [0, 3, 5, 35, 36]
+
+
+def test_remap_ids_checks_its_inputs_before_the_loop():
+    from fastw2v.corpus._filescan import remap_ids
+    ids = np.array([0, 1, 2], np.int32)
+    old_to_new = np.array([0, -1, 1], np.int64)
+    kept = np.zeros(2, np.int64)
+    with pytest.raises(ValueError, match="out of range"):
+        remap_ids(np.array([0, 3, 1], np.int32), old_to_new, np.array([0, 1, 3]), kept)
+    with pytest.raises(ValueError, match="must not decrease"):
+        remap_ids(ids.copy(), old_to_new, np.array([0, 2, 1]), kept)
+    with pytest.raises(ValueError, match="do not describe"):
+        remap_ids(ids.copy(), old_to_new, np.array([0, 1, 4]), kept)
+    assert remap_ids(ids, old_to_new, np.array([0, 1, 3]), kept) == 2
+    assert ids[:2].tolist() == [0, 1] and kept.tolist() == [1, 1]

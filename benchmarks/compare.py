@@ -159,9 +159,9 @@ def run_vocab_builds(args, corpus, tokens, versions):
     rows = []
     for backend, infos in times.items():
         if infos:
+            seconds = statistics.median(i["vocab_seconds"] for i in infos)
             rows.append(dict(backend=backend, rounds=len(infos), vocab=infos[0]["vocab"],
-                             seconds=statistics.median(i["vocab_seconds"] for i in infos),
-                             tokens_per_sec=tokens / statistics.median(i["vocab_seconds"] for i in infos)))
+                             seconds=seconds, tokens_per_sec=tokens / seconds))
     ref = next((r for r in rows if r["backend"] == "gensim"), None)
     for r in rows:
         r["speedup"] = ref["seconds"] / r["seconds"] if ref else math.nan

@@ -269,6 +269,9 @@ class Word2Vec:
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
                    trim_rule=None):
         """Count words into ``self.raw_vocab``; return ``(total_words, corpus_count)``."""
+        self._scanned = None  # a scan stands for its corpus only until the next one
+        fingerprint = _fingerprint(corpus_iterable) \
+            if corpus_file is None and self.max_vocab_size is None else None
         if corpus_file is not None:
             from .corpus._filescan import scan_vocab as _scan_file
             path = os.fspath(corpus_file)
@@ -280,20 +283,20 @@ class Word2Vec:
             finally:
                 shown.close()
             raw_vocab = dict(zip(keys, counts.tolist()))
-        elif self.max_vocab_size is None and _fingerprint(corpus_iterable) is not None:
+        elif fingerprint is not None:
             # A corpus read from files by fastw2v's own readers: one pass both counts and
             # encodes (as provisional ids), and train() on the same, unchanged corpus
             # remaps that instead of reading and splitting every line again.
-            self._scanned = None
             scanned = scan_iterable(wrap_sentences(corpus_iterable, self.progress), self.memory_budget,
                                     progress_per if self.progress is None else 0, _log_scan)
             raw_vocab = dict(zip(scanned.words, scanned.counts.tolist()))
             total_words, corpus_count = scanned.raw_words, scanned.corpus_count
-            self._scanned = (corpus_iterable, _fingerprint(corpus_iterable), scanned)
+            self._scanned = (corpus_iterable, fingerprint, scanned)
         else:
-            # Any other iterable is read again by train(), as gensim does (it may be
-            # user code with its own idea of a second pass); pruning during the scan
-            # (max_vocab_size) needs counts as it goes. Log lines only in logging mode: the bar replaces them, progress=False silences them.
+            # Any other iterable is read again by train(), as gensim does (it may be user
+            # code with its own idea of a second pass); pruning during the scan
+            # (max_vocab_size) needs counts as it goes. Log lines only in logging mode:
+            # the bar replaces them, progress=False silences them.
             raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
                 wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
                 progress_per if self.progress is None else 0)

@@ -246,9 +246,7 @@ cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
 cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
     cdef int n_out = negative_outputs(cfg, st, centre)
-    cdef int k
-    for k in range(n_out):
-        st.out_ptrs[k] = cfg.syn1neg + <int64_t>st.out_rows[k] * cfg.dim
+    resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows
     block_update(cfg, st, n_in, n_out, alpha)
 
 

@@ -109,7 +109,7 @@ def versions():
     except Exception:  # noqa: BLE001
         out["gensim"] = None
     try:
-        import fasttext  # noqa: F401
+        import fasttext  # noqa: F401 - availability check
         from importlib.metadata import PackageNotFoundError, version
         for dist in ("fasttext", "fasttext-wheel"):
             try:

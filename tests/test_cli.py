@@ -3,7 +3,6 @@ import gzip
 import io
 import itertools
 import logging
-import os
 import subprocess
 import sys
 

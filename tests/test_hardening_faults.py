@@ -1,7 +1,6 @@
 """Hardening, faults: kill -9 during save, exceptions in user code, Ctrl-C, and
 queries/saves from another thread while training runs."""
 import json
-import os
 import signal
 import threading
 import time

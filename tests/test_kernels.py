@@ -6,7 +6,7 @@ HogBatch update written with numpy, one block per output set.
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from fastw2v import kernels
 from fastw2v.kernels._train import sigmoid_table
@@ -91,6 +91,33 @@ VARIANTS = [
 ]
 
 
+def scores_clear_of_table_edges(case, variant):
+    """No score lies closer to a sigmoid-table bin edge than float32 rounding can move it.
+
+    The kernel and numpy sum a dot product in different orders; a score within that
+    rounding of an edge may fall in the neighbouring bin on one side only, and then the
+    two sides differ by a whole bin's step (an ill-posed comparison, not a kernel error).
+    """
+    syn0, syn1, syn1neg, centre, context, negatives, codes, points = case
+    x = syn0[np.asarray(context)].astype(np.float64)
+    if not variant["sg"]:
+        x = x.sum(axis=0, keepdims=True) / (len(context) if variant.get("cbow_mean", 1) else 1)
+    outputs = []
+    if variant["hs"]:
+        outputs.append(syn1[np.asarray(points)])
+    if variant["ns"]:
+        outputs.append(syn1neg[[centre] + [n for n in negatives if n != centre]])
+    width = 2.0 * MAX_EXP / len(TABLE)
+    for o in outputs:
+        o = o.astype(np.float64)
+        f = x @ o.T
+        bound = 8 * x.shape[1] * np.finfo(np.float32).eps * (np.abs(x) @ np.abs(o).T) + 1e-7
+        edge = np.abs((f + MAX_EXP) / width - np.round((f + MAX_EXP) / width)) * width
+        if np.any((np.abs(f) < MAX_EXP) & (edge < bound)):
+            return False
+    return True
+
+
 def run_both(kernel, case, variant, alpha=0.05):
     syn0, syn1, syn1neg, centre, context, negatives, codes, points = case
     sg, cbow_mean = variant["sg"], variant.get("cbow_mean", 1)
@@ -122,6 +149,7 @@ def test_window_matches_numpy_reference(kernel, variant):
        path_len=st.integers(1, 8), dim=st.integers(1, 40), scale=st.sampled_from([0.01, 0.5, 5.0]))
 def test_window_property(kernel, variant, seed, n_ctx, n_neg, path_len, dim, scale):
     case = make_case(seed, n_words=12, dim=dim, n_ctx=n_ctx, n_neg=n_neg, path_len=path_len, scale=scale)
+    assume(scores_clear_of_table_edges(case, variant))
     mats_k, mats_r, _, _ = run_both(kernel, case, variant)
     for k, r in zip(mats_k, mats_r):
         if k is not None:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from fastw2v.keyedvectors import EmptyQueryError, KeyedVectors
+from fastw2v.keyedvectors import KeyedVectors
 
 TOL = 1e-5
 

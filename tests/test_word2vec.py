@@ -1,6 +1,5 @@
 """Word2Vec: gensim 4.x's API and behaviour, on small corpora."""
 import inspect
-import os
 import subprocess
 import sys
 from collections import Counter

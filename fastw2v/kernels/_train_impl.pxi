@@ -21,7 +21,7 @@ rows read before any write of the block); inputs get their accumulated gradient
 at the end of the window, so a word that appears twice in a window receives
 both contributions.
 """
-from libc.math cimport exp, log, log1p
+from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset

@@ -353,7 +353,10 @@ def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int =
     spill_path, scanned._spill_path = scanned._spill_path, None
     scanned.ids = np.zeros(0, np.int32)
     if spill_path is None:
-        ids.resize(write, refcheck=False)
+        if ids.flags.owndata:
+            ids.resize(write, refcheck=False)
+        else:  # a C reader's buffer (freed with its owner): only out-of-vocabulary ids past the end
+            ids = ids[:write]
     else:
         ids.flush()
         ids = np.memmap(spill_path, dtype=np.int32, mode="r", shape=(write,)) if write else \

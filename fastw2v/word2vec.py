@@ -31,7 +31,8 @@ from types import GeneratorType
 import numpy as np
 
 from . import vocab as _vocab
-from .encode import DEFAULT_MEMORY_BUDGET, encode_file, encode_iterable, remap, scan_iterable
+from .encode import (DEFAULT_MEMORY_BUDGET, ScannedCorpus, encode_file, encode_iterable, remap,
+                     scan_iterable)
 from .keyedvectors import KeyedVectors
 from .progress import FileProgress, wrap_sentences
 from .trainer import run_training
@@ -156,7 +157,7 @@ class Word2Vec:
         self.max_final_vocab = max_final_vocab
         self.shrink_windows = bool(shrink_windows)
         self.memory_budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
-        self._scanned = None  # (corpus, fingerprint, ScannedCorpus) of the last iterable scan
+        self._scanned = None  # (corpus, fingerprint, ScannedCorpus) of the last one-pass scan
         self._check_params()
 
         self.layer1_size = self.vector_size
@@ -273,13 +274,24 @@ class Word2Vec:
         fingerprint = _fingerprint(corpus_iterable) \
             if corpus_file is None and self.max_vocab_size is None else None
         if corpus_file is not None:
-            from .corpus._filescan import scan_vocab as _scan_file
+            from .corpus._filescan import scan_encode, scan_vocab as _scan_file
             path = os.fspath(corpus_file)
             shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "vocabulary")
             try:
-                keys, counts, total_words, corpus_count, _ = _scan_file(
-                    path, n_threads=int(workers or self.workers),
-                    max_vocab_size=self.max_vocab_size, progress=shown)
+                if self.max_vocab_size is None:
+                    # One read: the scan also writes the file as provisional ids (within
+                    # memory_budget), which train() on the unchanged file remaps.
+                    stamp = _file_fingerprint(path)
+                    keys, counts, total_words, corpus_count, ids, lengths = scan_encode(
+                        path, n_threads=int(workers or self.workers),
+                        max_id_bytes=self.memory_budget, progress=shown)
+                    if ids is not None and stamp is not None:
+                        self._scanned = (("file", path), stamp, ScannedCorpus(
+                            keys, counts, ids, lengths, total_words, corpus_count))
+                else:  # pruning while counting renumbers the words: count only
+                    keys, counts, total_words, corpus_count, _ = _scan_file(
+                        path, n_threads=int(workers or self.workers),
+                        max_vocab_size=self.max_vocab_size, progress=shown)
             finally:
                 shown.close()
             raw_vocab = dict(zip(keys, counts.tolist()))
@@ -564,15 +576,19 @@ class Word2Vec:
 
     def _encode(self, corpus_iterable, corpus_file):
         """Read the corpus once into an id stream (with a bar or log lines, as ``progress`` says)."""
+        scanned, self._scanned = getattr(self, "_scanned", None), None
         if corpus_file is not None:
             path = os.fspath(corpus_file)
+            if scanned is not None and scanned[0] == ("file", path) \
+                    and scanned[1] == _file_fingerprint(path):
+                logger.info("encoding %s from the build_vocab() scan (no second read)", path)
+                return remap(scanned[2], self.wv.key_to_index)
             shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "encoding")
             try:
                 return encode_file(path, self.wv.key_to_index, n_threads=self.workers,
                                    progress=shown)
             finally:
                 shown.close()
-        scanned, self._scanned = getattr(self, "_scanned", None), None
         if scanned is not None and scanned[0] is corpus_iterable \
                 and scanned[1] == _fingerprint(corpus_iterable):
             logger.info("encoding the corpus from the build_vocab() scan (no second pass)")
@@ -725,6 +741,15 @@ class Word2Vec:
 def _log_scan(sentence_no, words, distinct):
     logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                 sentence_no, words, distinct)
+
+
+def _file_fingerprint(path):
+    """(size, modification time) of a corpus_file, or None if it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _fingerprint(corpus):

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from fastw2v.corpus import LineSentence
 from fastw2v.corpus import _filescan as fs
+from fastw2v.encode import ScannedCorpus, remap
 
 SEPARATORS = re.compile(rb"[ \t\r\x0b\x0c\x00]+")
 
@@ -70,6 +71,25 @@ def check_encode(path, data, n_threads, max_len=10000, drop_every=3):
     np.testing.assert_array_equal(ids, exp_ids)
     np.testing.assert_array_equal(offsets, exp_offsets)
     assert raw == exp_raw
+    check_scan_encode(path, data, n_threads, key_to_index, max_len)
+
+
+def check_scan_encode(path, data, n_threads, key_to_index, max_len):
+    """The one-read path: scan_encode's provisional ids, remapped, equal encode_file's stream."""
+    keys, counts, total, n_sent, ids, lengths = fs.scan_encode(
+        path, n_threads=n_threads, max_sentence_length=max_len)
+    assert dict(zip(keys, counts.tolist())) == reference_counts(data)
+    assert total == sum(len(line) for line in reference_lines(data))
+    assert n_sent == n_linesentence_sentences(data, max_len)
+    assert ids.dtype == np.int32 and lengths.dtype == np.int64
+    assert lengths.tolist() == [len(line) for line in reference_lines(data) if line]
+    assert [keys[i] for i in ids.tolist()] == [t for line in reference_lines(data) for t in line]
+    stream = remap(ScannedCorpus(keys, counts, ids, lengths, total, n_sent), key_to_index,
+                   max_sentence_length=max_len)
+    exp_ids, exp_offsets, exp_raw = reference_encode(data, key_to_index, max_len)
+    np.testing.assert_array_equal(stream.ids, exp_ids)
+    np.testing.assert_array_equal(stream.offsets, exp_offsets)
+    assert stream.raw_words == exp_raw
 
 
 MESSY = (b"the cat\r\nsat\ton the\x00mat\n\n\n  \t \ncaf\xc3\xa9 na\xefve \xff\xfe bad\xe2\x82 "
@@ -260,3 +280,40 @@ def test_ids_array_owns_its_memory(tmp_path):
     view = ids[1::3]
     del ids
     assert view.tolist() == [1] * 1000  # base keeps the malloc'd buffer alive
+
+
+def test_keys_of_every_length_sharing_prefixes(tmp_path):
+    # Keys up to 15 bytes live in the hash slot, longer ones in the arena: keys that
+    # differ only in length or in their last byte, on both sides of that limit.
+    base = "abcdefghijklmnopqrstuvwxyz0123456789"
+    tokens = [base[:n] for n in range(1, 37)] + [base[:n - 1] + "!" for n in range(1, 37)]
+    tokens += ["\u00e9" * n for n in range(1, 12)]  # 2 bytes per character in UTF-8
+    data = "\n".join(" ".join(tokens[i:] + tokens[:i]) for i in range(0, len(tokens), 7))
+    data = data.encode("utf-8")
+    path = write(tmp_path, data)
+    for n_threads in (1, 3):
+        check_scan(path, data, n_threads)
+        check_encode(path, data, n_threads, max_len=5)
+
+
+def test_token_ids_keys_differing_in_length_or_nul():
+    index = fs.TokenIds()
+    out = np.zeros(12, np.int32)
+    words = ["", "a", "a\x00", "a\x00\x00", "\x00", "a" * 15, "a" * 16, "a" * 15 + "\x00",
+             "", "a\x00", "a" * 16, "b"]
+    index.add(words, out, 0)
+    assert out.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 0, 2, 6, 8]
+    assert index.words() == list(dict.fromkeys(words))
+
+
+def test_scan_encode_gives_ids_up_within_the_budget(tmp_path):
+    data = b"a b c\nd e\n\nf\n"  # 6 tokens
+    path = write(tmp_path, data)
+    keys, counts, total, n_sent, ids, lengths = fs.scan_encode(path, n_threads=1, max_id_bytes=4 * 6)
+    assert ids.tolist() == [0, 1, 2, 3, 4, 5] and lengths.tolist() == [3, 2, 1]
+    keys, counts, total, n_sent, ids, lengths = fs.scan_encode(path, n_threads=1, max_id_bytes=4 * 5)
+    assert ids is None and lengths is None  # one id over: the counts stand, the ids are dropped
+    assert dict(zip(keys, counts.tolist())) == reference_counts(data) and total == 6 and n_sent == 3
+    for budget in (0, 4, 4 * 6):  # with several threads, each has its share
+        got = fs.scan_encode(path, n_threads=4, max_id_bytes=budget)
+        assert got[4] is None and dict(zip(got[0], got[1].tolist())) == reference_counts(data)

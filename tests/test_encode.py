@@ -141,3 +141,37 @@ def test_remap_ids_checks_its_inputs_before_the_loop():
         remap_ids(ids.copy(), old_to_new, np.array([0, 1, 4]), kept)
     assert remap_ids(ids, old_to_new, np.array([0, 1, 3]), kept) == 2
     assert ids[:2].tolist() == [0, 1] and kept.tolist() == [1, 1]
+
+
+def test_corpus_file_is_read_once_and_trains_as_two_reads_do(tmp_path, monkeypatch):
+    from fastw2v import Word2Vec
+    from fastw2v.corpus import _filescan
+    corpus, _ = corpus_and_vocab(3)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    reads = []
+    encode_file = _filescan.encode_file
+    monkeypatch.setattr(_filescan, "encode_file", lambda *a, **k: reads.append(1) or encode_file(*a, **k))
+    one_read = Word2Vec(corpus_file=str(path), vector_size=8, min_count=2, workers=1, seed=4)
+    assert reads == []
+    # memory_budget=0 leaves no room for the scan's ids: train() reads the file again
+    two_reads = Word2Vec(corpus_file=str(path), vector_size=8, min_count=2, workers=1, seed=4,
+                         memory_budget=0)
+    assert reads == [1]
+    np.testing.assert_array_equal(one_read.wv.vectors, two_reads.wv.vectors)
+    assert one_read.corpus_total_words == two_reads.corpus_total_words
+
+
+def test_a_changed_corpus_file_is_read_again(tmp_path):
+    from fastw2v import Word2Vec
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 50)
+    model = Word2Vec(vector_size=8, min_count=1, workers=2)
+    model.build_vocab(corpus_file=str(path))
+    with open(path, "a") as f:
+        f.write("a b c\n" * 10)
+    _, raw = model.train(corpus_file=str(path), total_words=model.corpus_total_words, epochs=1)
+    assert raw == 50 * 5 + 10 * 3
+    # the scan stands for one train() call only; another call reads the file
+    _, raw = model.train(corpus_file=str(path), total_words=model.corpus_total_words, epochs=1)
+    assert raw == 50 * 5 + 10 * 3

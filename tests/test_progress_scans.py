@@ -35,6 +35,11 @@ def test_bar_for_file_scans_and_silence_when_off(corpus_file, capsys, caplog):
     pytest.importorskip("tqdm")
     Word2Vec(corpus_file=corpus_file, min_count=1, epochs=1, vector_size=8, progress=True)
     err = capsys.readouterr().err
+    assert "vocabulary" in err and "encoding" not in err  # one read: the scan encodes too
+    # max_vocab_size prunes while counting, so train() reads the file a second time
+    Word2Vec(corpus_file=corpus_file, min_count=1, epochs=1, vector_size=8, progress=True,
+             max_vocab_size=10**6)
+    err = capsys.readouterr().err
     assert "vocabulary" in err and "encoding" in err
     caplog.set_level(logging.INFO, logger="fastw2v")
     Word2Vec(corpus_file=corpus_file, min_count=1, epochs=1, vector_size=8, progress=False)

@@ -260,3 +260,22 @@ def test_hot_node_settings_are_checked(kernel):
         _hs_job(kernel, model, stream, -1, 10)
     with pytest.raises(ValueError, match="sync_words"):
         _hs_job(kernel, model, stream, 4, 0)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_negative_sampler_draws_count_to_the_three_quarters(kernel):
+    """The kernel's own sampler (batched draws, packed alias table) against the distribution."""
+    from scipy.stats import chisquare
+
+    from fastw2v import vocab
+    counts = np.array([300, 100, 50, 20, 5, 1, 1, 7000], dtype=np.int64)
+    prob, alias = vocab.alias_table(counts, 0.75)
+    draws = kernel.negative_draws(prob, alias, 5, 20000, seed=3)  # 78 batches of 256 windows
+    assert draws.shape == (20000, 5) and draws.min() >= 0 and draws.max() < len(counts)
+    expected = counts ** 0.75 / (counts ** 0.75).sum() * draws.size
+    observed = np.bincount(draws.ravel(), minlength=len(counts))
+    assert chisquare(observed, expected).pvalue > 1e-4
+    np.testing.assert_array_equal(draws, kernel.negative_draws(prob, alias, 5, 20000, seed=3))
+    assert not np.array_equal(draws, kernel.negative_draws(prob, alias, 5, 20000, seed=4))
+    with pytest.raises(ValueError):
+        kernel.negative_draws(prob, alias[:-1], 5, 10)

@@ -32,8 +32,8 @@ ctypedef struct TrainConfig:
 
     # Tables built by fastw2v.vocab.
     const uint32_t *sample_int   # keep a word when sample_int[w] >= a random uint32
-    const uint32_t *alias_prob   # Walker alias sampler over count**ns_exponent
-    const int32_t *alias_index
+    const uint32_t *alias        # Walker alias sampler over count**ns_exponent: per slot,
+                                 # the acceptance threshold and the alias, side by side
     const uint8_t *codes         # Huffman codes, word w's at [path_offsets[w], path_offsets[w+1])
     const int32_t *points        # inner nodes along the same paths
     const int64_t *path_offsets
@@ -78,7 +78,9 @@ ctypedef struct ThreadState:
     float *grad_in                # accumulated input gradients, n_in x dim
     float *hidden                 # CBOW hidden layer, dim
     int32_t *negatives            # the window's negative draws, drawn before its update
-    int32_t *next_negatives       # the next window's, drawn (and prefetched) one window ahead
+    int32_t *neg_batch            # draws for the next windows, made NEG_BATCH_WINDOWS at a time
+    int64_t neg_pos               # next unused draw in neg_batch
+    int64_t neg_len               # draws per batch
     float *hot_hs_rows            # private copies of the hot nodes (see TrainConfig) ...
     float *hot_hs_base            # ... and the shared rows as of the last sync
     int64_t since_sync            # words trained since the last sync

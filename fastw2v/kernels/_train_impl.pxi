@@ -24,9 +24,12 @@ both contributions.
 from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memmove, memset
 
 import numpy as np
+
+cdef enum:
+    NEG_BATCH_WINDOWS = 256   # windows of negative draws made per batch (5 KB with 5)
 
 cdef extern from *:
     """
@@ -126,6 +129,44 @@ cdef extern from *:
             out[j] = s0;
         }
     }
+    /* out0[j] = x0 . o[j], out1[j] = x1 . o[j]: two inputs against four outputs per
+       pass, so eight independent sums hide the FMA latency (one input's four sums
+       left the FMA units half idle) and each output row is loaded once per two. */
+    static inline void fw_dot2_many(const float *__restrict__ x0, const float *__restrict__ x1,
+                                    float *const *o, int m, int n, float *out0, float *out1) {
+        int j = 0;
+        for (; j + 4 <= m; j += 4) {
+            const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+            const float *__restrict__ o2 = o[j + 2], *__restrict__ o3 = o[j + 3];
+            float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
+            for (int i = 0; i < n; i++) {
+                float u = x0[i], v = x1[i];
+                a0 += u * o0[i]; a1 += u * o1[i]; a2 += u * o2[i]; a3 += u * o3[i];
+                b0 += v * o0[i]; b1 += v * o1[i]; b2 += v * o2[i]; b3 += v * o3[i];
+            }
+            out0[j] = a0; out0[j + 1] = a1; out0[j + 2] = a2; out0[j + 3] = a3;
+            out1[j] = b0; out1[j + 1] = b1; out1[j + 2] = b2; out1[j + 3] = b3;
+        }
+        if (j + 2 <= m) {
+            const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+            float a0 = 0.f, a1 = 0.f, b0 = 0.f, b1 = 0.f;
+            for (int i = 0; i < n; i++) {
+                float u = x0[i], v = x1[i];
+                a0 += u * o0[i]; a1 += u * o1[i];
+                b0 += v * o0[i]; b1 += v * o1[i];
+            }
+            out0[j] = a0; out0[j + 1] = a1; out1[j] = b0; out1[j + 1] = b1;
+            j += 2;
+        }
+        if (j < m) {
+            const float *__restrict__ o0 = o[j];
+            float a0 = 0.f, b0 = 0.f;
+            for (int i = 0; i < n; i++) {
+                a0 += x0[i] * o0[i]; b0 += x1[i] * o0[i];
+            }
+            out0[j] = a0; out1[j] = b0;
+        }
+    }
     """
     int64_t fw_atomic_add_i64(int64_t *p, int64_t v) nogil
     int64_t fw_atomic_load_i64(int64_t *p) nogil
@@ -135,6 +176,8 @@ cdef extern from *:
     void fw_prefetch_row(const float *p, int dim) nogil
     void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n) nogil
     void fw_dot_many(const float *x, float * const *o, int m, int n, float *out) nogil
+    void fw_dot2_many(const float *x0, const float *x1, float * const *o, int m, int n,
+                      float *out0, float *out1) nogil
 
 
 # ---------------------------------------------------------------- random numbers
@@ -161,9 +204,11 @@ cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noe
     # One 64-bit draw: high half picks the alias slot, low half accepts or aliases.
     cdef uint64_t r = next_u64(st)
     cdef int32_t slot = <int32_t>(((r >> 32) * <uint64_t>cfg.n_words) >> 32)
-    if <uint32_t>r < cfg.alias_prob[slot]:
-        return slot
-    return cfg.alias_index[slot]
+    # Both loads, then a select: the accept/alias outcome is a coin flip the branch
+    # predictor cannot learn (a mispredict per draw cost ~15% of the SG kernel).
+    cdef const uint32_t *entry = cfg.alias + 2 * <int64_t>slot  # one cache line holds both
+    cdef int32_t other = <int32_t>entry[1]
+    return slot if <uint32_t>r < entry[0] else other
 
 
 # ---------------------------------------------------------------- small dense algebra
@@ -209,9 +254,15 @@ cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
     cdef float f
     cdef float *grads = st.grads
     cdef float *row
+    r = 0
+    while r + 2 <= n_in:
+        fw_dot2_many(st.in_ptrs[r], st.in_ptrs[r + 1], st.out_ptrs, n_out, dim,
+                     grads + r * n_out, grads + (r + 1) * n_out)
+        r += 2
+    if r < n_in:
+        fw_dot_many(st.in_ptrs[r], st.out_ptrs, n_out, dim, grads + r * n_out)
     for r in range(n_in):
         row = grads + r * n_out
-        fw_dot_many(st.in_ptrs[r], st.out_ptrs, n_out, dim, row)
         for k in range(n_out):
             f = row[k]
             row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
@@ -293,21 +344,35 @@ cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t
     return n
 
 
-cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
-    """Make the pending draws the window's st.negatives; draw and prefetch the next set.
+cdef inline void refill_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Draw a batch of negatives, keeping the unused tail (already prefetched) in front.
 
-    Drawing one window ahead gives the memory system a whole window update to
-    bring the random output rows into cache (they miss it otherwise, and the
+    Drawn many at once, the alias-table loads of different draws overlap; drawn
+    one window at a time, each waited on its load (perf: ~15% of the SG kernel
+    on the draw, with the accept/alias branch mispredicted half the time).
+    """
+    cdef int64_t keep = st.neg_len - st.neg_pos, d
+    memmove(st.neg_batch, st.neg_batch + st.neg_pos, keep * sizeof(int32_t))
+    for d in range(keep, st.neg_len):
+        st.neg_batch[d] = sample_negative(cfg, st)
+    st.neg_pos = 0
+
+
+cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """The window's negatives into st.negatives; prefetch the next window's rows.
+
+    Prefetching one window ahead gives the memory system a whole window update
+    to bring the random output rows into cache (they miss it otherwise, and the
     forward pass waits on them). Drawing apart from the update also keeps the
     update a function of its inputs, so the test twin can feed it known draws.
     """
-    cdef int d
-    cdef int32_t *drawn = st.negatives
-    st.negatives = st.next_negatives
-    st.next_negatives = drawn
-    for d in range(cfg.negative):
-        drawn[d] = sample_negative(cfg, st)
-        fw_prefetch_row(cfg.syn1neg + <int64_t>drawn[d] * cfg.dim, cfg.dim)
+    cdef int d, k = cfg.negative
+    if st.neg_pos + 2 * k > st.neg_len:
+        refill_negatives(cfg, st)
+    memcpy(st.negatives, st.neg_batch + st.neg_pos, k * sizeof(int32_t))
+    st.neg_pos += k
+    for d in range(k):
+        fw_prefetch_row(cfg.syn1neg + <int64_t>st.neg_batch[st.neg_pos + d] * cfg.dim, cfg.dim)
 
 
 cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:
@@ -441,10 +506,9 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
     """Take chunks from the shared counter and train their sentences until none is left."""
-    cdef int d
     load_hot_rows(cfg, st)
-    for d in range(cfg.negative):  # the first window's draws (see draw_negatives)
-        st.next_negatives[d] = sample_negative(cfg, st)
+    st.neg_len = NEG_BATCH_WINDOWS * cfg.negative
+    st.neg_pos = st.neg_len  # empty: the first window draws a batch
     take_chunks(cfg, st)
     sync_hot_rows(cfg, st)
 
@@ -572,8 +636,11 @@ cdef class TrainJob:
             alias = self._arr(tables["alias_index"], np.int32, n_words, "alias_index")
             if alias.min() < 0 or alias.max() >= n_words:
                 raise ValueError("alias table out of range")
-            self.cfg.alias_prob = <const uint32_t *><size_t>prob.ctypes.data
-            self.cfg.alias_index = <const int32_t *><size_t>alias.ctypes.data
+            packed = np.empty((n_words, 2), np.uint32)
+            packed[:, 0] = prob
+            packed[:, 1] = alias.view(np.uint32)
+            self._keep.append(packed)
+            self.cfg.alias = <const uint32_t *><size_t>packed.ctypes.data
             self.max_out = max(self.max_out, 1 + self.cfg.negative)
         sample_int = self._arr(tables["sample_int"], np.uint32, n_words, "sample_int")
         self.cfg.sample_int = <const uint32_t *><size_t>sample_int.ctypes.data
@@ -652,10 +719,11 @@ cdef class TrainJob:
         st.grad_in = <float *>fw_alloc_lines(self.max_in * dim * sizeof(float))
         st.hidden = <float *>fw_alloc_lines(dim * sizeof(float))
         st.negatives = <int32_t *>fw_alloc_lines(max(self.cfg.negative, 1) * sizeof(int32_t))
-        st.next_negatives = <int32_t *>fw_alloc_lines(max(self.cfg.negative, 1) * sizeof(int32_t))
+        st.neg_batch = <int32_t *>fw_alloc_lines(
+            NEG_BATCH_WINDOWS * max(self.cfg.negative, 1) * sizeof(int32_t))
         if (st.sentence == NULL or st.in_rows == NULL or st.in_ptrs == NULL or st.out_rows == NULL
                 or st.labels == NULL or st.grads == NULL or st.grad_in == NULL or st.hidden == NULL
-                or st.negatives == NULL or st.next_negatives == NULL or st.out_ptrs == NULL):
+                or st.negatives == NULL or st.neg_batch == NULL or st.out_ptrs == NULL):
             raise MemoryError()
         n_hot_hs = <int64_t>(self.cfg.hot_hs_hi - self.cfg.hot_hs_lo) * dim
         if n_hot_hs:
@@ -683,7 +751,7 @@ cdef class TrainJob:
                 free(self.states[t].grad_in)
                 free(self.states[t].hidden)
                 free(self.states[t].negatives)
-                free(self.states[t].next_negatives)
+                free(self.states[t].neg_batch)
                 free(self.states[t])
             free(self.states)
             self.states = NULL
@@ -814,3 +882,46 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         else:
             cbow_window(&cfg, &st, centre, n_ctx, alpha)
     return st.loss
+
+
+def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t seed=1):
+    """``windows`` x ``negative`` draws of the kernel's negative sampler, for tests.
+
+    Runs the training path itself (batched draws, alias table as TrainJob packs it)
+    on a thread state seeded like thread 0 of a job with ``seed``.
+    """
+    cdef TrainConfig cfg
+    cdef ThreadState st
+    cdef int w, d
+    cdef int32_t[:, ::1] out
+    prob = np.ascontiguousarray(alias_prob, np.uint32)
+    alias = np.ascontiguousarray(alias_index, np.int32)
+    n_words = len(prob)
+    if n_words < 1 or len(alias) != n_words or alias.min() < 0 or alias.max() >= n_words \
+            or negative < 1 or windows < 0:
+        raise ValueError("alias tables of equal length with aliases in range, negative >= 1")
+    packed = np.empty((n_words, 2), np.uint32)
+    packed[:, 0] = prob
+    packed[:, 1] = alias.view(np.uint32)
+    rows = np.zeros((n_words, 1), np.float32)  # prefetched, never read
+    batch = np.zeros(NEG_BATCH_WINDOWS * negative, np.int32)
+    drawn = np.zeros(negative, np.int32)
+    result = np.zeros((windows, negative), np.int32)
+    out = result
+    memset(&cfg, 0, sizeof(cfg))
+    memset(&st, 0, sizeof(st))
+    cfg.n_words = n_words
+    cfg.negative = negative
+    cfg.dim = 1
+    cfg.alias = <const uint32_t *><size_t>packed.ctypes.data
+    cfg.syn1neg = <float *><size_t>rows.ctypes.data
+    st.rng = seed * <uint64_t>0x2545F4914F6CDD1D + <uint64_t>0x9E3779B97F4A7C15
+    st.neg_batch = <int32_t *><size_t>batch.ctypes.data
+    st.negatives = <int32_t *><size_t>drawn.ctypes.data
+    st.neg_len = NEG_BATCH_WINDOWS * negative
+    st.neg_pos = st.neg_len
+    for w in range(windows):
+        draw_negatives(&cfg, &st)
+        for d in range(negative):
+            out[w, d] = st.negatives[d]
+    return result

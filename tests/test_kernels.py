@@ -279,3 +279,21 @@ def test_negative_sampler_draws_count_to_the_three_quarters(kernel):
     assert not np.array_equal(draws, kernel.negative_draws(prob, alias, 5, 20000, seed=4))
     with pytest.raises(ValueError):
         kernel.negative_draws(prob, alias[:-1], 5, 10)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("dim", [100, 3, 13])
+def test_sg_ns_one_sweep_update_with_repeated_rows(kernel, dim):
+    """SG-NS updates inputs and outputs in one sweep, merging repeated rows first: a context
+    word twice in the window and a word drawn twice as a negative get both updates."""
+    rng = np.random.default_rng(dim)
+    syn0 = rng.uniform(-0.5, 0.5, (12, dim)).astype(np.float32)
+    syn1neg = rng.uniform(-0.5, 0.5, (12, dim)).astype(np.float32)
+    for context, negatives in [([3, 5, 3, 7, 5, 3], [1, 2, 1, 9, 2]), ([4, 4], [6, 6, 6, 6, 6]),
+                               ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 0, 3, 5, 7])]:
+        mats_k = [syn0.copy(), None, syn1neg.copy()]
+        mats_r = [syn0.copy(), None, syn1neg.copy()]
+        kernel.window_update(*mats_k, 8, context, negatives, [0], [0], 0.1, sg=1)
+        ref_window(*mats_r, 8, np.array(context), np.array(negatives), [0], [0], 0.1, 1, 1)
+        np.testing.assert_allclose(mats_k[0], mats_r[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(mats_k[2], mats_r[2], rtol=1e-5, atol=1e-6)

@@ -1287,14 +1287,19 @@ cdef class TokenIds:
         """Ids of ``sentence``'s tokens into ``out[pos:pos + len(sentence)]``.
 
         Raises TypeError for a token that is not a str (checked here, per token).
+        Tokens are hashed and their slots prefetched PENDING_TOKENS ahead of their
+        lookup, as in the file reader (the str objects, and so their UTF-8 data, are
+        held by ``sentence`` until the call returns).
         """
-        cdef Py_ssize_t i = 0, n = len(sentence)
-        cdef Py_ssize_t size
+        cdef Py_ssize_t i = 0, n = len(sentence), size
         cdef const char* data
         cdef object token
         cdef bytes encoded
         cdef fw_key16 k
-        cdef uint64_t h, slot
+        cdef int n_pending = 0
+        cdef Pending pending[PENDING_TOKENS]
+        cdef int32_t* at[PENDING_TOKENS]
+        cdef int32_t* first = &out[0] if out.shape[0] else NULL
         if pos < 0 or pos + n > out.shape[0]:
             raise ValueError("output buffer too small")
         for token in sentence:  # a typed list: indexed access, no iterator object
@@ -1304,20 +1309,47 @@ cdef class TokenIds:
             try:
                 data = PyUnicode_AsUTF8AndSize(token, &size)
             except UnicodeEncodeError:  # lone surrogates: their own, distinct byte form
+                self._look_up_pending(pending, at, n_pending)
+                n_pending = 0
                 encoded = (<str>token).encode("utf-8", "surrogatepass")
-                data = encoded
-                size = len(encoded)
+                k = fw_pack_key(<const uint8_t*><const char*>encoded, len(encoded))
+                first[pos + i] = self._look_up(<const uint8_t*><const char*>encoded,
+                                               len(encoded), k, hash_key(
+                                                   <const uint8_t*><const char*>encoded,
+                                                   len(encoded), k))
+                i += 1
+                continue
             k = fw_pack_key(<const uint8_t*>data, size)
-            h = hash_key(<const uint8_t*>data, size, k)
-            slot = table_find_slot(&self.table, <const uint8_t*>data, size, k, h)
-            if self.table.slots[slot].entry != 0:
-                out[pos + i] = <int32_t>self.table.slots[slot].value
-            else:
-                out[pos + i] = <int32_t>self.table.n_entries
-                if table_insert_at(&self.table, slot, <const uint8_t*>data, size, k, h,
-                                   self.table.n_entries) != 0:
-                    raise MemoryError("too many distinct tokens")
+            pending[n_pending].token = <const uint8_t*>data
+            pending[n_pending].n = size
+            pending[n_pending].k = k
+            pending[n_pending].h = hash_key(<const uint8_t*>data, size, k)
+            __builtin_prefetch(&self.table.slots[pending[n_pending].h & self.table.mask])
+            at[n_pending] = first + pos + i
+            n_pending += 1
+            if n_pending == PENDING_TOKENS:
+                self._look_up_pending(pending, at, n_pending)
+                n_pending = 0
             i += 1
+        self._look_up_pending(pending, at, n_pending)
+
+    cdef int _look_up_pending(self, Pending* pending, int32_t** at, int n) except -1:
+        cdef int j
+        for j in range(n):
+            at[j][0] = self._look_up(pending[j].token, pending[j].n, pending[j].k, pending[j].h)
+        return 0
+
+    cdef int32_t _look_up(self, const uint8_t* data, int64_t size, fw_key16 k,
+                          uint64_t h) except? -1:
+        """The token's id, a new one (the next) if it is new."""
+        cdef uint64_t slot = table_find_slot(&self.table, data, size, k, h)
+        cdef int32_t new_id
+        if self.table.slots[slot].entry != 0:
+            return <int32_t>self.table.slots[slot].value
+        new_id = <int32_t>self.table.n_entries
+        if table_insert_at(&self.table, slot, data, size, k, h, new_id) != 0:
+            raise MemoryError("too many distinct tokens")
+        return new_id
 
     def words(self):
         """The distinct tokens, in order of first appearance (= their ids)."""

@@ -213,7 +213,8 @@ def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000
 
 
 def encode_file(path: str, key_to_index: dict, n_threads: int,
-                max_sentence_length: int = 10000, progress=None) -> IdStream:
+                max_sentence_length: int = 10000, progress=None,
+                memory_budget: int | None = None) -> IdStream:
     """Encode a plain-text corpus file with the parallel C reader (one line, one sentence).
 
     Parameters
@@ -228,6 +229,9 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
         Longer lines are split into pieces of at most this many in-vocabulary tokens.
     progress : callable, optional
         Called about ten times a second with the bytes read so far.
+    memory_budget : int or None
+        Bytes of ids kept in RAM; past it the reader threads spill to temporary
+        files, joined into one memory-mapped file. None: no limit.
 
     Returns
     -------
@@ -237,8 +241,9 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
 
     ids, offsets, raw_words = _encode_file(
         os.fspath(path), key_to_index, n_threads=n_threads,
-        max_sentence_length=max_sentence_length, progress=progress)
-    return IdStream(ids, offsets, int(raw_words), len(offsets) - 1)
+        max_sentence_length=max_sentence_length, progress=progress, max_id_bytes=memory_budget)
+    spill_path = ids.filename if isinstance(ids, np.memmap) else None
+    return IdStream(ids, offsets, int(raw_words), len(offsets) - 1, spill_path)
 
 
 # ---------------------------------------------------------------- one pass over an iterable

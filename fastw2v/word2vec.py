@@ -116,7 +116,11 @@ class Word2Vec:
     shrink_windows : bool
         Draw each window's effective size uniformly from 1..window (word2vec's default).
     memory_budget : int, optional
-        Bytes of encoded corpus kept in RAM before spilling to a temporary file (fastw2v only).
+        Bytes of encoded corpus (4 per token) kept in RAM, default 2 GiB (fastw2v only).
+        Past it the stream spills to a temporary, memory-mapped file, so a corpus larger
+        than RAM still trains. It also bounds the ids that ``build_vocab`` keeps from its
+        read of a ``corpus_file`` or of fastw2v's own readers, so that ``train`` on the
+        same files need not read them again; beyond it, ``train`` reads them again.
     progress : None, bool or fastw2v.progress.Reporter, keyword-only
         How training reports progress (fastw2v only): None logs lines through the
         ``fastw2v`` logger every ``report_delay`` seconds, like gensim; True draws a tqdm
@@ -586,7 +590,7 @@ class Word2Vec:
             shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "encoding")
             try:
                 return encode_file(path, self.wv.key_to_index, n_threads=self.workers,
-                                   progress=shown)
+                                   progress=shown, memory_budget=self.memory_budget)
             finally:
                 shown.close()
         if scanned is not None and scanned[0] is corpus_iterable \

@@ -2,7 +2,9 @@
 import bz2
 import collections
 import gzip
+import os
 import re
+import tempfile
 
 import numpy as np
 import pytest
@@ -317,3 +319,26 @@ def test_scan_encode_gives_ids_up_within_the_budget(tmp_path):
     for budget in (0, 4, 4 * 6):  # with several threads, each has its share
         got = fs.scan_encode(path, n_threads=4, max_id_bytes=budget)
         assert got[4] is None and dict(zip(got[0], got[1].tolist())) == reference_counts(data)
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, n_threads):
+    data = b"".join(b"w%d x y w%d\n" % (i % 97, i % 13) for i in range(5000))  # 20,000 tokens
+    path = write(tmp_path, data)
+    keys = list(reference_counts(data))
+    key_to_index = {k: i for i, k in enumerate(keys) if i % 3 != 1}
+    exp_ids, exp_offsets, exp_raw = reference_encode(data, key_to_index, 10000)
+    before = set(os.listdir(tempfile.gettempdir()))
+    ids, offsets, raw = fs.encode_file(path, key_to_index, n_threads=n_threads, max_id_bytes=4096)
+    assert isinstance(ids, np.memmap) and not ids.flags.writeable
+    np.testing.assert_array_equal(ids, exp_ids)
+    np.testing.assert_array_equal(offsets, exp_offsets)
+    assert raw == exp_raw
+    made = set(os.listdir(tempfile.gettempdir())) - before
+    assert made == {os.path.basename(ids.filename)}  # the other workers' files are gone
+    os.unlink(ids.filename)
+    ids, offsets, raw = fs.encode_file(path, key_to_index, n_threads=n_threads,
+                                       max_id_bytes=10**9)  # within the budget: in RAM
+    assert not isinstance(ids, np.memmap)
+    np.testing.assert_array_equal(ids, exp_ids)
+    assert set(os.listdir(tempfile.gettempdir())) == before

@@ -175,3 +175,19 @@ def test_a_changed_corpus_file_is_read_again(tmp_path):
     # the scan stands for one train() call only; another call reads the file
     _, raw = model.train(corpus_file=str(path), total_words=model.corpus_total_words, epochs=1)
     assert raw == 50 * 5 + 10 * 3
+
+
+def test_corpus_file_past_the_memory_budget_trains_from_a_memory_map(tmp_path):
+    import tempfile
+
+    from fastw2v import Word2Vec
+    corpus, _ = corpus_and_vocab(5)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus[:60]) + "\n")
+    before = set(os.listdir(tempfile.gettempdir()))
+    in_ram = Word2Vec(corpus_file=str(path), vector_size=8, min_count=2, workers=1, seed=4)
+    spilled = Word2Vec(corpus_file=str(path), vector_size=8, min_count=2, workers=1, seed=4,
+                       memory_budget=0)  # no ids kept by the scan, the stream spills at once
+    assert spilled.corpus_total_words > 4 * 1024
+    np.testing.assert_array_equal(in_ram.wv.vectors, spilled.wv.vectors)
+    assert set(os.listdir(tempfile.gettempdir())) == before  # the spill file went with the stream

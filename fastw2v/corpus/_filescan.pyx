@@ -22,19 +22,21 @@ Entry points:
   offsets, looking tokens up in one read-only table shared by all threads.
 """
 import os
+import shutil
+import tempfile
 import threading
 
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cython.view cimport array as cvarray
-from libc.errno cimport errno, ENOMEM
+from libc.errno cimport errno, EINTR, ENOMEM
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 from posix.fcntl cimport O_RDONLY, open as c_open
 from posix.mman cimport MADV_DONTNEED, madvise
-from posix.unistd cimport _SC_PAGESIZE, close, pread, sysconf
+from posix.unistd cimport _SC_PAGESIZE, close, pread, sysconf, write
 
 __all__ = ["scan_vocab", "scan_encode", "encode_file"]
 
@@ -479,6 +481,9 @@ cdef struct Job:
     int record_ids          # scan: also write each token's entry index (one-pass encoding)
     int64_t max_ids         # scan: give the recording up beyond this many ids (memory budget)
     int64_t line_tokens     # scan with record_ids: tokens so far in the line
+    int spill_fd            # encode: ids past max_ids go to this file (-1: none)
+    int64_t spilled_ids     # encode: ids written to spill_fd so far
+    int io_error            # errno of a failed spill write
     int64_t n_lines         # scan with record_ids: lines recorded in sentence_ends
     uint8_t* scratch        # room for a repaired token
     int64_t scratch_capacity
@@ -500,6 +505,25 @@ cdef int grow(void** p, int64_t* capacity, int64_t needed, size_t itemsize) noex
         return -1
     p[0] = q
     capacity[0] = cap
+    return 0
+
+
+cdef int spill_ids(Job* job) noexcept nogil:
+    """Encode past its memory share: append the buffered ids to the worker's spill file."""
+    cdef const char* p = <const char*>job.ids
+    cdef int64_t left = job.n_ids * <int64_t>sizeof(int32_t)
+    cdef ssize_t wrote
+    while left > 0:
+        wrote = write(job.spill_fd, p, left)
+        if wrote < 0:
+            if errno == EINTR:
+                continue
+            job.io_error = errno
+            return -1
+        p += wrote
+        left -= wrote
+    job.spilled_ids += job.n_ids
+    job.n_ids = 0
     return 0
 
 
@@ -560,7 +584,7 @@ cdef inline int end_sentence(Job* job) noexcept nogil:
         if grow(<void**>&job.sentence_ends, &job.ends_capacity, job.n_sentences + 1,
                 sizeof(int64_t)) != 0:
             return -1
-    job.sentence_ends[job.n_sentences] = job.n_ids
+    job.sentence_ends[job.n_sentences] = job.spilled_ids + job.n_ids
     job.n_sentences += 1
     return 0
 
@@ -629,7 +653,10 @@ cdef inline int look_up(Job* job, const uint8_t* token, int64_t n, fw_key16 k,
         if word_id < 0:
             return 0  # out of vocabulary: counted, dropped
         if job.n_ids == job.ids_capacity:
-            if grow(<void**>&job.ids, &job.ids_capacity, job.n_ids + 1, sizeof(int32_t)) != 0:
+            if job.spill_fd >= 0 and job.n_ids >= job.max_ids:
+                if spill_ids(job) != 0:
+                    return -1
+            elif grow(<void**>&job.ids, &job.ids_capacity, job.n_ids + 1, sizeof(int32_t)) != 0:
                 return -1
         job.ids[job.n_ids] = <int32_t>word_id
         job.n_ids += 1
@@ -745,6 +772,8 @@ cdef int run_job(Job* job) noexcept nogil:
                     break
     if rc == 0 and flush_tokens(job) != 0:  # tokens still point into buf
         rc = ENOMEM
+    if rc == ENOMEM and job.io_error:
+        rc = job.io_error
     free(buf)
     close(fd)
     return rc
@@ -776,6 +805,9 @@ cdef class _Worker:
         self.job.line_tokens = 0
         self.job.n_lines = 0
         self.job.n_pending = 0
+        self.job.spill_fd = -1
+        self.job.spilled_ids = 0
+        self.job.io_error = 0
 
     def run(self):
         with nogil:
@@ -851,10 +883,15 @@ cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
                     raise MemoryError()
         else:
             w.job.table = shared_table
-            # Pre-size the id stream at about one id per 6 bytes of text.
+            # Pre-size the id stream at about one id per 6 bytes of text (at most the
+            # worker's share of a memory budget, past which it spills to a file).
             range_bytes = w.job.end - w.job.start
-            if grow(<void**>&w.job.ids, &w.job.ids_capacity, range_bytes // 6 + 1024,
-                    sizeof(int32_t)) != 0:
+            w.job.ids_capacity = range_bytes // 6 + 1024
+            if max_ids > 0:
+                w.job.max_ids = max(max_ids // n_threads, 1024)
+                w.job.ids_capacity = min(w.job.ids_capacity, w.job.max_ids)
+            w.job.ids = <int32_t*>malloc(w.job.ids_capacity * sizeof(int32_t))
+            if w.job.ids == NULL:
                 raise MemoryError()
         workers.append(w)
     return workers
@@ -1150,6 +1187,44 @@ cdef void move_releasing_source(char* dst, char* src, size_t n) noexcept nogil:
             released = copied_end
 
 
+def _close_spill_files(list workers, list paths, keep):
+    """Close the workers' spill files and remove all but `keep`."""
+    cdef _Worker w
+    for w in workers:
+        if w.job.spill_fd >= 0:
+            close(w.job.spill_fd)
+            w.job.spill_fd = -1
+    for p in paths:
+        if p != keep:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+def _join_spill_files(list workers, list paths, int64_t total_ids):
+    """Past the budget: every worker's ids into its file, the files into the first one,
+    returned as a read-only memory map of it."""
+    cdef _Worker w
+    try:
+        for w in workers:
+            if spill_ids(&w.job) != 0:
+                raise OSError(w.job.io_error, os.strerror(w.job.io_error), paths[0])
+        w = workers[0]
+        with os.fdopen(os.dup(w.job.spill_fd), "ab") as out:
+            for path in paths[1:]:
+                with open(path, "rb") as part:
+                    shutil.copyfileobj(part, out, 16 << 20)
+        _close_spill_files(workers, paths, keep=paths[0])
+        if total_ids == 0:
+            os.unlink(paths[0])
+            return np.zeros(0, np.int32)
+        return np.memmap(paths[0], dtype=np.int32, mode="r", shape=(total_ids,))
+    except BaseException:
+        _close_spill_files(workers, paths, keep=None)
+        raise
+
+
 cdef object take_int32_buffer(int32_t* data, int64_t n):
     """A numpy array that owns the malloc'd `data` (freed with it, no copy)."""
     cdef cvarray arr = cvarray(shape=(n,), itemsize=sizeof(int32_t), format="i",
@@ -1160,7 +1235,7 @@ cdef object take_int32_buffer(int32_t* data, int64_t n):
 
 
 def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
-                progress=None):
+                progress=None, max_id_bytes=None):
     """Encode a plain-text corpus file as an int32 id stream, reading it with several threads.
 
     Parameters
@@ -1177,10 +1252,14 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
         bytes read so far (for a progress display; the workers never call Python).
     max_sentence_length : int, optional
         A line with more in-vocabulary tokens is cut into several sentences.
+    max_id_bytes : int or None, optional
+        Memory budget of the id stream: a worker past its share writes its ids to a
+        temporary file, and the stream comes back as a read-only memory map of one
+        file (``ids.filename``; the caller removes it). None: no limit.
 
     Returns
     -------
-    ids : numpy.ndarray of int32
+    ids : numpy.ndarray or numpy.memmap of int32
         Word ids of all in-vocabulary tokens, in file order.
     sentence_offsets : numpy.ndarray of int64
         Length ``n_sentences + 1``; sentence i is ``ids[offsets[i]:offsets[i + 1]]``.
@@ -1196,17 +1275,32 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
         If the file is empty or compressed (gzip or bz2).
     """
     cdef bytes bpath
-    cdef int64_t size, total_ids = 0, total_sentences = 0, pos, k, shift
+    cdef int64_t size, total_ids = 0, total_sentences = 0, pos, k, shift, max_ids = 0
     cdef _Worker w
     cdef Table* table
     cdef int32_t* stream
     cdef int64_t[::1] offsets_view
     n_threads, (bpath, size) = _check_args(path, n_threads, max_sentence_length)
+    if max_id_bytes is not None:
+        max_ids = max(int(max_id_bytes) // 4, 1)
     table = build_lookup_table(key_to_index)
+    spill_paths = []
+    workers = []
     try:
         workers = _make_workers(bpath, size, MODE_ENCODE, n_threads, 0,
-                                max_sentence_length, table)
+                                max_sentence_length, table, max_ids)
+        if max_ids:
+            for w in workers:
+                fd, spill_path = tempfile.mkstemp(prefix="fastw2v-ids-", suffix=".int32")
+                spill_paths.append(spill_path)
+                w.job.spill_fd = fd
         _run_threads(workers, progress)
+        spilled = False
+        for w in workers:
+            spilled = spilled or w.job.spilled_ids > 0
+    except BaseException:
+        _close_spill_files(workers if spill_paths else [], spill_paths, keep=None)
+        raise
     finally:
         table_free(table)
         free(table)
@@ -1214,7 +1308,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
     raw_words = 0
     for w in workers:
         raw_words += w.job.raw_words
-        total_ids += w.job.n_ids
+        total_ids += w.job.spilled_ids + w.job.n_ids
         total_sentences += w.job.n_sentences
 
     offsets = np.empty(total_sentences + 1, dtype=np.int64)
@@ -1226,10 +1320,13 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
         for k in range(w.job.n_sentences):
             offsets_view[pos] = w.job.sentence_ends[k] + shift
             pos += 1
-        shift += w.job.n_ids
+        shift += w.job.spilled_ids + w.job.n_ids
         free(w.job.sentence_ends)
         w.job.sentence_ends = NULL
 
+    if spilled:
+        return _join_spill_files(workers, spill_paths, total_ids), offsets, raw_words
+    _close_spill_files(workers if spill_paths else [], spill_paths, keep=None)
     if total_ids == 0:
         return np.empty(0, dtype=np.int32), offsets, raw_words
     # Grow thread 0's buffer in place (glibc mremaps large blocks) and move the

@@ -157,7 +157,7 @@ def effective_min_count(raw_vocab: dict, min_count: int, max_final_vocab: int | 
 def sort_by_descending_count(words: list, counts: np.ndarray):
     """Return ``words`` and ``counts`` reordered by descending count, ties in input order."""
     order = np.argsort(-counts, kind="stable")
-    return [words[i] for i in order], counts[order]
+    return list(map(words.__getitem__, order.tolist())), counts[order]
 
 
 def sample_thresholds(counts: np.ndarray, sample: float, retain_total: int | None = None):
@@ -212,25 +212,12 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
         weights = np.ones(n)
         total = float(n)
     scaled = weights * (n / total)
-    small = np.flatnonzero(scaled < 1.0).tolist()
-    large = np.flatnonzero(scaled >= 1.0).tolist()
-    # Plain lists in the loop: element access on numpy arrays costs more than the work.
-    alias = list(range(n))
-    prob = [1.0] * n
-    scaled = scaled.tolist()
-    while small and large:
-        s = small.pop()
-        g = large[-1]
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] = scaled[g] + scaled[s] - 1.0
-        if scaled[g] < 1.0:
-            large.pop()
-            small.append(g)
-    # Leftovers are 1.0 up to rounding: always accept.
-    prob = np.array(prob, dtype=np.float64)
+    # Pair each small slot (below 1) with a large one, from stacks of both (Walker);
+    # leftovers are 1.0 up to rounding: always accept. The loop runs in C.
+    from .kernels import kernel
+    prob, alias = kernel.walker_alias(scaled)
     thresholds = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-    return thresholds, np.array(alias, dtype=np.int32)
+    return thresholds, alias
 
 
 def huffman_tree(counts: np.ndarray):

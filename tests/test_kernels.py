@@ -297,3 +297,35 @@ def test_sg_ns_one_sweep_update_with_repeated_rows(kernel, dim):
         ref_window(*mats_r, 8, np.array(context), np.array(negatives), [0], [0], 0.1, 1, 1)
         np.testing.assert_allclose(mats_k[0], mats_r[0], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(mats_k[2], mats_r[2], rtol=1e-5, atol=1e-6)
+
+
+def walker_reference(scaled):
+    """Walker's pairing in plain Python (the loop fastw2v.vocab ran before it moved to C)."""
+    n = len(scaled)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    alias, prob, scaled = list(range(n)), [1.0] * n, list(scaled)
+    while small and large:
+        s, g = small.pop(), large[-1]
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    return np.array(prob), np.array(alias, dtype=np.int32)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("seed", range(4))
+def test_walker_alias_matches_reference(kernel, seed):
+    rng = np.random.default_rng(seed)
+    weights = rng.zipf(1.3, int(rng.integers(1, 3000))).astype(np.float64) ** 0.75
+    scaled = weights * (len(weights) / weights.sum())
+    prob, alias = kernel.walker_alias(scaled)
+    ref_prob, ref_alias = walker_reference(scaled)
+    np.testing.assert_array_equal(prob, ref_prob)
+    np.testing.assert_array_equal(alias, ref_alias)
+    # The table draws each slot with probability weight / sum (what it is for).
+    implied = prob / len(prob)
+    np.add.at(implied, alias, (1 - prob) / len(prob))
+    np.testing.assert_allclose(implied, weights / weights.sum(), rtol=1e-9, atol=1e-12)

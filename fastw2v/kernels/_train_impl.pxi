@@ -1110,3 +1110,43 @@ def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t 
         for d in range(negative):
             out[w, d] = st.negatives[d]
     return result
+
+
+def walker_alias(scaled):
+    """Walker's alias pairing over ``scaled`` (weights scaled to mean 1), for fastw2v.vocab.
+
+    The loop of :func:`fastw2v.vocab.alias_table` in C: the same stacks of small and
+    large slots, paired in the same order, so the tables are identical.
+
+    Returns
+    -------
+    prob : numpy.ndarray of float64
+        Acceptance probability of each slot (1.0 where nothing was paired).
+    alias : numpy.ndarray of int32
+    """
+    cdef double[::1] work = np.array(scaled, dtype=np.float64, copy=True).reshape(-1)
+    cdef Py_ssize_t n = work.shape[0]
+    prob_arr = np.ones(n, dtype=np.float64)
+    alias_arr = np.arange(n, dtype=np.int32)
+    small_arr = np.flatnonzero(np.asarray(work) < 1.0).astype(np.int64)
+    large_arr = np.flatnonzero(np.asarray(work) >= 1.0).astype(np.int64)
+    small_arr = np.concatenate([small_arr, np.empty(len(large_arr), np.int64)])  # room to grow
+    cdef double[::1] prob = prob_arr
+    cdef int32_t[::1] alias = alias_arr
+    cdef int64_t[::1] small = small_arr
+    cdef int64_t[::1] large = large_arr
+    cdef Py_ssize_t n_small = np.count_nonzero(np.asarray(work) < 1.0), n_large = large.shape[0]
+    cdef int64_t s, g
+    with nogil:
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            s = small[n_small]
+            g = large[n_large - 1]
+            prob[s] = work[s]
+            alias[s] = <int32_t>g
+            work[g] = work[g] + work[s] - 1.0
+            if work[g] < 1.0:
+                n_large -= 1
+                small[n_small] = g
+                n_small += 1
+    return prob_arr, alias_arr

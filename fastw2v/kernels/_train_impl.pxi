@@ -1115,8 +1115,9 @@ def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t 
 def walker_alias(scaled):
     """Walker's alias pairing over ``scaled`` (weights scaled to mean 1), for fastw2v.vocab.
 
-    The loop of :func:`fastw2v.vocab.alias_table` in C: the same stacks of small and
-    large slots, paired in the same order, so the tables are identical.
+    The loop :func:`fastw2v.vocab.alias_table` ran in Python, in C: the same stacks of
+    small and large slots, paired in the same order (sums may round differently by
+    ~1e-13 under the kernels' -fassociative-math, far below the thresholds' 2**-32).
 
     Returns
     -------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from array import array
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -31,6 +32,10 @@ from .vocab import _check_sentence
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3
 
 _BLOCK_TOKENS = 1 << 20
+# Tokens per lookup batch of scan_iterable: the batch's str objects stay alive until it
+# is looked up, so batches are kept small enough for the cache (IMDB scan, 2 threads:
+# 1M-token batches 2.6-3.0 s, 16k 1.62 s, 64k 1.48 s; lookups after reading: 1.8-2.1 s).
+_LOOKUP_BATCH = 1 << 16
 
 
 class _SpillFile:
@@ -298,37 +303,88 @@ def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_p
     TypeError
         A sentence that is a string, or a token that is not a str.
     """
-    from .corpus._filescan import TokenIds
+    from .corpus._filescan import TokenBatch, TokenIds
 
     index = TokenIds()  # the C hash table of the corpus_file reader: no dict, no int objects
-    add = index.add
     sink = _IdSink(memory_budget)
-    block = np.empty(_BLOCK_TOKENS, dtype=np.int32)
-    pos = 0
+    lookups = _Lookups(index, sink)
+    staging = TokenBatch(_LOOKUP_BATCH)
     lengths = array("q")
     raw_words = 0
-    for sentence_no, sentence in enumerate(corpus):
-        _check_sentence(sentence, sentence_no)
-        if progress_per and sentence_no % progress_per == 0 and sentence_no and progress_log:
-            progress_log(sentence_no, raw_words, len(index))
-        if type(sentence) is not list:
-            sentence = list(sentence)
-        n = len(sentence)
-        if pos + n > len(block):
-            sink.add(block[:pos])  # copied by the sink
-            pos = 0
-            if n > len(block):
-                block = np.empty(n, dtype=np.int32)
-        add(sentence, block, pos)
-        pos += n
-        lengths.append(n)
-        raw_words += n
-    sink.add(block[:pos])
+    try:
+        for sentence_no, sentence in enumerate(corpus):
+            _check_sentence(sentence, sentence_no)
+            if progress_per and sentence_no % progress_per == 0 and sentence_no and progress_log:
+                progress_log(sentence_no, raw_words, len(index))
+            if type(sentence) is not list:
+                sentence = list(sentence)
+            n = len(sentence)
+            if len(staging) + n > _LOOKUP_BATCH and len(staging):
+                staging = lookups.submit(staging)
+            index.stage(sentence, staging)
+            lengths.append(n)
+            raw_words += n
+        lookups.submit(staging)
+        lookups.finish()
+    except BaseException:
+        lookups.finish(keep=False)  # the worker reads what the batches hold: let it end
+        raise
     ids, spill_path = sink.finish(writeable=True)
     words = index.words()
     counts = _count_ids(ids, len(words))
     return ScannedCorpus(words, counts, ids, np.array(lengths, dtype=np.int64), raw_words,
                          len(lengths), spill_path)
+
+
+class _Lookups:
+    """Looks staged batches up in a worker thread while the caller stages the next one.
+
+    Reading a Python iterable holds the GIL; the C lookups of a batch do not
+    (:meth:`TokenIds.look_up_batch`), so on two cores they run beside the reading
+    instead of after it. One batch at a time and in order, so ids are still given in
+    order of first appearance and reach the sink in corpus order.
+    """
+
+    def __init__(self, index, sink):
+        self.index, self.sink = index, sink
+        self.thread = None
+        self.batch = None
+        self.error = None
+
+    def _run(self, batch):
+        try:
+            self.index.look_up_batch(batch)
+        except BaseException as exc:  # re-raised in the caller's thread by _wait
+            self.error = exc
+
+    def _wait(self, keep=True):
+        """Join the running lookup; its ids go to the sink. Returns the emptied batch."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        self.thread = None
+        batch, self.batch = self.batch, None
+        error, self.error = self.error, None
+        if error is not None and keep:
+            raise error
+        if keep:
+            self.sink.add(batch.ids())  # copied by the sink
+        batch.clear()
+        return batch
+
+    def submit(self, batch):
+        """Start looking ``batch`` up; return an empty batch to stage the next sentences in."""
+        from .corpus._filescan import TokenBatch
+
+        done = self._wait()
+        self.batch = batch
+        self.thread = threading.Thread(target=self._run, args=(batch,), daemon=True,
+                                       name="fastw2v-lookups")
+        self.thread.start()
+        return done if done is not None else TokenBatch(_LOOKUP_BATCH)
+
+    def finish(self, keep=True):
+        self._wait(keep)
 
 
 def _count_ids(ids: np.ndarray, n: int) -> np.ndarray:

@@ -60,6 +60,7 @@ from fastw2v.encode import remap, scan_iterable  # noqa: E402
 def test_scan_then_remap_equals_encoding_directly(monkeypatch, block, budget):
     import fastw2v.encode as enc
     monkeypatch.setattr(enc, "_BLOCK_TOKENS", block)
+    monkeypatch.setattr(enc, "_LOOKUP_BATCH", block)
     corpus, vocab = corpus_and_vocab(2)
     corpus[7] = []  # empty sentences vanish
     scanned = scan_iterable(corpus, memory_budget=budget)
@@ -83,6 +84,27 @@ def test_scan_refuses_non_string_tokens_and_string_sentences():
         scan_iterable([["a", 1]])
     with pytest.raises(TypeError, match="list of tokens"):
         scan_iterable(["a b c"])
+
+
+def test_scan_errors_while_a_batch_is_being_looked_up(monkeypatch):
+    # Small batches: the lookup thread is busy with earlier ones when the bad item comes;
+    # the error reaches the caller, and a later scan works (the thread was joined).
+    import threading
+
+    import fastw2v.encode as enc
+    monkeypatch.setattr(enc, "_LOOKUP_BATCH", 64)
+    good = [["w%d" % (i % 50)] * 10 for i in range(200)]
+    for bad, error in ([["a", 1]], TypeError), (["a b c"], TypeError):
+        with pytest.raises(error):
+            scan_iterable(good + bad + good)
+    assert not [t for t in threading.enumerate() if t.name == "fastw2v-lookups"]
+
+    def broken():
+        yield from good
+        raise RuntimeError("reader failed")
+    with pytest.raises(RuntimeError, match="reader failed"):
+        scan_iterable(broken())
+    assert scan_iterable(good).raw_words == 2000
 
 
 def test_linesentence_is_read_once_and_trains_as_a_list_does(tmp_path):
@@ -119,6 +141,7 @@ def test_a_changed_file_is_read_again(tmp_path):
 def test_scan_handles_non_ascii_surrogates_tuples_and_huge_sentences(monkeypatch):
     import fastw2v.encode as enc
     monkeypatch.setattr(enc, "_BLOCK_TOKENS", 8)  # a sentence longer than the block
+    monkeypatch.setattr(enc, "_LOOKUP_BATCH", 8)
     corpus = [("é", "中文", "😀", "é"), ["\udcff", "a", "\udcff"], ["x"] * 30, [], ["a", "中文"]]
     scanned = scan_iterable(corpus)
     assert scanned.words == ["é", "中文", "😀", "\udcff", "a", "x"]

@@ -1355,6 +1355,87 @@ cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t* size) except NULL
 
 
+cdef int table_look_up_all(Table* t, const uint8_t** data, const int64_t* sizes, int64_t n,
+                           int32_t* out) noexcept nogil:
+    """out[i] = id of token i (a new id, the next one, for a new token), hashing and
+    prefetching PENDING_TOKENS ahead of the lookups. -1 on OOM."""
+    cdef Pending pending[PENDING_TOKENS]
+    cdef int64_t i, first = 0, j
+    cdef uint64_t slot
+    cdef int q
+    while first < n:
+        q = 0
+        for i in range(first, min(first + PENDING_TOKENS, n)):
+            pending[q].k = fw_pack_key(data[i], sizes[i])
+            pending[q].h = hash_key(data[i], sizes[i], pending[q].k)
+            __builtin_prefetch(&t.slots[pending[q].h & t.mask])
+            q += 1
+        for j in range(q):
+            i = first + j
+            slot = table_find_slot(t, data[i], sizes[i], pending[j].k, pending[j].h)
+            if t.slots[slot].entry != 0:
+                out[i] = <int32_t>t.slots[slot].value
+            else:
+                out[i] = <int32_t>t.n_entries
+                if table_insert_at(t, slot, data[i], sizes[i], pending[j].k, pending[j].h,
+                                   t.n_entries) != 0:
+                    return -1
+        first += q
+    return 0
+
+
+cdef class TokenBatch:
+    """Tokens of consecutive sentences staged by :meth:`TokenIds.stage`, and their ids.
+
+    Holds the sentences (so the UTF-8 data of their str tokens stays alive) and the
+    C pointers to that data, so that :meth:`TokenIds.look_up_batch` can run without
+    the GIL in another thread while Python reads the next sentences.
+    """
+    cdef const uint8_t** data
+    cdef int64_t* sizes
+    cdef int64_t n
+    cdef int64_t capacity
+    cdef list held
+    cdef object out
+
+    def __cinit__(self, int64_t capacity=1 << 18):
+        self.n = 0
+        self.capacity = 0
+        self.held = []
+        self.grow(max(capacity, 1))
+
+    def __dealloc__(self):
+        free(self.data)
+        free(self.sizes)
+
+    def __len__(self):
+        return self.n
+
+    cdef grow(self, int64_t capacity):
+        cdef void* p = realloc(self.data, capacity * sizeof(uint8_t*))
+        if p == NULL:
+            raise MemoryError()
+        self.data = <const uint8_t**>p
+        p = realloc(self.sizes, capacity * sizeof(int64_t))
+        if p == NULL:
+            raise MemoryError()
+        self.sizes = <int64_t*>p
+        out = np.empty(capacity, dtype=np.int32)
+        if self.out is not None:
+            out[:self.n] = self.out[:self.n]
+        self.out = out
+        self.capacity = capacity
+
+    def ids(self):
+        """The looked-up ids of the staged tokens (a view, valid until the next clear)."""
+        return self.out[:self.n]
+
+    def clear(self):
+        """Drop the staged tokens and release their sentences."""
+        self.n = 0
+        self.held = []
+
+
 cdef class TokenIds:
     """Provisional ids for tokens, in order of first appearance, in the C hash table.
 
@@ -1447,6 +1528,50 @@ cdef class TokenIds:
         if table_insert_at(&self.table, slot, data, size, k, h, new_id) != 0:
             raise MemoryError("too many distinct tokens")
         return new_id
+
+    def stage(self, list sentence, TokenBatch batch):
+        """Append ``sentence``'s tokens to ``batch`` for a later :meth:`look_up_batch`.
+
+        Runs with the GIL: checks every token is a str (TypeError otherwise) and
+        keeps the sentence in the batch, so that the UTF-8 data its tokens point to
+        lives until the batch is cleared.
+        """
+        cdef Py_ssize_t size, n = len(sentence)
+        cdef const char* data
+        cdef object token
+        cdef bytes encoded
+        if batch.n + n > batch.capacity:
+            batch.grow(batch.n + n)
+        for token in sentence:
+            if not isinstance(token, str):
+                raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}; "
+                                "convert tokens to strings before training")
+            try:
+                data = PyUnicode_AsUTF8AndSize(token, &size)
+            except UnicodeEncodeError:  # lone surrogates: their own, distinct byte form
+                encoded = (<str>token).encode("utf-8", "surrogatepass")
+                batch.held.append(encoded)
+                data = encoded
+                size = len(encoded)
+            batch.data[batch.n] = <const uint8_t*>data
+            batch.sizes[batch.n] = size
+            batch.n += 1
+        batch.held.append(sentence)
+
+    def look_up_batch(self, TokenBatch batch):
+        """Ids of every token staged in ``batch`` into ``batch.ids()``, without the GIL.
+
+        Meant for a worker thread, one batch at a time and in staging order (ids are
+        given in order of first appearance), while the caller stages the next batch.
+        """
+        cdef int32_t[::1] out = batch.out
+        cdef int rc
+        if batch.n == 0:
+            return
+        with nogil:
+            rc = table_look_up_all(&self.table, batch.data, batch.sizes, batch.n, &out[0])
+        if rc != 0:
+            raise MemoryError("too many distinct tokens")
 
     def words(self):
         """The distinct tokens, in order of first appearance (= their ids)."""

@@ -1353,6 +1353,10 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
 
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t* size) except NULL
+    # An ASCII str stores its characters as its UTF-8 bytes: read them without a call.
+    bint PyUnicode_IS_COMPACT_ASCII(object unicode)
+    const char* PyUnicode_DATA(object unicode)
+    Py_ssize_t PyUnicode_GET_LENGTH(object unicode)
 
 
 cdef int table_look_up_all(Table* t, const uint8_t** data, const int64_t* sizes, int64_t n,
@@ -1546,13 +1550,17 @@ cdef class TokenIds:
             if not isinstance(token, str):
                 raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}; "
                                 "convert tokens to strings before training")
-            try:
-                data = PyUnicode_AsUTF8AndSize(token, &size)
-            except UnicodeEncodeError:  # lone surrogates: their own, distinct byte form
-                encoded = (<str>token).encode("utf-8", "surrogatepass")
-                batch.held.append(encoded)
-                data = encoded
-                size = len(encoded)
+            if PyUnicode_IS_COMPACT_ASCII(token):
+                data = PyUnicode_DATA(token)
+                size = PyUnicode_GET_LENGTH(token)
+            else:
+                try:
+                    data = PyUnicode_AsUTF8AndSize(token, &size)
+                except UnicodeEncodeError:  # lone surrogates: their own, distinct byte form
+                    encoded = (<str>token).encode("utf-8", "surrogatepass")
+                    batch.held.append(encoded)
+                    data = encoded
+                    size = len(encoded)
             batch.data[batch.n] = <const uint8_t*>data
             batch.sizes[batch.n] = size
             batch.n += 1

@@ -298,14 +298,14 @@ class Word2Vec:
                         max_vocab_size=self.max_vocab_size, progress=shown)
             finally:
                 shown.close()
-            raw_vocab = dict(zip(keys, counts.tolist()))
+            raw_vocab = (keys, counts)
         elif fingerprint is not None:
             # A corpus read from files by fastw2v's own readers: one pass both counts and
             # encodes (as provisional ids), and train() on the same, unchanged corpus
             # remaps that instead of reading and splitting every line again.
             scanned = scan_iterable(wrap_sentences(corpus_iterable, self.progress), self.memory_budget,
                                     progress_per if self.progress is None else 0, _log_scan)
-            raw_vocab = dict(zip(scanned.words, scanned.counts.tolist()))
+            raw_vocab = (scanned.words, scanned.counts)
             total_words, corpus_count = scanned.raw_words, scanned.corpus_count
             self._scanned = (corpus_iterable, fingerprint, scanned)
         else:
@@ -316,10 +316,31 @@ class Word2Vec:
             raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
                 wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
                 progress_per if self.progress is None else 0)
-        self.raw_vocab = raw_vocab
+        if isinstance(raw_vocab, tuple):  # a C scan's keys and counts: the dict on demand
+            self._raw_vocab, self._raw_arrays = None, raw_vocab
+        else:
+            self.raw_vocab = raw_vocab
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
-                    len(raw_vocab), total_words, corpus_count)
+                    len(raw_vocab[0] if isinstance(raw_vocab, tuple) else raw_vocab),
+                    total_words, corpus_count)
         return int(total_words), int(corpus_count)
+
+    @property
+    def raw_vocab(self):
+        """Every word of the last scan with its count (a dict, as in gensim).
+
+        After a C scan (``corpus_file``, fastw2v's own readers) the counts are kept as
+        arrays and this dict is built on first access: ``build_vocab`` itself never
+        needs it unless a trim_rule, max_final_vocab or update asks for it.
+        """
+        if self._raw_vocab is None and self._raw_arrays is not None:
+            keys, counts = self._raw_arrays
+            self._raw_vocab, self._raw_arrays = dict(zip(keys, counts.tolist())), None
+        return self._raw_vocab
+
+    @raw_vocab.setter
+    def raw_vocab(self, value):
+        self._raw_vocab, self._raw_arrays = value, None
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, **kwargs):
@@ -375,12 +396,18 @@ class Word2Vec:
         """Apply min_count / max_final_vocab / trim_rule, sort, and build the sampling tables."""
         min_count = self.min_count if min_count is None else min_count
         sample = self.sample if sample is None else sample
-        raw_vocab = self.raw_vocab or {}
+        arrays = self._raw_arrays \
+            if trim_rule is None and self.max_final_vocab is None and not update else None
+        raw_vocab = {} if arrays is not None else (self.raw_vocab or {})
         self.effective_min_count = _vocab.effective_min_count(raw_vocab, min_count, self.max_final_vocab)
         kept_counts = None
         if trim_rule is None:  # the common case: numpy over the counts, no call per word
-            keys = list(raw_vocab)
-            all_counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
+            if arrays is not None:  # straight from a C scan, no dict
+                keys, all_counts = arrays
+                all_counts = np.asarray(all_counts, dtype=np.int64)
+            else:
+                keys = list(raw_vocab)
+                all_counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
             kept_at = np.flatnonzero(all_counts >= self.effective_min_count)
             kept = [keys[i] for i in kept_at.tolist()]
             kept_counts = all_counts[kept_at]
@@ -389,12 +416,15 @@ class Word2Vec:
             kept = [w for w, c in raw_vocab.items()
                     if _vocab.keep_vocab_item(w, c, self.effective_min_count, trim_rule)]
             retain_total = sum(raw_vocab[w] for w in kept)
-        report = {"drop_unique": len(raw_vocab) - len(kept), "retain_total": retain_total,
+        n_raw = len(arrays[0]) if arrays is not None else len(raw_vocab)
+        report = {"drop_unique": n_raw - len(kept), "retain_total": retain_total,
                   "num_retained_words": len(kept)}
         if dry_run:
             return report
         wv = self.wv
         if not update:
+            if arrays is not None and (not kept or self.null_word):
+                raw_vocab = self.raw_vocab  # the rare cases that look words up: build the dict
             if not kept:
                 top = max(raw_vocab.items(), key=lambda kv: kv[1], default=(None, 0))
                 raise ValueError(

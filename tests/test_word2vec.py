@@ -490,3 +490,24 @@ def test_shrink_windows_false_uses_the_full_window():
     model = Word2Vec(CORPUS, shrink_windows=False, epochs=5, **kw)
     assert model.shrink_windows is False
     assert separation(model) > 0.3
+
+
+def test_raw_vocab_after_a_c_scan_is_a_dict_and_edits_count(tmp_path):
+    # A C scan keeps its counts as arrays; raw_vocab is built on first access, and what
+    # the user does to it is what prepare_vocab sees (gensim's scan/edit/prepare flow).
+    from fastw2v import Word2Vec
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b a\nd a b\n")
+    for source in (dict(corpus_file=str(path)), dict(corpus_iterable=LineSentence(str(path)))):
+        model = Word2Vec(vector_size=4, min_count=2, workers=1)
+        model.scan_vocab(**source)
+        assert type(model.raw_vocab) is dict
+        assert model.raw_vocab == {"a": 4, "b": 3, "c": 1, "d": 1}
+        model.raw_vocab["zz"] = 9
+        model.prepare_vocab(keep_raw_vocab=True)
+        assert model.wv.index_to_key == ["zz", "a", "b"]
+        assert model.raw_vocab["zz"] == 9
+        untouched = Word2Vec(vector_size=4, min_count=2, workers=1)
+        report = untouched.build_vocab(**source)
+        assert untouched.wv.index_to_key == ["a", "b"] and untouched.raw_vocab == {}
+        assert report["drop_unique"] == 2 and report["retain_total"] == 7

@@ -324,15 +324,9 @@ cdef inline int64_t table_add_hashed(Table* t, const uint8_t* key, int64_t n, fw
     return t.n_entries - 1
 
 
-cdef inline int64_t table_get(const Table* t, const uint8_t* key, int64_t n) noexcept nogil:
-    """Value of `key`, or -1 if absent."""
-    cdef fw_key16 k = fw_pack_key(key, n)
-    return table_get_hashed(t, key, n, k, hash_key(key, n, k))
-
-
 cdef inline int64_t table_get_hashed(const Table* t, const uint8_t* key, int64_t n, fw_key16 k,
                                      uint64_t h) noexcept nogil:
-    """table_get with the key already packed and hashed."""
+    """Value of `key` (packed `k`, hash `h`), or -1 if absent."""
     cdef uint64_t slot = table_find_slot(t, key, n, k, h)
     if t.slots[slot].entry == 0:
         return -1
@@ -1299,7 +1293,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
         for w in workers:
             spilled = spilled or w.job.spilled_ids > 0
     except BaseException:
-        _close_spill_files(workers if spill_paths else [], spill_paths, keep=None)
+        _close_spill_files(workers, spill_paths, keep=None)
         raise
     finally:
         table_free(table)
@@ -1326,7 +1320,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
 
     if spilled:
         return _join_spill_files(workers, spill_paths, total_ids), offsets, raw_words
-    _close_spill_files(workers if spill_paths else [], spill_paths, keep=None)
+    _close_spill_files(workers, spill_paths, keep=None)
     if total_ids == 0:
         return np.empty(0, dtype=np.int32), offsets, raw_words
     # Grow thread 0's buffer in place (glibc mremaps large blocks) and move the
@@ -1443,8 +1437,9 @@ cdef class TokenBatch:
 cdef class TokenIds:
     """Provisional ids for tokens, in order of first appearance, in the C hash table.
 
-    ``add(sentence, out, pos)`` writes the ids of one sentence's tokens (a list of
-    str) into the int32 array ``out`` at ``pos``. A str's UTF-8 form is cached by
+    :meth:`stage` collects sentences' tokens (lists of str) into a :class:`TokenBatch`
+    and :meth:`look_up_batch` gives their ids without the GIL; :meth:`add` does both for
+    one sentence. A str's UTF-8 form is cached by
     CPython (ASCII strings are stored as UTF-8 already), so a lookup is a hash and
     a probe of bytes, with no Python hashing, dict or int objects: about 3x faster than
     a dict per token on IMDB (benchmarks/README.md, "Speed notes").
@@ -1468,70 +1463,17 @@ cdef class TokenIds:
     def add(self, list sentence, int32_t[::1] out, Py_ssize_t pos):
         """Ids of ``sentence``'s tokens into ``out[pos:pos + len(sentence)]``.
 
-        Raises TypeError for a token that is not a str (checked here, per token).
-        Tokens are hashed and their slots prefetched PENDING_TOKENS ahead of their
-        lookup, as in the file reader (the str objects, and so their UTF-8 data, are
-        held by ``sentence`` until the call returns).
+        Raises TypeError for a token that is not a str. One sentence staged and looked
+        up at once (:meth:`stage`, :meth:`look_up_batch`), in the calling thread.
         """
-        cdef Py_ssize_t i = 0, n = len(sentence), size
-        cdef const char* data
-        cdef object token
-        cdef bytes encoded
-        cdef fw_key16 k
-        cdef int n_pending = 0
-        cdef Pending pending[PENDING_TOKENS]
-        cdef int32_t* at[PENDING_TOKENS]
-        cdef int32_t* first = &out[0] if out.shape[0] else NULL
+        cdef Py_ssize_t n = len(sentence)
+        cdef TokenBatch batch
         if pos < 0 or pos + n > out.shape[0]:
             raise ValueError("output buffer too small")
-        for token in sentence:  # a typed list: indexed access, no iterator object
-            if not isinstance(token, str):
-                raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}; "
-                                "convert tokens to strings before training")
-            try:
-                data = PyUnicode_AsUTF8AndSize(token, &size)
-            except UnicodeEncodeError:  # lone surrogates: their own, distinct byte form
-                self._look_up_pending(pending, at, n_pending)
-                n_pending = 0
-                encoded = (<str>token).encode("utf-8", "surrogatepass")
-                k = fw_pack_key(<const uint8_t*><const char*>encoded, len(encoded))
-                first[pos + i] = self._look_up(<const uint8_t*><const char*>encoded,
-                                               len(encoded), k, hash_key(
-                                                   <const uint8_t*><const char*>encoded,
-                                                   len(encoded), k))
-                i += 1
-                continue
-            k = fw_pack_key(<const uint8_t*>data, size)
-            pending[n_pending].token = <const uint8_t*>data
-            pending[n_pending].n = size
-            pending[n_pending].k = k
-            pending[n_pending].h = hash_key(<const uint8_t*>data, size, k)
-            __builtin_prefetch(&self.table.slots[pending[n_pending].h & self.table.mask])
-            at[n_pending] = first + pos + i
-            n_pending += 1
-            if n_pending == PENDING_TOKENS:
-                self._look_up_pending(pending, at, n_pending)
-                n_pending = 0
-            i += 1
-        self._look_up_pending(pending, at, n_pending)
-
-    cdef int _look_up_pending(self, Pending* pending, int32_t** at, int n) except -1:
-        cdef int j
-        for j in range(n):
-            at[j][0] = self._look_up(pending[j].token, pending[j].n, pending[j].k, pending[j].h)
-        return 0
-
-    cdef int32_t _look_up(self, const uint8_t* data, int64_t size, fw_key16 k,
-                          uint64_t h) except? -1:
-        """The token's id, a new one (the next) if it is new."""
-        cdef uint64_t slot = table_find_slot(&self.table, data, size, k, h)
-        cdef int32_t new_id
-        if self.table.slots[slot].entry != 0:
-            return <int32_t>self.table.slots[slot].value
-        new_id = <int32_t>self.table.n_entries
-        if table_insert_at(&self.table, slot, data, size, k, h, new_id) != 0:
-            raise MemoryError("too many distinct tokens")
-        return new_id
+        batch = TokenBatch(max(n, 1))
+        self.stage(sentence, batch)
+        self.look_up_batch(batch)
+        np.asarray(out)[pos:pos + n] = batch.out[:n]
 
     def stage(self, list sentence, TokenBatch batch):
         """Append ``sentence``'s tokens to ``batch`` for a later :meth:`look_up_batch`.

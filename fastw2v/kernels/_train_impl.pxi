@@ -405,13 +405,14 @@ cdef void fused_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
     repeated in the window, a word drawn twice as a negative) is first merged into
     one: its grads rows (or columns) are summed, which is exactly the sum of both
     updates that block_update applies. Uses in_rows/out_rows as scratch (row_of,
-    col_of): the window needs neither after its pointers are resolved.
+    col_of): the window needs neither after its pointers are resolved; the merged
+    grads go to the second half of st.grads.
     """
     cdef int32_t *row_of = st.in_rows
     cdef int32_t *col_of = st.out_rows
     cdef int r, k, j, n_in2 = 0, n_out2 = 0
     cdef float *g = st.grads
-    cdef float v
+    cdef float *merged
     for r in range(n_in):
         j = 0
         while j < n_in2 and st.in_ptrs[j] != st.in_ptrs[r]:
@@ -429,27 +430,13 @@ cdef void fused_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
             st.out_ptrs[n_out2] = st.out_ptrs[k]
             n_out2 += 1
     if n_in2 < n_in or n_out2 < n_out:
-        # Compact grads to n_in2 x n_out2 in place: cell (row_of[r], col_of[k]) lies at
-        # or before (r, k) and is first reached at its first row and column (where it
-        # is assigned, later ones add), so nothing is overwritten before it is read.
+        merged = g + n_in * n_out
+        memset(merged, 0, n_in2 * n_out2 * sizeof(float))
         for r in range(n_in):
             for k in range(n_out):
-                v = g[r * n_out + k]
-                j = row_of[r] * n_out2 + col_of[k]
-                if is_first(row_of, r) and is_first(col_of, k):
-                    g[j] = v
-                else:
-                    g[j] += v
+                merged[row_of[r] * n_out2 + col_of[k]] += g[r * n_out + k]
+        g = merged
     fw_fused_update(st.in_ptrs, n_in2, st.out_ptrs, n_out2, g, cfg.dim)
-
-
-cdef inline bint is_first(const int32_t *index_of, int i) noexcept nogil:
-    """Whether position i is the first that maps to index_of[i]."""
-    cdef int j
-    for j in range(i):
-        if index_of[j] == index_of[i]:
-            return False
-    return True
 
 
 cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows, int32_t hot_lo,
@@ -821,9 +808,7 @@ cdef class TrainJob:
             alias = self._arr(tables["alias_index"], np.int32, n_words, "alias_index")
             if alias.min() < 0 or alias.max() >= n_words:
                 raise ValueError("alias table out of range")
-            packed = np.empty((n_words, 2), np.uint32)
-            packed[:, 0] = prob
-            packed[:, 1] = alias.view(np.uint32)
+            packed = _packed_alias(prob, alias)
             self._keep.append(packed)
             self.cfg.alias = <const uint32_t *><size_t>packed.ctypes.data
             self.max_out = max(self.max_out, 1 + self.cfg.negative)
@@ -900,7 +885,8 @@ cdef class TrainJob:
         st.out_rows = <int32_t *>fw_alloc_lines(self.max_out * sizeof(int32_t))
         st.out_ptrs = <float **>fw_alloc_lines(self.max_out * sizeof(float *))
         st.labels = <float *>fw_alloc_lines(self.max_out * sizeof(float))
-        st.grads = <float *>fw_alloc_lines(self.max_in * self.max_out * sizeof(float))
+        # Two blocks of grads: the window's, and room to merge repeated rows (SG-NS).
+        st.grads = <float *>fw_alloc_lines(2 * self.max_in * self.max_out * sizeof(float))
         st.grad_in = <float *>fw_alloc_lines(self.max_in * dim * sizeof(float))
         st.hidden = <float *>fw_alloc_lines(dim * sizeof(float))
         st.negatives = <int32_t *>fw_alloc_lines(max(self.cfg.negative, 1) * sizeof(int32_t))
@@ -978,6 +964,14 @@ cdef class TrainJob:
         return loss, words, effective
 
 
+def _packed_alias(prob, alias):
+    """The alias table as the sampler reads it: per slot, threshold then alias (one load)."""
+    packed = np.empty((len(prob), 2), np.uint32)
+    packed[:, 0] = prob
+    packed[:, 1] = np.asarray(alias, np.int32).view(np.uint32)
+    return packed
+
+
 def _check_matrix(name, a, rows, cols):
     if not isinstance(a, np.ndarray) or a.dtype != np.float32 or a.ndim != 2 \
             or not a.flags.c_contiguous or not a.flags.writeable:
@@ -1050,7 +1044,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     out_rows = np.zeros(n_out_max, np.int32)
     out_ptrs = np.zeros(n_out_max, np.uintp)
     labels = np.zeros(n_out_max, np.float32)
-    grads = np.zeros(n_ctx * n_out_max, np.float32)
+    grads = np.zeros(2 * n_ctx * n_out_max, np.float32)  # as TrainJob: room to merge repeats
     grad_in = np.zeros(n_ctx * dim, np.float32)
     hidden = np.zeros(dim, np.float32)
     st.in_rows = <int32_t *><size_t>in_rows.ctypes.data
@@ -1085,9 +1079,7 @@ def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t 
     if n_words < 1 or len(alias) != n_words or alias.min() < 0 or alias.max() >= n_words \
             or negative < 1 or windows < 0:
         raise ValueError("alias tables of equal length with aliases in range, negative >= 1")
-    packed = np.empty((n_words, 2), np.uint32)
-    packed[:, 0] = prob
-    packed[:, 1] = alias.view(np.uint32)
+    packed = _packed_alias(prob, alias)
     rows = np.zeros((n_words, 1), np.float32)  # prefetched, never read
     batch = np.zeros(NEG_BATCH_WINDOWS * negative, np.int32)
     drawn = np.zeros(negative, np.int32)

@@ -298,14 +298,13 @@ class Word2Vec:
                         max_vocab_size=self.max_vocab_size, progress=shown)
             finally:
                 shown.close()
-            raw_vocab = (keys, counts)
         elif fingerprint is not None:
             # A corpus read from files by fastw2v's own readers: one pass both counts and
             # encodes (as provisional ids), and train() on the same, unchanged corpus
             # remaps that instead of reading and splitting every line again.
             scanned = scan_iterable(wrap_sentences(corpus_iterable, self.progress), self.memory_budget,
                                     progress_per if self.progress is None else 0, _log_scan)
-            raw_vocab = (scanned.words, scanned.counts)
+            keys, counts = scanned.words, scanned.counts
             total_words, corpus_count = scanned.raw_words, scanned.corpus_count
             self._scanned = (corpus_iterable, fingerprint, scanned)
         else:
@@ -313,25 +312,24 @@ class Word2Vec:
             # code with its own idea of a second pass); pruning during the scan
             # (max_vocab_size) needs counts as it goes. Log lines only in logging mode:
             # the bar replaces them, progress=False silences them.
-            raw_vocab, total_words, corpus_count, _ = _vocab.count_words(
+            counted, total_words, corpus_count, _ = _vocab.count_words(
                 wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
                 progress_per if self.progress is None else 0)
-        if isinstance(raw_vocab, tuple):  # a C scan's keys and counts: the dict on demand
-            self._raw_vocab, self._raw_arrays = None, raw_vocab
-        else:
-            self.raw_vocab = raw_vocab
+            keys = list(counted)
+            counts = np.fromiter(counted.values(), dtype=np.int64, count=len(keys))
+        # Keys and counts as arrays; the raw_vocab dict is built if someone reads it.
+        self._raw_vocab, self._raw_arrays = None, (keys, counts)
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
-                    len(raw_vocab[0] if isinstance(raw_vocab, tuple) else raw_vocab),
-                    total_words, corpus_count)
+                    len(keys), total_words, corpus_count)
         return int(total_words), int(corpus_count)
 
     @property
     def raw_vocab(self):
         """Every word of the last scan with its count (a dict, as in gensim).
 
-        After a C scan (``corpus_file``, fastw2v's own readers) the counts are kept as
-        arrays and this dict is built on first access: ``build_vocab`` itself never
-        needs it unless a trim_rule, max_final_vocab or update asks for it.
+        A scan keeps the counts as arrays and this dict is built on first access:
+        ``build_vocab`` itself never needs it unless a trim_rule, max_final_vocab,
+        update or null_word asks for it.
         """
         if self._raw_vocab is None and self._raw_arrays is not None:
             keys, counts = self._raw_arrays
@@ -402,7 +400,7 @@ class Word2Vec:
         self.effective_min_count = _vocab.effective_min_count(raw_vocab, min_count, self.max_final_vocab)
         kept_counts = None
         if trim_rule is None:  # the common case: numpy over the counts, no call per word
-            if arrays is not None:  # straight from a C scan, no dict
+            if arrays is not None:  # straight from the scan, no dict
                 keys, all_counts = arrays
                 all_counts = np.asarray(all_counts, dtype=np.int64)
             else:

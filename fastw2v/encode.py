@@ -9,11 +9,14 @@ disappear.
 
 Iterables are encoded in Python (``dict.get`` through ``map``, so the per-token
 work is C) in blocks; files given as ``corpus_file`` are encoded by the C reader
-in :mod:`fastw2v.corpus._filescan`, one thread per byte range.
+in :mod:`fastw2v.corpus._filescan`, one thread per byte range. When the vocabulary
+scan already read the corpus (a corpus_file, or fastw2v's own readers) it kept every
+token as a provisional id (:class:`ScannedCorpus`), and :func:`remap` turns those
+into the stream without a second read.
 
-The stream lives in RAM while it fits ``memory_budget`` bytes; beyond that,
-:func:`encode_iterable` spills it to a temporary file and memory-maps it, so a
-corpus larger than RAM still trains.
+The stream lives in RAM while it fits ``memory_budget`` bytes; beyond that it
+spills to a temporary file and is memory-mapped, so a corpus larger than RAM
+still trains.
 """
 from __future__ import annotations
 
@@ -99,7 +102,6 @@ class IdStream(_SpillFile):
         if starts[0] != 0:
             starts = np.insert(starts, 0, 0)
         return starts
-
 
 
 class _IdSink:
@@ -255,11 +257,12 @@ def encode_file(path: str, key_to_index: dict, n_threads: int,
 
 @dataclass
 class ScannedCorpus(_SpillFile):
-    """An iterable read once: its counts, and its tokens as provisional ids.
+    """A corpus read once: its counts, and its tokens as provisional ids.
 
-    ``build_vocab`` counts from it, and ``train`` on the same corpus turns it into
-    the training :class:`IdStream` with :func:`remap` instead of a second Python
-    pass over the corpus.
+    Made by :func:`scan_iterable` (fastw2v's own readers) or from
+    ``corpus._filescan.scan_encode`` (a corpus_file). ``build_vocab`` counts from it,
+    and ``train`` on the same, unchanged corpus turns it into the training
+    :class:`IdStream` with :func:`remap` instead of reading the corpus again.
 
     Attributes
     ----------
@@ -281,7 +284,6 @@ class ScannedCorpus(_SpillFile):
     raw_words: int
     corpus_count: int
     _spill_path: str | None = field(default=None, repr=False)
-
 
 
 def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_per: int = 0,

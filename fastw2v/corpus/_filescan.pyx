@@ -1013,25 +1013,6 @@ def scan_encode(path, n_threads=2, max_id_bytes=2 * 1024**3, max_sentence_length
     return keys, counts, total_words, n_sentences, ids, lengths
 
 
-cdef void move_mapped_releasing_source(int32_t* dst, int32_t* src, int64_t n,
-                                       const int32_t* index_map) noexcept nogil:
-    """dst[i] = index_map[src[i]], returning copied pages of `src` to the OS as it goes
-    (see move_releasing_source)."""
-    cdef int64_t done = 0, i, step
-    cdef size_t page = <size_t>sysconf(_SC_PAGESIZE)
-    cdef uintptr_t released = (<uintptr_t>src + page - 1) & ~(page - 1)
-    cdef uintptr_t copied_end
-    while done < n:
-        step = min(<int64_t>(1 << 18), n - done)
-        for i in range(done, done + step):
-            dst[i] = index_map[src[i]]
-        done += step
-        copied_end = (<uintptr_t>(src + done)) & ~(page - 1)
-        if copied_end > released:
-            madvise(<void*>released, copied_end - released, MADV_DONTNEED)
-            released = copied_end
-
-
 def _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, int64_t max_ids):
     cdef bytes bpath
     cdef int64_t size, k, cap = 0, total_ids = 0, total_lines = 0, pos, prev
@@ -1096,7 +1077,7 @@ def _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, int64_
         if rc == 0 and recorded:
             # Thread-local entry indices become merged ones while moving into place.
             with nogil:
-                move_mapped_releasing_source(stream + pos, w.job.ids, w.job.n_ids, index_map)
+                move_ids_releasing_source(stream + pos, w.job.ids, w.job.n_ids, index_map)
             pos += w.job.n_ids
             drop_recording(&w.job)
         free(index_map)
@@ -1163,19 +1144,25 @@ cdef Table* build_lookup_table(dict key_to_index) except NULL:
     return t
 
 
-cdef void move_releasing_source(char* dst, char* src, size_t n) noexcept nogil:
-    """memcpy in 1 MiB steps, returning each copied whole page of `src` to the
-    OS (MADV_DONTNEED) so that source and destination are never both resident.
-    `src` must be freed afterwards; its released pages read as zeros until then."""
+cdef void move_ids_releasing_source(int32_t* dst, int32_t* src, int64_t n,
+                                    const int32_t* index_map) noexcept nogil:
+    """Copy n ids (through `index_map` unless NULL) in 1 MiB steps, returning each
+    copied whole page of `src` to the OS (MADV_DONTNEED) so that source and
+    destination are never both resident. `src` must be freed afterwards; its
+    released pages read as zeros until then."""
+    cdef int64_t done = 0, i, step
     cdef size_t page = <size_t>sysconf(_SC_PAGESIZE)
-    cdef size_t step, done = 0
     cdef uintptr_t released = (<uintptr_t>src + page - 1) & ~(page - 1)
     cdef uintptr_t copied_end
     while done < n:
-        step = min(<size_t>(1 << 20), n - done)
-        memcpy(dst + done, src + done, step)
+        step = min(<int64_t>(1 << 18), n - done)
+        if index_map == NULL:
+            memcpy(dst + done, src + done, step * sizeof(int32_t))
+        else:
+            for i in range(done, done + step):
+                dst[i] = index_map[src[i]]
         done += step
-        copied_end = (<uintptr_t>src + done) & ~(page - 1)
+        copied_end = (<uintptr_t>(src + done)) & ~(page - 1)
         if copied_end > released:
             madvise(<void*>released, copied_end - released, MADV_DONTNEED)
             released = copied_end
@@ -1333,8 +1320,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=10000,
     w.job.ids = NULL
     pos = w.job.n_ids
     for w in workers[1:]:
-        move_releasing_source(<char*>(stream + pos), <char*>w.job.ids,
-                              w.job.n_ids * sizeof(int32_t))
+        move_ids_releasing_source(stream + pos, w.job.ids, w.job.n_ids, NULL)
         pos += w.job.n_ids
         free(w.job.ids)
         w.job.ids = NULL

@@ -160,10 +160,16 @@ def _batch_top_k(q, unit, k):
     with ThreadPoolExecutor(n_parts) as pool:  # the kernel releases the GIL
         parts = list(pool.map(lambda i: kernel.top_k_dot(q, unit, k, int(bounds[i]), int(bounds[i + 1])),
                               range(n_parts)))
-    idx = np.concatenate([p[0] for p in parts], axis=1)
-    val = np.concatenate([p[1] for p in parts], axis=1)
+    idx, val = _merge_top_k([p[0] for p in parts], [p[1] for p in parts], k)
+    yield idx.astype(np.int64), val
+
+
+def _merge_top_k(indices, scores, k):
+    """The best `k` per row of several (rows, k_i) candidate lists, earlier lists first on ties."""
+    idx = np.concatenate(indices, axis=1)
+    val = np.concatenate(scores, axis=1)
     order = np.argsort(-val, axis=1, kind="stable")[:, :k]
-    yield np.take_along_axis(idx, order, axis=1).astype(np.int64), np.take_along_axis(val, order, axis=1)
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(val, order, axis=1)
 
 
 def _analogy_top_k(unit, a, b, c, k, cells=1 << 20):
@@ -204,11 +210,8 @@ def _analogy_top_k(unit, a, b, c, k, cells=1 << 20):
             if lo == 0:
                 best_i[q0:q1], best_v[q0:q1] = idx, vals
                 continue
-            merged_i = np.concatenate([best_i[q0:q1], idx], axis=1)
-            merged_v = np.concatenate([best_v[q0:q1], vals], axis=1)
-            order = np.argsort(-merged_v, axis=1, kind="stable")[:, :k]
-            best_i[q0:q1] = np.take_along_axis(merged_i, order, axis=1)
-            best_v[q0:q1] = np.take_along_axis(merged_v, order, axis=1)
+            best_i[q0:q1], best_v[q0:q1] = _merge_top_k(
+                [best_i[q0:q1], idx], [best_v[q0:q1], vals], k)
     return best_i, best_v
 
 

@@ -12,6 +12,8 @@ on whole arrays, so it is plain Python and numpy:
 * :func:`alias_table` builds Walker's alias sampler for negative sampling over
   ``count ** ns_exponent``: one draw is one random number and one table lookup.
 * :func:`huffman_tree` builds the binary tree of hierarchical softmax.
+* :func:`build` applies those rules to a scan's counts and returns a :class:`Vocab`:
+  the words, their counts and every table the objective reads, in one object.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import heapq
 import logging
 from collections import Counter
 from collections.abc import Iterable, Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -143,14 +146,18 @@ def check_token_types(raw_vocab: dict) -> None:
             )
 
 
-def effective_min_count(raw_vocab: dict, min_count: int, max_final_vocab: int | None) -> int:
-    """``min_count`` raised, if needed, so at most ``max_final_vocab`` words survive (gensim's rule)."""
+def effective_min_count(raw_vocab, min_count: int, max_final_vocab: int | None) -> int:
+    """``min_count`` raised, if needed, so at most ``max_final_vocab`` words survive (gensim's rule).
+
+    ``raw_vocab`` is a ``{word: count}`` dict or an array of counts.
+    """
     if max_final_vocab is None:
         return min_count
-    counts = sorted(raw_vocab.values(), reverse=True)
+    counts = np.fromiter(raw_vocab.values(), np.int64) if isinstance(raw_vocab, dict) \
+        else np.asarray(raw_vocab, np.int64)
     calc_min_count = 1
     if max_final_vocab < len(counts):
-        calc_min_count = counts[max_final_vocab] + 1
+        calc_min_count = int(np.sort(counts)[::-1][max_final_vocab]) + 1
     return max(calc_min_count, min_count)
 
 
@@ -205,7 +212,7 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
     """
     n = len(counts)
     if n == 0:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int32)
+        return np.zeros((0, 2), np.uint32)
     weights = np.power(np.asarray(counts, dtype=np.float64), float(ns_exponent))
     total = weights.sum()
     if not np.isfinite(total) or total <= 0:
@@ -217,7 +224,10 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
     from .kernels import kernel
     prob, alias = kernel.walker_alias(scaled)
     thresholds = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-    return thresholds, alias
+    packed = np.empty((n, 2), np.uint32)
+    packed[:, 0] = thresholds
+    packed[:, 1] = np.asarray(alias, np.int32).view(np.uint32)
+    return packed
 
 
 def huffman_tree(counts: np.ndarray):
@@ -288,3 +298,172 @@ def huffman_tree(counts: np.ndarray):
         pos[active] -= 1
         active = active[parent[cur] != root]
     return codes, points, offsets
+
+
+# ---------------------------------------------------------------- the vocabulary object
+
+
+@dataclass(eq=False)
+class Vocab:
+    """A model's vocabulary and the tables its objective reads, in one place.
+
+    Built by :func:`build` (or :meth:`from_counts` for known words and counts); the
+    kernels read ``sample_int``, ``alias`` and the Huffman arrays straight from it.
+    ``KeyedVectors`` shares ``words`` and ``counts`` (no copies): ``wv.index_to_key``
+    is ``words`` and ``wv.expandos["count"]`` is ``counts``.
+
+    Attributes
+    ----------
+    words : list
+        Index to key, most frequent first when sorted.
+    counts : numpy.ndarray of int64
+        Corpus frequency of each word.
+    sample_int : numpy.ndarray of uint32
+        Subsampling thresholds (see :func:`sample_thresholds`).
+    alias : numpy.ndarray of uint32, shape (n, 2), or None
+        Negative-sampling alias table (see :func:`alias_table`); None without
+        negative sampling.
+    codes, points, path_offsets : numpy.ndarray or None
+        Huffman tree (see :func:`huffman_tree`); None without hierarchical softmax.
+    downsample_total : float
+        Expected words kept by subsampling per pass.
+    """
+
+    words: list
+    counts: np.ndarray
+    sample_int: np.ndarray
+    alias: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    points: np.ndarray | None = None
+    path_offsets: np.ndarray | None = None
+    downsample_total: float = field(default=0.0)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @classmethod
+    def from_counts(cls, words: list, counts, *, sample: float, ns_exponent: float, hs: bool,
+                    negative: int) -> "Vocab":
+        """The tables of ``words`` with ``counts``, in that order.
+
+        Parameters
+        ----------
+        words : list
+        counts : array of int
+        sample : float
+            Subsampling threshold (``Word2Vec.sample``).
+        ns_exponent : float
+            Exponent of the negative-sampling distribution.
+        hs : bool
+            Build the Huffman tree.
+        negative : int
+            Build the alias table when positive.
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(words) != len(counts):
+            raise ValueError(f"{len(words)} words but {len(counts)} counts")
+        thresholds, downsample_total = sample_thresholds(counts, sample)
+        vocab = cls(list(words), counts, thresholds, downsample_total=downsample_total)
+        vocab.rebuild_tables(ns_exponent=ns_exponent, hs=hs, negative=negative)
+        return vocab
+
+    def rebuild_tables(self, *, ns_exponent: float, hs: bool, negative: int) -> None:
+        """(Re)build the objective's tables from the counts."""
+        self.codes = self.points = self.path_offsets = None
+        if hs:
+            self.codes, self.points, self.path_offsets = huffman_tree(self.counts)
+        self.alias = alias_table(self.counts, ns_exponent) if negative else None
+
+
+def build(keys, counts, *, min_count: int, sample: float, ns_exponent: float, hs: bool,
+          negative: int, sorted_vocab: bool = True, null_word: bool = False,
+          max_final_vocab: int | None = None, trim_rule: Callable | None = None,
+          prior: Vocab | None = None):
+    """Apply gensim's vocabulary rules to a scan's counts and build the tables.
+
+    Parameters
+    ----------
+    keys : sequence
+        Every distinct token of the scan.
+    counts : array of int
+        Their counts, in the same order.
+    min_count, max_final_vocab, trim_rule
+        gensim's rules: a word stays if :func:`keep_vocab_item` says so at the
+        :func:`effective_min_count`.
+    sample, ns_exponent, hs, negative
+        The objective's settings (see :meth:`Vocab.from_counts`).
+    sorted_vocab : bool
+        Sort by descending count (ties keep scan order).
+    null_word : bool
+        Add gensim's null pseudo-word ``"\\0"`` (count 1) if the corpus lacks it.
+    prior : Vocab, optional
+        Online update: keep ``prior``'s words in their order, add the new counts to
+        theirs, append words not seen before (unsorted, as gensim).
+
+    Returns
+    -------
+    vocab : Vocab or None
+        None when no word is kept (the report says why).
+    report : dict
+        ``drop_unique``, ``retain_total``, ``num_retained_words``, ``effective_min_count``
+        and ``downsample_total`` (the last only when a Vocab is built).
+    """
+    kept, kept_counts, report = select(keys, counts, min_count=min_count,
+                                       max_final_vocab=max_final_vocab, trim_rule=trim_rule)
+    tables = dict(sample=sample, ns_exponent=ns_exponent, hs=hs, negative=negative)
+    if prior is not None:
+        words, new_counts = _merge_update(prior, kept, kept_counts)
+        vocab = Vocab.from_counts(words, new_counts, **tables)
+    elif not kept:
+        return None, report
+    else:
+        words, new_counts = kept, kept_counts
+        if null_word and "\0" not in set(keys):
+            words = words + ["\0"]
+            new_counts = np.append(new_counts, 1)
+        if sorted_vocab:
+            words, new_counts = sort_by_descending_count(words, new_counts)
+        vocab = Vocab.from_counts(words, new_counts, **tables)
+    report["downsample_total"] = int(vocab.downsample_total)
+    return vocab, report
+
+
+def select(keys, counts, *, min_count: int, max_final_vocab: int | None = None,
+           trim_rule: Callable | None = None):
+    """The words of a scan that stay in the vocabulary (gensim's rules), in scan order.
+
+    Returns
+    -------
+    kept : list
+    kept_counts : numpy.ndarray of int64
+    report : dict
+        ``drop_unique``, ``retain_total``, ``num_retained_words`` and ``effective_min_count``.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    min_count = effective_min_count(counts, min_count, max_final_vocab)
+    if trim_rule is None:  # the common case: numpy over the counts, no call per word
+        kept_at = np.flatnonzero(counts >= min_count)
+    else:
+        kept_at = np.array([i for i, (w, c) in enumerate(zip(keys, counts.tolist()))
+                            if keep_vocab_item(w, c, min_count, trim_rule)], dtype=np.int64)
+    kept = [keys[i] for i in kept_at.tolist()]
+    kept_counts = counts[kept_at]
+    report = {"drop_unique": len(keys) - len(kept), "retain_total": int(kept_counts.sum()),
+              "num_retained_words": len(kept), "effective_min_count": int(min_count)}
+    return kept, kept_counts, report
+
+
+def _merge_update(prior: Vocab, kept: list, kept_counts: np.ndarray):
+    """``prior``'s words with ``kept``'s counts added, then the new words in scan order."""
+    index = {w: i for i, w in enumerate(prior.words)}
+    counts = np.array(prior.counts, dtype=np.int64)
+    words = list(prior.words)
+    new_counts = []
+    for w, c in zip(kept, kept_counts.tolist()):
+        i = index.get(w)
+        if i is None:
+            words.append(w)
+            new_counts.append(c)
+        else:
+            counts[i] += c
+    return words, np.concatenate([counts, np.array(new_counts, dtype=np.int64)])

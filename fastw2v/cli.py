@@ -15,23 +15,21 @@ import os
 import sys
 import time
 
+from .params import PARAMS
+
 DEMO_WORDS = ("god", "king", "david", "water", "sin")
 RAW = argparse.RawDescriptionHelpFormatter
 
-# Hyper-parameters spelled both ways: name -> (our flag, word2vec.c flag, type,
-# gensim default, word2vec.c default, help). alpha's word2vec.c default depends on -cbow.
-TRAIN_OPTIONS = {
-    "size": ("--size", "-size", int, 100, 100, "vector dimensions"),
-    "window": ("--window", "-window", int, 5, 5, "max distance between centre and context words"),
-    "negative": ("--negative", "-negative", int, 5, 5, "negative samples per word (0: none)"),
-    "sample": ("--sample", "-sample", float, 1e-3, 1e-3, "down-sampling threshold of frequent words"),
-    "min_count": ("--min-count", "-min-count", int, 5, 5, "drop words rarer than this"),
-    "epochs": ("--epochs", "-iter", int, 5, 5, "passes over the corpus"),
-    "threads": ("--threads", "-threads", int, 3, 12, "training threads"),
-    "alpha": ("--alpha", "-alpha", float, 0.025, None, "initial learning rate"),
-}
+# The hyper-parameters with command-line flags, from the model's parameter table
+# (fastw2v.params): name -> row. Flags are ours first, then word2vec.c's spelling.
+TRAIN_OPTIONS = {p.name: p for p in PARAMS if p.flags}
 W2V_ONLY = ("-train", "-output", "-hs", "-binary", "-cbow", "-save-vocab", "-read-vocab")
-W2V_FLAGS = frozenset(W2V_ONLY) | {spec[1] for spec in TRAIN_OPTIONS.values()}
+W2V_FLAGS = frozenset(W2V_ONLY) | {flag for p in TRAIN_OPTIONS.values() for flag in p.flags[1:]}
+
+
+def _w2v_dest(flag: str) -> str:
+    return "w2v_" + flag[1:].replace("-", "_")
+
 
 TRAIN_EPILOG = """\
 word2vec.c spellings (single dash) are accepted too, with word2vec.c's defaults for
@@ -103,27 +101,29 @@ def _print_neighbours(pairs) -> None:
 
 def _resolve(args) -> dict:
     """Hyper-parameters from our flags, then word2vec.c's, then the style's defaults."""
-    w2v = any(getattr(args, "w2v_" + f[1:].replace("-", "_")) is not None for f in W2V_FLAGS)
+    w2v = any(getattr(args, _w2v_dest(f)) is not None for f in W2V_FLAGS)
     opts = {}
-    for name, (_, flag, _, ours, theirs, _) in TRAIN_OPTIONS.items():
+    for name, param in TRAIN_OPTIONS.items():
         value = getattr(args, name)
-        if value is None:
-            value = getattr(args, "w2v_" + flag[1:].replace("-", "_"))
-        opts[name] = value if value is not None else (theirs if w2v else ours)
+        for flag in param.flags[1:]:
+            if value is None:
+                value = getattr(args, _w2v_dest(flag))
+        default = param.w2v_default if w2v and param.w2v_default is not None else param.default
+        opts[name] = value if value is not None else default
     if args.sg is not None:
         opts["sg"] = args.sg
     else:  # CBOW is both gensim's and word2vec.c's default
         opts["sg"] = 1 - args.w2v_cbow if args.w2v_cbow is not None else 0
-    if opts["alpha"] is None:
-        opts["alpha"] = 0.025 if opts["sg"] else 0.05
+    if w2v and args.alpha is None and args.w2v_alpha is None:
+        opts["alpha"] = 0.025 if opts["sg"] else 0.05  # word2vec.c's default depends on -cbow
     opts["hs"] = int(args.hs or bool(args.w2v_hs))
     binary = args.binary if args.binary is not None else args.w2v_binary
-    opts["binary"] = bool(binary) if binary is not None else not w2v
-    opts["corpus"] = args.corpus or args.w2v_train
-    opts["output"] = args.output or args.w2v_output
-    if not opts["corpus"] or not opts["output"]:
+    corpus = args.corpus or args.w2v_train
+    output = args.output or args.w2v_output
+    if not corpus or not output:
         raise SystemExit(_usage_error("train needs a CORPUS and -o OUT (or -train and -output)"))
-    return opts
+    return opts, {"corpus": corpus, "output": output,
+                  "binary": bool(binary) if binary is not None else not w2v}
 
 
 def _usage_error(message: str) -> int:
@@ -156,14 +156,11 @@ def train(args) -> int:
     """Train word vectors on CORPUS and write them to OUT."""
     from .io.word2vec_format import read_vocab_file
     from .word2vec import Word2Vec
-    opts = _resolve(args)
+    opts, files = _resolve(args)
     progress = _progress(args)
     _setup_logging(progress)
-    corpus = _open_corpus(opts["corpus"])
-    model = Word2Vec(vector_size=opts["size"], window=opts["window"], negative=opts["negative"],
-                     hs=opts["hs"], sample=opts["sample"], min_count=opts["min_count"],
-                     epochs=opts["epochs"], workers=opts["threads"], alpha=opts["alpha"],
-                     sg=opts["sg"], progress=progress)
+    corpus = _open_corpus(files["corpus"])
+    model = Word2Vec(**opts, progress=progress)
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
     else:
@@ -172,13 +169,13 @@ def train(args) -> int:
                 epochs=model.epochs)
     if args.save_vocab:
         _save_vocab(model.wv, args.save_vocab)
-    if opts["output"].endswith(".kv"):
-        model.wv.save(opts["output"])
+    if files["output"].endswith(".kv"):
+        model.wv.save(files["output"])
     else:
-        model.wv.save_word2vec_format(opts["output"], binary=opts["binary"])
+        model.wv.save_word2vec_format(files["output"], binary=files["binary"])
     if progress is not False:
         print(f"wrote {len(model.wv):,} vectors of {model.vector_size} dimensions to "
-              f"{opts['output']}", file=sys.stderr)
+              f"{files['output']}", file=sys.stderr)
     return 0
 
 
@@ -270,6 +267,9 @@ def demo(args) -> int:
 # ------------------------------------------------------------------ parsers
 
 
+_ARG_TYPES = {"int": int, "flag": int, "float": float, "text": str}
+
+
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train word vectors on a text corpus", epilog=TRAIN_EPILOG,
                        formatter_class=RAW, allow_abbrev=False,
@@ -278,9 +278,10 @@ def _add_train(sub) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="output vectors (.kv: native format)")
     p.add_argument("--sg", dest="sg", action="store_const", const=1, help="skip-gram")
     p.add_argument("--cbow", dest="sg", action="store_const", const=0, help="CBOW (default)")
-    for name, (ours, _, kind, default, _, text) in TRAIN_OPTIONS.items():
-        p.add_argument(ours, dest=name, type=kind, metavar="N" if kind is int else "X",
-                       help=f"{text} (default {default})")
+    for name, param in TRAIN_OPTIONS.items():
+        kind = _ARG_TYPES[param.kind]
+        p.add_argument(param.flags[0], dest=name, type=kind, metavar="N" if kind is int else "X",
+                       help=f"{param.help} (default {param.default})")
     p.add_argument("--hs", action="store_true", help="hierarchical softmax")
     p.add_argument("--binary", dest="binary", action="store_const", const=1,
                    help="word2vec binary output (default)")
@@ -295,9 +296,10 @@ def _add_train(sub) -> None:
     for flag in ("-hs", "-binary", "-cbow"):
         w2v.add_argument(flag, dest="w2v_" + flag[1:], type=int, choices=(0, 1),
                          help=argparse.SUPPRESS)
-    for _, flag, kind, *_ in TRAIN_OPTIONS.values():
-        w2v.add_argument(flag, dest="w2v_" + flag[1:].replace("-", "_"), type=kind,
-                         help=argparse.SUPPRESS)
+    for param in TRAIN_OPTIONS.values():
+        for flag in param.flags[1:]:
+            w2v.add_argument(flag, dest=_w2v_dest(flag), type=_ARG_TYPES[param.kind],
+                             help=argparse.SUPPRESS)
     p.set_defaults(func=train, w2v_save_vocab=None, w2v_read_vocab=None)
 
 

@@ -30,6 +30,7 @@ from types import GeneratorType
 
 import numpy as np
 
+from . import params as _params
 from . import vocab as _vocab
 from .encode import (DEFAULT_MEMORY_BUDGET, ScannedCorpus, encode_file, encode_iterable, remap,
                      scan_iterable)
@@ -39,10 +40,7 @@ from .trainer import run_training
 
 logger = logging.getLogger("fastw2v")
 
-MAX_WORDS_IN_BATCH = 10000
-
-_INT_PARAMS = ("vector_size", "window", "workers", "sg", "hs", "negative", "cbow_mean", "epochs",
-               "null_word", "sorted_vocab", "batch_words", "min_count")
+MAX_WORDS_IN_BATCH = _params.BY_NAME["batch_words"].default
 
 
 def _prep_vectors(target_shape, prior_vectors=None, seed=0):
@@ -134,35 +132,18 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True, memory_budget=None, *, progress=None):
+        given = locals()
         corpus_iterable = sentences
         self.progress = progress
-        self.vector_size = vector_size
-        self.alpha = alpha
-        self.window = window
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.sample = sample
-        self.seed = seed
-        self.workers = workers
-        self.min_alpha = min_alpha
-        self.sg = sg
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.cbow_mean = cbow_mean
-        self.hashfxn = hashfxn
-        self.epochs = epochs
-        self.null_word = null_word
-        self.sorted_vocab = sorted_vocab
-        self.batch_words = batch_words
-        self.compute_loss = bool(compute_loss)
         self.callbacks = callbacks
-        self.comment = comment
-        self.max_final_vocab = max_final_vocab
-        self.shrink_windows = bool(shrink_windows)
-        self.memory_budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+        # Every hyper-parameter is a row of fastw2v.params.PARAMS: set, coerce and check them
+        # from that table (the signature above stays gensim's, for readers and IDEs).
+        for name in _params.BY_NAME:
+            setattr(self, name, given[name])
         self._scanned = None  # (corpus, fingerprint, ScannedCorpus) of the last one-pass scan
         self._check_params()
+        if self.memory_budget is None:
+            self.memory_budget = DEFAULT_MEMORY_BUDGET
 
         self.layer1_size = self.vector_size
         self.train_count = 0
@@ -175,7 +156,7 @@ class Word2Vec:
         self.raw_vocab = None
         self.partially_trained = False
         self.wv = KeyedVectors(self.vector_size)
-        self._init_tables()
+        self._vocab = None  # fastw2v.vocab.Vocab: the words and the objective's tables
 
         if corpus_iterable is not None or corpus_file is not None:
             self._check_corpus_sanity(corpus_iterable, corpus_file, passes=self.epochs + 1)
@@ -191,49 +172,10 @@ class Word2Vec:
     # ------------------------------------------------------------ checks
 
     def _check_params(self):
-        """Coerce and range-check the hyper-parameters; ValueError names the culprit."""
-        for name in _INT_PARAMS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise ValueError(f"{name} must be an integer, got {value!r}")
-            setattr(self, name, int(value))
-        for name in ("alpha", "min_alpha", "sample", "ns_exponent"):
-            value = getattr(self, name)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name} must be a number, got {value!r}") from None
-            if not np.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value!r}")
+        """Coerce and range-check the hyper-parameters (:mod:`fastw2v.params`); ValueError names the culprit."""
+        checked = _params.check_params({name: getattr(self, name) for name in _params.BY_NAME})
+        for name, value in checked.items():
             setattr(self, name, value)
-        positive = ("vector_size", "window", "workers", "batch_words")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("alpha", "min_alpha", "sample", "min_count", "negative", "epochs"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
-        for name in ("sg", "hs", "cbow_mean", "null_word", "sorted_vocab"):
-            if getattr(self, name) not in (0, 1):
-                raise ValueError(f"{name} must be 0 or 1, got {getattr(self, name)}")
-        if not self.hs and not self.negative:
-            raise ValueError("hs=0 and negative=0 leave nothing to train: set hs=1 or negative > 0")
-        for name in ("max_vocab_size", "max_final_vocab"):
-            value = getattr(self, name)
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                    raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
-                setattr(self, name, int(value))
-        if self.window > 10000:
-            raise ValueError(f"window must be at most 10000, got {self.window}")
-        if self.negative > 10000:
-            raise ValueError(f"negative must be at most 10000, got {self.negative}")
-        if isinstance(self.memory_budget, bool) or not isinstance(self.memory_budget, (int, np.integer)) \
-                or self.memory_budget < 0:
-            raise ValueError(f"memory_budget must be a non-negative integer, got {self.memory_budget!r}")
 
     def _check_corpus_sanity(self, corpus_iterable=None, corpus_file=None, passes=1):
         if corpus_file is None and corpus_iterable is None:
@@ -263,13 +205,6 @@ class Word2Vec:
                 "iterable, e.g. a list, LineSentence, or a class whose __iter__ reopens the data.")
 
     # ------------------------------------------------------------ vocabulary
-
-    def _init_tables(self):
-        self._alias_prob = np.zeros(0, np.uint32)
-        self._alias_index = np.zeros(0, np.int32)
-        self._codes = np.zeros(0, np.uint8)
-        self._points = np.zeros(0, np.int32)
-        self._path_offsets = np.zeros(1, np.int64)
 
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
                    trim_rule=None):
@@ -391,85 +326,66 @@ class Word2Vec:
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
                       sample=None, dry_run=False):
-        """Apply min_count / max_final_vocab / trim_rule, sort, and build the sampling tables."""
+        """Apply min_count / max_final_vocab / trim_rule, sort, and build the objective's tables.
+
+        The rules and tables are :func:`fastw2v.vocab.build`'s; this method feeds it the
+        last scan's counts and installs the :class:`~fastw2v.vocab.Vocab` it returns.
+        Returns gensim's report dict.
+        """
         min_count = self.min_count if min_count is None else min_count
         sample = self.sample if sample is None else sample
-        arrays = self._raw_arrays \
-            if trim_rule is None and self.max_final_vocab is None and not update else None
-        raw_vocab = {} if arrays is not None else (self.raw_vocab or {})
-        self.effective_min_count = _vocab.effective_min_count(raw_vocab, min_count, self.max_final_vocab)
-        kept_counts = None
-        if trim_rule is None:  # the common case: numpy over the counts, no call per word
-            if arrays is not None:  # straight from the scan, no dict
-                keys, all_counts = arrays
-                all_counts = np.asarray(all_counts, dtype=np.int64)
-            else:
-                keys = list(raw_vocab)
-                all_counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
-            kept_at = np.flatnonzero(all_counts >= self.effective_min_count)
-            kept = [keys[i] for i in kept_at.tolist()]
-            kept_counts = all_counts[kept_at]
-            retain_total = int(kept_counts.sum())
-        else:
-            kept = [w for w, c in raw_vocab.items()
-                    if _vocab.keep_vocab_item(w, c, self.effective_min_count, trim_rule)]
-            retain_total = sum(raw_vocab[w] for w in kept)
-        n_raw = len(arrays[0]) if arrays is not None else len(raw_vocab)
-        report = {"drop_unique": n_raw - len(kept), "retain_total": retain_total,
-                  "num_retained_words": len(kept)}
-        if dry_run:
-            return report
-        wv = self.wv
-        if not update:
-            if arrays is not None and (not kept or self.null_word):
-                raw_vocab = self.raw_vocab  # the rare cases that look words up: build the dict
-            if not kept:
-                top = max(raw_vocab.items(), key=lambda kv: kv[1], default=(None, 0))
-                raise ValueError(
-                    f"no word reaches min_count={self.effective_min_count}: the corpus has "
-                    f"{len(raw_vocab)} distinct words, the most frequent ({top[0]!r}) appears "
-                    f"{top[1]} times; lower min_count or give a larger corpus")
-            words = kept
-            counts = kept_counts if kept_counts is not None else \
-                np.array([raw_vocab[w] for w in kept], dtype=np.int64)
-            if self.null_word and "\0" not in raw_vocab:
-                words = words + ["\0"]
-                counts = np.append(counts, 1)
-            if self.sorted_vocab:
-                words, counts = _vocab.sort_by_descending_count(words, counts)
-            self.min_count, self.sample = min_count, sample
-        else:
-            if not len(wv.index_to_key):
+        keys, counts = self._scan_counts()
+        prior = None
+        if update:
+            if not len(self.wv.index_to_key):
                 raise RuntimeError(
                     "You cannot do an online vocabulary-update of a model which has no prior vocabulary. "
                     "First build the vocabulary of your model with a corpus before doing an online update.")
-            words = list(wv.index_to_key)
-            counts = np.array(wv.expandos["count"], dtype=np.int64)
-            new_counts = []
-            for w in kept:
-                i = wv.key_to_index.get(w)
-                if i is None:
-                    words.append(w)
-                    new_counts.append(raw_vocab[w])
-                else:
-                    counts[i] += raw_vocab[w]
-            counts = np.concatenate([counts, np.array(new_counts, dtype=np.int64)])
-        wv.index_to_key = list(words)
-        wv.key_to_index = dict(zip(words, range(len(words))))
-        thresholds, downsample_total = _vocab.sample_thresholds(counts, sample)
-        wv.expandos = {"count": counts, "sample_int": thresholds}
-        wv.norms = None
-        report["downsample_total"] = int(downsample_total)
-        if self.hs:
-            self._codes, self._points, self._path_offsets = _vocab.huffman_tree(counts)
-        if self.negative:
-            self._alias_prob, self._alias_index = _vocab.alias_table(counts, self.ns_exponent)
+            prior = _vocab.Vocab(list(self.wv.index_to_key),
+                                 np.asarray(self.wv.expandos["count"], np.int64), None)
+        if dry_run:
+            report = _vocab.select(keys, counts, min_count=min_count,
+                                   max_final_vocab=self.max_final_vocab, trim_rule=trim_rule)[2]
+            self.effective_min_count = report.pop("effective_min_count")
+            return report
+        vocab, report = _vocab.build(
+            keys, counts, min_count=min_count, sample=sample, ns_exponent=self.ns_exponent,
+            hs=self.hs, negative=self.negative, sorted_vocab=self.sorted_vocab,
+            null_word=self.null_word, max_final_vocab=self.max_final_vocab, trim_rule=trim_rule,
+            prior=prior)
+        self.effective_min_count = report.pop("effective_min_count")
+        if vocab is None:
+            top = int(np.argmax(counts)) if len(counts) else None
+            raise ValueError(
+                f"no word reaches min_count={self.effective_min_count}: the corpus has "
+                f"{len(keys)} distinct words, the most frequent "
+                f"({keys[top] if top is not None else None!r}) appears "
+                f"{counts[top] if top is not None else 0} times; lower min_count or give a larger corpus")
+        if not update:
+            self.min_count, self.sample = min_count, sample
+        self._set_vocab(vocab)
         if not keep_raw_vocab:
             self.raw_vocab = {}
         logger.info("vocabulary: %i words kept (effective_min_count=%i), %i dropped; "
-                    "subsampling leaves ~%i of %i words", len(words), self.effective_min_count,
-                    report["drop_unique"], downsample_total, retain_total)
+                    "subsampling leaves ~%i of %i words", len(vocab), self.effective_min_count,
+                    report["drop_unique"], report["downsample_total"], report["retain_total"])
         return report
+
+    def _scan_counts(self):
+        """The last scan's distinct tokens and counts (a list and an int64 array)."""
+        if self._raw_arrays is not None:
+            keys, counts = self._raw_arrays
+            return keys, np.asarray(counts, dtype=np.int64)
+        raw_vocab = self.raw_vocab or {}
+        return list(raw_vocab), np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(raw_vocab))
+
+    def _set_vocab(self, vocab):
+        """Make ``vocab`` the model's: ``wv`` shares its words and counts."""
+        self._vocab = vocab
+        wv = self.wv
+        wv.index_to_key = vocab.words
+        wv.key_to_index = dict(zip(vocab.words, range(len(vocab.words))))
+        wv.expandos = {"count": vocab.counts, "sample_int": vocab.sample_int}
 
     def prepare_weights(self, update=False):
         """Initialise (or, with ``update``, extend) the input and output matrices."""
@@ -502,10 +418,12 @@ class Word2Vec:
         self.prepare_weights(update=True)
 
     def _kernel_tables(self):
+        v = self._vocab
+        alias = v.alias if v.alias is not None else np.zeros((0, 2), np.uint32)
         return {
-            "sample_int": self.wv.expandos["sample_int"],
-            "alias_prob": self._alias_prob, "alias_index": self._alias_index,
-            "codes": self._codes, "points": self._points, "path_offsets": self._path_offsets,
+            "sample_int": v.sample_int,
+            "alias_prob": alias[:, 0], "alias_index": alias[:, 1].view(np.int32),
+            "codes": v.codes, "points": v.points, "path_offsets": v.path_offsets,
         }
 
     # ------------------------------------------------------------ training
@@ -515,8 +433,6 @@ class Word2Vec:
                 or epochs <= 0:
             raise ValueError("You must specify an explicit epochs count (a positive integer). "
                              "The usual value is epochs=model.epochs.")
-        if not self.hs and not self.negative:
-            raise ValueError("hs=0 and negative=0 leave nothing to train: set hs=1 or negative > 0")
         if not self.wv.key_to_index:
             raise RuntimeError("you must first build vocabulary before training the model")
         if getattr(self.wv, "vectors", None) is None or not len(self.wv.vectors):
@@ -686,88 +602,26 @@ class Word2Vec:
 
     # ------------------------------------------------------------ persistence
 
-    _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
-               "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
-               "null_word", "sorted_vocab", "batch_words", "compute_loss", "comment",
-               "max_final_vocab", "shrink_windows", "memory_budget")
-    _STATE = ("train_count", "total_train_time", "running_training_loss", "min_alpha_yet_reached",
-              "corpus_count", "corpus_total_words", "effective_min_count", "partially_trained")
-
     def save(self, fname, *args, **kwargs):
         """Save the whole model (vectors, output weights, vocabulary, parameters) natively.
 
         No pickle: arrays go to ``.npy`` side files and everything else to a JSON
-        file at ``fname``, replaced atomically (see :mod:`fastw2v.io.native`).
+        file at ``fname``, replaced atomically (see :mod:`fastw2v.io.model_file`).
+
+        Raises
+        ------
+        fastw2v.io.errors.FormatError
+            If the arrays do not match the vocabulary (a model that could not be
+            loaded back); an existing ``fname`` is then left untouched.
         """
-        from .io.native import save_native
-        meta = {"params": {k: getattr(self, k) for k in self._PARAMS},
-                "state": {k: getattr(self, k) for k in self._STATE},
-                "index_to_key": list(self.wv.index_to_key)}
-        if meta["params"]["comment"] is not None and not isinstance(meta["params"]["comment"], str):
-            meta["params"]["comment"] = str(meta["params"]["comment"])
-        arrays = {"vectors": self.wv.vectors, "count": self.wv.expandos["count"],
-                  "sample_int": self.wv.expandos["sample_int"]}
-        if self.hs:
-            arrays.update(syn1=self.syn1, codes=self._codes, points=self._points,
-                          path_offsets=self._path_offsets)
-        if self.negative:
-            arrays["syn1neg"] = self.syn1neg
-        save_native(fname, arrays, meta, kind="Word2Vec")
+        from .io.model_file import save_model
+        save_model(self, fname)
 
     @classmethod
     def load(cls, fname, mmap=None, **kwargs):
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
-        from .io.errors import FormatError
-        from .io.native import load_native
-        arrays, meta = load_native(fname, mmap=mmap, expected_kind="Word2Vec")
-        try:
-            return cls._from_native(fname, arrays, meta)
-        except FormatError:
-            raise
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as err:
-            # Whatever the JSON holds, a damaged file is reported as such, never as a KeyError.
-            raise FormatError(fname, f"inconsistent Word2Vec model: {type(err).__name__}: {err}") from None
-
-    @classmethod
-    def _from_native(cls, fname, arrays, meta):
-        from .io.errors import FormatError
-        params, state, words = meta.get("params"), meta.get("state"), meta.get("index_to_key")
-        if not (isinstance(params, dict) and set(params) <= set(cls._PARAMS)
-                and isinstance(state, dict) and set(state) <= set(cls._STATE)
-                and isinstance(words, list) and all(type(w) is str for w in words)
-                and len(set(words)) == len(words)
-                and all(isinstance(v, (int, float)) for v in state.values())):
-            raise FormatError(fname, "inconsistent Word2Vec model: bad 'params', 'state' or 'index_to_key'")
-        params = dict(params)
-        model = cls(**params)
-        for k, v in state.items():
-            setattr(model, k, v)
-        words = list(words)
-        n = len(words)
-        vectors = arrays["vectors"]
-        if vectors.ndim != 2 or vectors.shape != (n, model.vector_size) \
-                or len(arrays["count"]) != n or len(arrays["sample_int"]) != n:
-            raise FormatError(fname, f"arrays do not match the vocabulary of {n} words")
-        if (model.hs and arrays["syn1"].shape != (max(n - 1, 1), model.layer1_size)) or \
-                (model.negative and arrays["syn1neg"].shape != (n, model.layer1_size)):
-            raise FormatError(fname, "output weights do not match the vocabulary")
-        wv = model.wv
-        wv.index_to_key = words
-        wv.key_to_index = dict(zip(words, range(len(words))))
-        wv.vectors = vectors
-        wv.expandos = {"count": np.asarray(arrays["count"], np.int64),
-                       "sample_int": np.asarray(arrays["sample_int"], np.uint32)}
-        wv.norms = None
-        if model.hs:
-            model.syn1 = arrays["syn1"]
-            model._codes = np.asarray(arrays["codes"], np.uint8)
-            model._points = np.asarray(arrays["points"], np.int32)
-            model._path_offsets = np.asarray(arrays["path_offsets"], np.int64)
-        if model.negative:
-            model.syn1neg = arrays["syn1neg"]
-            model._alias_prob, model._alias_index = _vocab.alias_table(wv.expandos["count"],
-                                                                       model.ns_exponent)
-        return model
+        from .io.model_file import load_model
+        return load_model(cls, fname, mmap=mmap)
 
 
 def _log_scan(sentence_no, words, distinct):

@@ -511,3 +511,34 @@ def test_raw_vocab_after_a_c_scan_is_a_dict_and_edits_count(tmp_path):
         report = untouched.build_vocab(**source)
         assert untouched.wv.index_to_key == ["a", "b"] and untouched.raw_vocab == {}
         assert report["drop_unique"] == 2 and report["retain_total"] == 7
+
+
+# ------------------------------------------------------------------ parameter table
+
+
+def test_signature_defaults_are_the_parameter_table():
+    import inspect
+
+    from fastw2v import params
+
+    signature = inspect.signature(Word2Vec.__init__).parameters
+    for row in params.PARAMS:
+        assert row.name in signature, row.name
+        assert signature[row.name].default == row.default, row.name
+    model = Word2Vec()
+    assert params.persisted(model).keys() == set(params.PERSISTED)
+
+
+def test_save_refuses_what_load_would_refuse_and_keeps_the_old_file(tmp_path):
+    from fastw2v.io.errors import FormatError
+
+    model = Word2Vec([["a", "b", "c"]] * 20, vector_size=8, min_count=1, epochs=1, workers=1)
+    path = str(tmp_path / "m.w2v")
+    model.save(path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    good = model.wv.vectors.copy()
+    model.wv.vectors = np.zeros((2, 8), np.float32)
+    with pytest.raises(FormatError, match=r"vectors has shape \(2, 8\)"):
+        model.save(path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    np.testing.assert_array_equal(Word2Vec.load(path).wv.vectors, good)

@@ -41,7 +41,7 @@ import secrets
 
 import numpy as np
 
-from fastw2v.io.errors import FormatError
+from fastw2v.io.errors import FormatError, WrongModelKindError
 
 __all__ = ["save_native", "load_native", "FORMAT", "FORMAT_VERSION"]
 
@@ -227,6 +227,10 @@ def load_native(path, mmap=None, expected_kind=None):
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
+        if raw[:1] == b"\x80":  # pickle protocol 2+: most likely a gensim model
+            raise FormatError(path, "this is a pickle (a gensim model?), which fastw2v never loads "
+                                    "implicitly; convert it once, on a file you trust, with "
+                                    f"`fastw2v convert {path} NEW.w2v` (needs gensim)") from None
         raise FormatError(path, "not a fastw2v model file (not JSON)") from None
     _check(isinstance(doc, dict) and doc.get("format") == FORMAT, path,
            "not a fastw2v model file (no 'format': 'fastw2v')")
@@ -235,8 +239,8 @@ def load_native(path, mmap=None, expected_kind=None):
            f"format_version {version!r} is not supported (this fastw2v reads {FORMAT_VERSION})")
     kind = doc.get("kind")
     _check(isinstance(kind, str), path, "no 'kind'")
-    _check(expected_kind is None or kind == expected_kind, path,
-           f"holds a {kind}, not a {expected_kind}")
+    if expected_kind is not None and kind != expected_kind:
+        raise WrongModelKindError(path, f"holds a {kind}, not a {expected_kind}")
     meta, files, info = doc.get("meta"), doc.get("arrays"), doc.get("array_info")
     _check(isinstance(meta, dict), path, "'meta' is not an object")
     _check(isinstance(files, dict) and isinstance(info, dict) and set(files) == set(info), path,

@@ -34,7 +34,7 @@ import re
 import numpy as np
 
 from fastw2v.io._files import is_compressed, open_binary
-from fastw2v.io.errors import FormatError
+from fastw2v.io.errors import FormatError, KeyDecodeError, TruncatedFileError
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,8 @@ def read_vocab_file(fvocab, encoding="utf8", unicode_errors="strict"):
             try:
                 word = parts[0].decode(encoding, errors=unicode_errors)
             except UnicodeDecodeError as err:
-                raise FormatError(fvocab, f"line {line_no}: key is not valid {encoding} ({err.reason})") from None
+                raise KeyDecodeError(fvocab, f"line {line_no}: key is not valid {encoding} ({err.reason})",
+                                     err) from None
             counts[word] = int(parts[1])
     return counts
 
@@ -215,8 +216,9 @@ def _decode_key(fname, raw, row, encoding, unicode_errors):
     try:
         return raw.decode(encoding, errors=unicode_errors)
     except UnicodeDecodeError as err:
-        raise FormatError(fname, f"row {row}: key is not valid {encoding} ({err.reason}); "
-                                 "pass unicode_errors='replace' or 'ignore' to load anyway") from None
+        raise KeyDecodeError(fname, f"row {row}: key is not valid {encoding} ({err.reason}); "
+                                    "pass unicode_errors='replace' or 'ignore' to load anyway",
+                             err) from None
 
 
 def _read_binary(fname, stream, count, dim, rows, encoding, unicode_errors):
@@ -235,7 +237,7 @@ def _read_binary(fname, stream, count, dim, rows, encoding, unicode_errors):
             if space < 0 and len(buf) - pos > MAX_KEY_BYTES:
                 raise FormatError(fname, f"record {record}: no key ends within {MAX_KEY_BYTES} bytes")
             if not stream.more(nbytes + MAX_KEY_BYTES):
-                raise FormatError(fname, f"truncated: header declares {count} vectors of size {dim}, "
+                raise TruncatedFileError(fname, f"truncated: header declares {count} vectors of size {dim}, "
                                          f"file ends inside record {record}")
         raw = buf[pos:space]
         if not raw or _BAD_KEY_BYTES.search(raw):
@@ -290,7 +292,7 @@ def _read_text(fname, fin, count, dim, rows, encoding, unicode_errors, first_lin
         if not line:
             if count is None:
                 break
-            raise FormatError(fname, f"truncated: header declares {count} vectors, "
+            raise TruncatedFileError(fname, f"truncated: header declares {count} vectors, "
                                      f"file ends at line {line_no} after {len(keys)}")
         if len(line) >= limit and not line.endswith(b"\n"):
             raise FormatError(fname, f"line {line_no}: longer than {limit} bytes")
@@ -357,7 +359,7 @@ def read_word2vec_format(fname, fvocab=None, binary=False, encoding="utf8",
                 # The smallest record is a 1-byte key, its separator and the values.
                 per_row = 2 + 4 * dim if binary else 2 + 2 * dim
                 if to_read * per_row - 1 > size - header_len:
-                    raise FormatError(fname_s, f"header declares {declared} vectors of size {dim}, "
+                    raise TruncatedFileError(fname_s, f"header declares {declared} vectors of size {dim}, "
                                                f"which cannot fit in {size} bytes")
             if to_read is not None and dim is not None and size is not None:
                 rows = _Rows(dim, datatype, to_read)
@@ -375,7 +377,11 @@ def read_word2vec_format(fname, fvocab=None, binary=False, encoding="utf8",
                     raise FormatError(fname_s, "empty file (no vectors)")
                 if limit is None and not no_header and fin.read(CHUNK_BYTES).strip():
                     raise FormatError(fname_s, f"more lines than the {declared} the header declares")
-        except (EOFError, OSError) as err:  # e.g. a truncated .gz / corrupt .bz2 stream
+        except FormatError:
+            raise
+        except EOFError as err:  # e.g. a truncated .gz stream
+            raise TruncatedFileError(fname_s, f"cannot read: {err}") from None
+        except OSError as err:  # e.g. a corrupt .bz2 stream
             raise FormatError(fname_s, f"cannot read: {err}") from None
     vectors = rows.result(len(keys))
     n_declared = to_read if to_read is not None else len(keys)

@@ -1,4 +1,4 @@
-"""Command line: ``fastw2v train / similar / analogy / evaluate / plot / demo``.
+"""Command line: ``fastw2v train / similar / analogy / evaluate / plot / convert / demo``.
 
 Also reachable as ``python -m fastw2v``. ``fastw2v train`` understands word2vec.c's
 flag spellings too (``-train -output -size -cbow 0|1 ...``, with word2vec.c's defaults),
@@ -233,6 +233,15 @@ def plot(args) -> int:
     return 0
 
 
+def convert(args) -> int:
+    """Convert a gensim pickle to fastw2v's native format (the only pickle fastw2v reads)."""
+    from .io.gensim_convert import convert_pickle
+    obj = convert_pickle(args.source, args.target)
+    print(f"wrote {type(obj).__name__} of {len(getattr(obj, 'wv', obj)):,} words to {args.target}",
+          file=sys.stderr)
+    return 0
+
+
 # ------------------------------------------------------------------ demo
 
 
@@ -349,6 +358,21 @@ def _add_plot(sub) -> None:
     p.set_defaults(func=plot)
 
 
+def _add_convert(sub) -> None:
+    p = sub.add_parser("convert", help="convert a gensim model file to fastw2v's format",
+                       formatter_class=RAW,
+                       description="Load a gensim Word2Vec model or KeyedVectors saved with gensim's "
+                                   "save() (a pickle) through gensim, and write it in fastw2v's "
+                                   "native format (JSON + .npy, no pickle). Loading a pickle can run "
+                                   "code: convert only files you trust. Needs gensim.",
+                       epilog="example:\n  fastw2v convert word2vec.model word2vec.w2v\n"
+                              "  python -c \"from fastw2v import Word2Vec; "
+                              "Word2Vec.load('word2vec.w2v')\"")
+    p.add_argument("source", metavar="OLD", help="file written by gensim's save()")
+    p.add_argument("target", metavar="NEW", help="where to write the fastw2v model")
+    p.set_defaults(func=convert)
+
+
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="train on the embedded King James Bible and print neighbours",
                        description="Train skip-gram on the King James Bible shipped with fastw2v "
@@ -371,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastw2v", description="Fast word2vec training.",
                                      allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_queries, _add_evaluate, _add_plot, _add_demo):
+    for add in (_add_train, _add_queries, _add_evaluate, _add_plot, _add_convert, _add_demo):
         add(sub)
     return parser
 

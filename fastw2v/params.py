@@ -140,7 +140,7 @@ PARAMS = (
        help="initial learning rate (word2vec.c: 0.05 for CBOW)"),
     _p("window", INT, 5, low=1, high=MAX_WINDOW, kernel=True, flags=("--window", "-window"),
        help="max distance between centre and context words"),
-    _p("min_count", INT, 5, low=0, flags=("--min-count", "-min-count"),
+    _p("min_count", INT, 5, low=0, flags=("--min-count", "-min-count", "-min_count"),
        help="drop words rarer than this"),
     _p("max_vocab_size", INT, None, low=1, optional=True, flags=("--max-vocab-size",),
        help="prune the rarest words during the scan beyond this many"),

@@ -18,7 +18,8 @@ Differences from gensim, on purpose:
   distribution) rather than gensim's ``cum_table``; skip-gram shares one set of
   negatives per window (HogBatch).
 * Parameters out of range raise ``ValueError`` up front, an empty corpus or one
-  where no word reaches ``min_count`` raises ``ValueError`` in ``build_vocab``.
+  where no word reaches ``min_count`` raises :class:`~fastw2v.errors.EmptyCorpusError`
+  (a ``ValueError`` and, as in gensim, a ``RuntimeError``) in ``build_vocab``.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import numpy as np
 
 from . import params as _params
 from . import vocab as _vocab
+from .errors import EmptyCorpusError
 from .encode import (DEFAULT_MEMORY_BUDGET, ScannedCorpus, encode_file, encode_iterable, remap,
                      scan_iterable)
 from .keyedvectors import KeyedVectors
@@ -41,6 +43,20 @@ from .trainer import run_training
 logger = logging.getLogger("fastw2v")
 
 MAX_WORDS_IN_BATCH = _params.BY_NAME["batch_words"].default
+
+
+class class_only_method(classmethod):
+    """A classmethod that refuses to be called on an instance (gensim's ``load`` behaviour).
+
+    ``model.load(path)`` reads like it would load into ``model`` but returns a new
+    object; gensim raises AttributeError there, and so do we.
+    """
+
+    def __get__(self, instance, owner=None):
+        if instance is not None:
+            raise AttributeError(f"{owner.__name__}.load is called on the class, not an instance: "
+                                 f"model = {owner.__name__}.load(path)")
+        return super().__get__(instance, owner)
 
 
 def _prep_vectors(target_shape, prior_vectors=None, seed=0):
@@ -303,7 +319,7 @@ class Word2Vec:
         self.corpus_count = corpus_count
         self.corpus_total_words = total_words
         if total_words == 0:
-            raise ValueError("the corpus is empty: it has no tokens to build a vocabulary from")
+            raise EmptyCorpusError("the corpus is empty: it has no tokens to build a vocabulary from")
         report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
         report["memory"] = self.estimate_memory(vocab_size=report["num_retained_words"])
         self.prepare_weights(update=update)
@@ -356,7 +372,7 @@ class Word2Vec:
         self.effective_min_count = report.pop("effective_min_count")
         if vocab is None:
             top = int(np.argmax(counts)) if len(counts) else None
-            raise ValueError(
+            raise EmptyCorpusError(
                 f"no word reaches min_count={self.effective_min_count}: the corpus has "
                 f"{len(keys)} distinct words, the most frequent "
                 f"({keys[top] if top is not None else None!r}) appears "
@@ -398,7 +414,8 @@ class Word2Vec:
         self.wv.vector_size = self.vector_size
         self.wv.norms = None
         if self.hs:
-            self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, max(n - 1, 1))
+            # n rows, gensim's shape; the Huffman tree uses the first n - 1 (one per inner node).
+            self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, n)
         if self.negative:
             self.syn1neg = self._grow(getattr(self, "syn1neg", None) if update else None, n)
 
@@ -445,6 +462,10 @@ class Word2Vec:
                 "total_examples=model.corpus_count.")
         if self.alpha > self.min_alpha_yet_reached:
             logger.warning("Effective 'alpha' higher than previous training cycles")
+        if self.hs and self.negative:
+            logger.warning("Both hierarchical softmax and negative sampling are activated. They train "
+                           "one set of input vectors for two objectives; set hs=0 or negative=0 "
+                           "unless that is what you want.")
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
@@ -495,7 +516,7 @@ class Word2Vec:
         try:
             if stream.n_words == 0:
                 if stream.raw_words == 0:
-                    raise ValueError("the training corpus is empty")
+                    raise EmptyCorpusError("the training corpus is empty")
                 logger.warning("no word of the training corpus is in the vocabulary; nothing trained")
                 return 0, stream.raw_words * epochs
             self.partially_trained = True
@@ -560,6 +581,10 @@ class Word2Vec:
             raise RuntimeError(
                 "We have currently only implemented predict_output_word for the negative sampling "
                 "scheme, so you need to have run word2vec with negative > 0 for this to work.")
+        syn1neg = getattr(self, "syn1neg", None)
+        if syn1neg is None or len(syn1neg) != len(self.wv.index_to_key):
+            raise RuntimeError("predict_output_word needs the output weights syn1neg for this "
+                               "vocabulary: train the model (vectors alone cannot predict)")
         indices = [self.wv.get_index(w) for w in context_words_list if w in self.wv]
         if not indices:
             logger.warning("All the input context words are out-of-vocabulary for the current model.")
@@ -573,6 +598,69 @@ class Word2Vec:
         prob /= prob.sum()
         top = np.argsort(-prob, kind="stable")[:topn]
         return [(self.wv.index_to_key[i], float(prob[i])) for i in top]
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """Log probability of each sentence under the model (hierarchical softmax only).
+
+        Parameters
+        ----------
+        sentences : iterable of list of str
+        total_sentences : int
+            Score at most this many sentences.
+        chunksize, queue_factor, report_delay
+            Accepted for gensim compatibility; unused (scoring is numpy over each sentence).
+
+        Returns
+        -------
+        numpy.ndarray of float32
+            One score per sentence: the sum, over each word and each context word within
+            ``window``, of log P(word | context) along the word's Huffman path (skip-gram:
+            one context word at a time; CBOW: the context's mean or sum). Unlike gensim's,
+            saturated scores are summed exactly instead of being skipped.
+        """
+        if not self.wv.key_to_index:
+            raise RuntimeError("you must first build vocabulary before scoring new data")
+        if not self.hs:
+            raise RuntimeError(
+                "We have currently only implemented score for the hierarchical softmax scheme, "
+                "so you need to have run word2vec with hs=1 and negative=0 for this to work.")
+        scores = []
+        for sentence_no, sentence in enumerate(sentences):
+            if sentence_no >= total_sentences:
+                break
+            ids = [self.wv.key_to_index[w] for w in sentence if w in self.wv.key_to_index]
+            scores.append(self._score_ids(ids[:MAX_WORDS_IN_BATCH]))
+        return np.array(scores, dtype=np.float32)
+
+    def _score_ids(self, ids):
+        vocab, syn0, syn1 = self._vocab, self.wv.vectors, self.syn1
+        total = 0.0
+        for i, word in enumerate(ids):
+            context = ids[max(0, i - self.window):i] + ids[i + 1:i + 1 + self.window]
+            if not context:
+                continue
+            lo, hi = vocab.path_offsets[word], vocab.path_offsets[word + 1]
+            nodes = syn1[vocab.points[lo:hi]].astype(np.float64)
+            sign = 1.0 - 2.0 * vocab.codes[lo:hi]
+            if self.sg:
+                f = (syn0[context].astype(np.float64) @ nodes.T) * sign
+            else:
+                hidden = syn0[context].astype(np.float64).sum(axis=0)
+                if self.cbow_mean:
+                    hidden /= len(context)
+                f = (nodes @ hidden) * sign
+            total -= float(np.logaddexp(0.0, -f).sum())  # log sigmoid, without overflow
+        return total
+
+    def reset_from(self, other_model):
+        """Take ``other_model``'s vocabulary and corpus counts, and reset the weights."""
+        self._set_vocab(_vocab.Vocab.from_counts(
+            list(other_model.wv.index_to_key), other_model.wv.expandos["count"], sample=self.sample,
+            ns_exponent=self.ns_exponent, hs=self.hs, negative=self.negative))
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        self.init_weights()
 
     def estimate_memory(self, vocab_size=None, report=None):
         """Estimated bytes needed for a vocabulary of ``vocab_size`` words (gensim's keys)."""
@@ -618,6 +706,19 @@ class Word2Vec:
         save_model(self, fname)
 
     @classmethod
+    def from_gensim(cls, gensim_model):
+        """A fastw2v model holding a copy of a gensim ``Word2Vec``: vocabulary, counts,
+        vectors, ``syn1neg``/``syn1`` with gensim's Huffman tree, parameters and counters,
+        so training continues here where gensim stopped."""
+        from .io.gensim_convert import word2vec_from_gensim
+        return word2vec_from_gensim(cls, gensim_model)
+
+    def to_gensim(self):
+        """A gensim ``Word2Vec`` holding a copy of this model, ready to train on (needs gensim)."""
+        from .io.gensim_convert import word2vec_to_gensim
+        return word2vec_to_gensim(self)
+
+    @class_only_method
     def load(cls, fname, mmap=None, **kwargs):
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
         from .io.model_file import load_model

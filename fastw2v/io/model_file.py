@@ -13,7 +13,8 @@ meta
     counters in :data:`STATE`; ``index_to_key``: the words.
 arrays
     ``vectors`` (n x vector_size), ``count``, ``sample_int`` (n each); with
-    ``hs=1`` also ``syn1`` (max(n - 1, 1) x vector_size) and the Huffman tree
+    ``hs=1`` also ``syn1`` (n x vector_size; files of fastw2v 0.1 hold max(n - 1, 1) rows and
+    get a zero row on load) and the Huffman tree
     (``codes``, ``points``, ``path_offsets``); with ``negative > 0`` ``syn1neg``
     (n x vector_size). The alias table is rebuilt from the counts on load.
 """
@@ -91,7 +92,7 @@ def _check_model(fname, params, words, arrays) -> None:
     n, dim = len(words), params["vector_size"]
     expected = {"vectors": (n, dim), "count": (n,), "sample_int": (n,)}
     if params["hs"]:
-        expected.update(syn1=(max(n - 1, 1), dim), path_offsets=(n + 1,))
+        expected.update(syn1=(n, dim), path_offsets=(n + 1,))
     if params["negative"]:
         expected["syn1neg"] = (n, dim)
     for name, shape in expected.items():
@@ -107,11 +108,20 @@ def _check_model(fname, params, words, arrays) -> None:
             raise FormatError(fname, "the Huffman arrays (codes, points, path_offsets) disagree")
 
 
+def _upgraded(arrays, n):
+    """Arrays of an older layout in today's: syn1 had one row per inner node (n - 1)."""
+    syn1 = arrays.get("syn1")
+    if syn1 is not None and syn1.ndim == 2 and len(syn1) == max(n - 1, 1) and len(syn1) != n:
+        arrays = dict(arrays, syn1=np.concatenate([syn1, np.zeros((1, syn1.shape[1]), syn1.dtype)]))
+    return arrays
+
+
 def _model_from(cls, fname, arrays, meta):
     from ..vocab import Vocab
 
     params, state, words = meta.get("params"), meta.get("state"), meta.get("index_to_key")
     _check_meta(fname, params, state, words)
+    arrays = _upgraded(arrays, len(words))
     model = cls(**params)
     for k, v in state.items():
         setattr(model, k, v)

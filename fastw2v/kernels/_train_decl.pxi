@@ -16,7 +16,7 @@ cdef enum:
 ctypedef struct TrainConfig:
     # Model matrices, shared by all threads and updated without locks (Hogwild).
     float *syn0               # input vectors, n_words x dim
-    float *syn1               # hierarchical-softmax inner nodes, (n_words - 1) x dim
+    float *syn1               # hierarchical-softmax inner nodes, n_words x dim (the last row unused)
     float *syn1neg            # negative-sampling output vectors, n_words x dim
     int dim
     int32_t n_words

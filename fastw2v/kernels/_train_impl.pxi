@@ -787,7 +787,7 @@ cdef class TrainJob:
         self.cfg.syn1neg = NULL
         self.max_out = 0
         if self.cfg.hs:
-            _check_matrix("syn1", syn1, max(n_words - 1, 1), dim)
+            _check_matrix("syn1", syn1, n_words, dim)
             self.cfg.syn1 = self._f32(syn1)
             offsets = self._arr(tables["path_offsets"], np.int64, n_words + 1, "path_offsets")
             codes = self._arr(tables["codes"], np.uint8, None, "codes")

@@ -212,8 +212,8 @@ def test_evaluate_word_analogies_matches_gensim(kv, gensim_kv):
 
 def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
     # Several vocabulary spans (merged top 5) and many question blocks.
-    import fastw2v.keyedvectors as kv_module
-    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 1 << 16)
+    import fastw2v.search as search
+    monkeypatch.setattr(search, "BLOCK_CELLS", 1 << 16)
     score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
     gscore, gsections = gensim_kv.evaluate_word_analogies(datapath("questions-words.txt"))
     assert score == gscore and sections == gsections
@@ -221,13 +221,13 @@ def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
 
 @pytest.mark.parametrize("cells", [1, 50, 1 << 20])
 def test_analogy_top_k_matches_direct_scores(cells, monkeypatch):
-    import fastw2v.keyedvectors as kv_module
-    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
+    import fastw2v.search as search
+    monkeypatch.setattr(search, "BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
     rng = np.random.default_rng(3)
     unit = rng.standard_normal((40, 8)).astype(np.float32)
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     a, b, c = (rng.integers(0, 12, 30) for _ in range(3))
-    idx, vals = kv_module._analogy_top_k(unit, a, b, c, 5, cells=cells)
+    idx, vals = search.analogy_top_k(unit, a, b, c, 5, cells=cells)
     direct = (unit[b] + unit[c] - unit[a]) @ unit.T
     rows = np.arange(30)
     for x in (a, b, c):
@@ -271,9 +271,9 @@ def test_gensim_conversion(kv, gensim_kv, some_keys):
 @pytest.mark.parametrize("k", [1, 5, 10, 32, 33, 100, 150])
 @pytest.mark.parametrize("n", [120, 5000, 4096 + 7])
 def test_top_k_rows_matches_argsort(k, n):
-    from fastw2v.keyedvectors import _top_k_rows
+    from fastw2v.search import top_k_rows
     scores = np.random.default_rng(k).standard_normal((4, n)).astype(np.float32)
-    idx, vals = _top_k_rows(scores.copy(), k)
+    idx, vals = top_k_rows(scores.copy(), k)
     expect = np.argsort(-scores, axis=1)[:, :k]
     np.testing.assert_array_equal(idx, expect)
     np.testing.assert_array_equal(vals, np.take_along_axis(scores, expect, axis=1))

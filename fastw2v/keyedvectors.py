@@ -1,7 +1,8 @@
 """Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, similarity queries,
 evaluation, persistence.
 
-Top-k selection and the fused similarity kernel live in :mod:`fastw2v.search`.
+Top-k selection and the fused similarity kernel live in :mod:`fastw2v.search`,
+analogy and word-pair evaluation in :mod:`fastw2v.evaluation`.
 
 Queries run on a cache of unit-length rows (``vectors / norms``) built lazily
 on first use: one BLAS matrix-vector product plus a top-k selection per
@@ -24,17 +25,16 @@ Differences from gensim, all deliberate:
 * ``save_word2vec_format`` writes rows in index order (gensim re-sorts by
   ``count``; a trained model's index order is already by descending count).
 """
-import itertools
 import logging
 import warnings
 from numbers import Integral
 
 import numpy as np
 
-from fastw2v.io._files import open_binary, open_text
+from fastw2v import evaluation
 from fastw2v.io.native import load_native, save_native
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
-from fastw2v.search import BLOCK_CELLS, analogy_top_k, batch_top_k, top_indices
+from fastw2v.search import BLOCK_CELLS, batch_top_k, top_indices
 
 logger = logging.getLogger(__name__)
 
@@ -622,14 +622,6 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ evaluation
 
-    def _ok_vocab(self, restrict_vocab, case_insensitive):
-        """Map of (upper-cased) key -> index over the first `restrict_vocab` rows; the
-        first (most frequent) case variant wins, as in gensim."""
-        ok_keys = self.index_to_key[:restrict_vocab]
-        if case_insensitive:
-            return {k.upper(): i for i, k in reversed(list(enumerate(ok_keys)))}
-        return {k: i for i, k in reversed(list(enumerate(ok_keys)))}
-
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
         """Accuracy on an analogy file (``: section`` headers, then ``a b c expected`` lines).
@@ -654,93 +646,17 @@ class KeyedVectors:
         """
         if similarity_function != "most_similar":
             raise ValueError("only similarity_function='most_similar' is supported")
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        sections, section = [], None
-        entries = []  # per question: (section dict, 4-tuple, question number or None if OOV)
-        questions = []  # (a, b, c, expected) indices of in-vocabulary questions
-        n_quadruplets = oov = 0
-        with open_binary(analogies, "rb") as fin:
-            for line_no, raw in enumerate(fin):
-                line = raw.decode("utf8")
-                if line.startswith(": "):
-                    section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
-                    sections.append(section)
-                    continue
-                if section is None:
-                    raise ValueError(f"Missing section header before line #{line_no} in {analogies}")
-                words = line.split()
-                if len(words) != 4:
-                    logger.info("Skipping invalid line #%i in %s", line_no, analogies)
-                    continue
-                if case_insensitive:
-                    words = [w.upper() for w in words]
-                quad = tuple(words)
-                n_quadruplets += 1
-                if any(w not in ok_vocab for w in quad):
-                    oov += 1
-                    if dummy4unknown:
-                        entries.append((section, quad, None))
-                    continue
-                entries.append((section, quad, len(questions)))
-                questions.append([ok_vocab[w] for w in quad])
-        if n_quadruplets == 0:
-            raise ValueError(f"no analogy questions found in {analogies}")
-
-        correct = self._solve_analogies(np.array(questions, dtype=np.int64).reshape(-1, 4),
-                                        ok_vocab, restrict_vocab, case_insensitive)
-        for section, quad, q in entries:
-            section["correct" if q is not None and correct[q] else "incorrect"].append(quad)
-        for s in sections:
-            self._log_evaluate_word_analogies(s)
-        total = {
-            "section": "Total accuracy",
-            "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
-            "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections)),
-        }
-        logger.info("Quadruplets with out-of-vocabulary words: %.1f%%", 100.0 * oov / n_quadruplets)
-        score = self._log_evaluate_word_analogies(total)
-        sections.append(total)
-        return score, sections
-
-    def _solve_analogies(self, questions, ok_vocab, restrict_vocab, case_insensitive):
-        """Boolean array: is each (a, b, c, expected) question answered correctly?
-
-        Replicates gensim: the answer is the first of the top 5 keys (inputs
-        excluded) whose (upper-cased) form is not an input's; if none is, the
-        fifth.
-        """
-        n_q = len(questions)
-        correct = np.zeros(n_q, dtype=bool)
-        if n_q == 0:
-            return correct
+        ok_vocab = evaluation.vocab_index(self.index_to_key, restrict_vocab, case_insensitive)
+        parsed = evaluation.read_analogies(analogies, ok_vocab, case_insensitive, dummy4unknown)
         n_vocab = min(int(restrict_vocab), len(self.vectors))
-        unit = self._unit_vectors()[:n_vocab]
-        # canon[i]: index of the key that key i is equal to after case folding
-        canon = np.array([ok_vocab[k.upper() if case_insensitive else k]
-                          for k in self.index_to_key[:n_vocab]], dtype=np.int64)
-        a, b, c, expected = questions.T
-        top, top_scores = analogy_top_k(unit, a, b, c, 5)
-        present = np.isfinite(top_scores)
-        cand = canon[top]
-        ok = present & (cand != a[:, None]) & (cand != b[:, None]) & (cand != c[:, None])
-        has_ok = ok.any(axis=1)
-        first = cand[np.arange(n_q), ok.argmax(axis=1)]
-        correct[:] = has_ok & (first == expected)
-        for i in np.nonzero(~has_ok)[0]:  # rare: gensim then keeps its last candidate
-            last = cand[i][present[i]]
-            correct[i] = len(last) > 0 and last[-1] == expected[i]
-        return correct
+        correct = evaluation.solve_analogies(self._unit_vectors()[:n_vocab], self.index_to_key[:n_vocab],
+                                             parsed.questions, ok_vocab, case_insensitive)
+        return evaluation.score_analogies(parsed, correct)
 
     @staticmethod
     def _log_evaluate_word_analogies(section):
-        """Accuracy of one section (0.0 when it has no questions)."""
-        n_correct, n_incorrect = len(section["correct"]), len(section["incorrect"])
-        if n_correct + n_incorrect == 0:
-            return 0.0
-        score = n_correct / (n_correct + n_incorrect)
-        logger.info("%s: %.1f%% (%i/%i)", section["section"], 100.0 * score, n_correct,
-                    n_correct + n_incorrect)
-        return score
+        """Accuracy of one section (0.0 when it has no questions); gensim's name."""
+        return evaluation.section_accuracy(section)
 
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False):
@@ -760,51 +676,13 @@ class KeyedVectors:
         ValueError
             No usable pair.
         """
-        from scipy import stats
-
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        gold, index_pairs, dummy = [], [], []
-        oov = 0
-        with open_text(pairs, encoding=encoding) as fin:
-            for line_no, line in enumerate(fin):
-                if not line or line.startswith("#"):
-                    continue
-                try:
-                    fields = line.split(delimiter)
-                    if case_insensitive:
-                        fields = [w.upper() for w in fields]
-                    a, b, sim = fields
-                    sim = float(sim)
-                except (ValueError, TypeError):
-                    logger.info("Skipping invalid line #%d in %s", line_no, pairs)
-                    continue
-                if a not in ok_vocab or b not in ok_vocab:
-                    oov += 1
-                    if dummy4unknown:
-                        gold.append(sim)
-                        index_pairs.append((0, 0))
-                        dummy.append(True)
-                    continue
-                gold.append(sim)
-                index_pairs.append((ok_vocab[a], ok_vocab[b]))
-                dummy.append(False)
-        if not gold:
+        ok_vocab = evaluation.vocab_index(self.index_to_key, restrict_vocab, case_insensitive)
+        parsed = evaluation.read_word_pairs(pairs, ok_vocab, delimiter, encoding, case_insensitive,
+                                            dummy4unknown)
+        if not parsed.gold:
             raise ValueError(f"No valid similarity judgements found in {pairs}: either invalid "
                              f"format or all are out-of-vocabulary in {self}")
-        idx = np.array(index_pairs, dtype=np.int64)
-        unit = self._unit_vectors()
-        model = np.einsum("ij,ij->i", unit[idx[:, 0]], unit[idx[:, 1]]).astype(np.float64)
-        model[np.array(dummy, dtype=bool)] = 0.0
-        spearman = stats.spearmanr(gold, model)
-        pearson = stats.pearsonr(gold, model)
-        if dummy4unknown:
-            oov_ratio = float(oov) / len(gold) * 100
-        else:
-            oov_ratio = float(oov) / (len(gold) + oov) * 100
-        logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
-        logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
-        logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
-        return pearson, spearman, oov_ratio
+        return evaluation.correlate_word_pairs(parsed, self._unit_vectors(), dummy4unknown, pairs)
 
     # ------------------------------------------------------------------ word2vec C formats
 

@@ -2,7 +2,8 @@
 evaluation, persistence.
 
 Top-k selection and the fused similarity kernel live in :mod:`fastw2v.search`,
-analogy and word-pair evaluation in :mod:`fastw2v.evaluation`.
+analogy and word-pair evaluation in :mod:`fastw2v.evaluation`, the file formats
+in :mod:`fastw2v.io`.
 
 Queries run on a cache of unit-length rows (``vectors / norms``) built lazily
 on first use: one BLAS matrix-vector product plus a top-k selection per
@@ -32,7 +33,7 @@ from numbers import Integral
 import numpy as np
 
 from fastw2v import evaluation
-from fastw2v.io.native import load_native, save_native
+from fastw2v.io.keyedvectors_file import load_keyedvectors, save_keyedvectors
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
 from fastw2v.search import BLOCK_CELLS, batch_top_k, top_indices
 
@@ -738,6 +739,7 @@ class KeyedVectors:
         return kv
 
     def _set_all(self, keys, vectors, expandos):
+        """Replace keys, vectors (kept as given, e.g. memory-mapped) and per-key attributes."""
         self.index_to_key = list(keys)
         self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
         self.vectors = vectors
@@ -749,25 +751,20 @@ class KeyedVectors:
     # ------------------------------------------------------------------ native format
 
     def save(self, fname):
-        """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic).
+        """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic); see
+        :mod:`fastw2v.io.keyedvectors_file`.
 
         Keys must be str or int.
+
+        Raises
+        ------
+        ValueError
+            A key is neither str nor int.
+        fastw2v.io.FormatError
+            `vectors` or a per-key attribute does not match the keys (the file
+            would not load): nothing is written.
         """
-        keys = []
-        for k in self.index_to_key:
-            if isinstance(k, (np.integer, int)) and not isinstance(k, bool):
-                keys.append(int(k))
-            elif isinstance(k, str):
-                keys.append(k)
-            else:
-                raise ValueError(f"key {k!r} is neither str nor int; cannot store it")
-        arrays = {"vectors": np.asarray(self.vectors)}
-        expando_arrays = {}
-        for i, (attr, values) in enumerate(self.expandos.items()):
-            expando_arrays[attr] = f"expando{i}"
-            arrays[f"expando{i}"] = np.asarray(values)
-        meta = {"vector_size": self.vector_size, "keys": keys, "expandos": expando_arrays}
-        save_native(fname, arrays, meta, kind="KeyedVectors")
+        save_keyedvectors(fname, self.index_to_key, self.vectors, self.expandos, self.vector_size)
 
     @classmethod
     def load(cls, fname, mmap=None):
@@ -778,19 +775,9 @@ class KeyedVectors:
         fastw2v.io.FormatError
             Not a valid saved KeyedVectors.
         """
-        from fastw2v.io.errors import FormatError
-
-        arrays, meta = load_native(fname, mmap=mmap, expected_kind="KeyedVectors")
-        keys, expandos = meta.get("keys"), meta.get("expandos")
-        vectors = arrays.get("vectors")
-        if (not isinstance(keys, list) or not isinstance(expandos, dict) or vectors is None
-                or not all(type(k) in (str, int) for k in keys) or len(set(keys)) != len(keys)
-                or vectors.ndim != 2 or vectors.shape != (len(keys), meta.get("vector_size"))
-                or any(not isinstance(n, str) or n not in arrays or arrays[n].shape != (len(keys),)
-                       for n in expandos.values())):
-            raise FormatError(fname, "inconsistent KeyedVectors: keys, vectors and attributes disagree")
+        keys, vectors, expandos = load_keyedvectors(fname, mmap=mmap)
         kv = cls(vectors.shape[1], dtype=vectors.dtype)
-        kv._set_all(keys, vectors, {attr: arrays[name] for attr, name in expandos.items()})
+        kv._set_all(keys, vectors, expandos)
         return kv
 
     # ------------------------------------------------------------------ pictures

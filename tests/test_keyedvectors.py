@@ -52,6 +52,23 @@ def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
     assert kv.most_similar("grown", topn=1)[0][0] == kv.index_to_key[0]
 
 
+def test_save_refuses_vectors_that_do_not_match_the_keys(kv, tmp_path):
+    """A save that load would refuse must not replace a good file."""
+    from fastw2v.io import FormatError
+
+    path = tmp_path / "kv"
+    kv.save(str(path))
+    before = path.read_bytes()
+    kv.vectors = kv.vectors[:-1]
+    with pytest.raises(FormatError, match="shape"):
+        kv.save(str(path))
+    kv.vectors = np.zeros((len(kv), kv.vector_size + 1), np.float32)  # vector_size not updated
+    with pytest.raises(FormatError, match="vector_size"):
+        kv.save(str(path))
+    assert path.read_bytes() == before
+    assert len(KeyedVectors.load(str(path))) == len(kv)
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(topn=10), dict(topn=3, restrict_vocab=500), dict(topn=5, clip_start=100, clip_end=900),
     dict(topn=4000),  # more than the vocabulary: full sort

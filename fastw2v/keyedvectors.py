@@ -1,9 +1,13 @@
-"""Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, similarity queries,
-evaluation, persistence.
+"""Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, per-key
+attributes, similarity queries; evaluation and persistence through their modules.
 
-Top-k selection and the fused similarity kernel live in :mod:`fastw2v.search`,
-analogy and word-pair evaluation in :mod:`fastw2v.evaluation`, the file formats
-in :mod:`fastw2v.io`.
+This module's one job is the class and its gensim-shaped API. The work behind
+it lives beside it: top-k selection and the fused similarity kernel in
+:mod:`fastw2v.search`, analogy and word-pair evaluation in
+:mod:`fastw2v.evaluation`, the file formats in :mod:`fastw2v.io`. The file is
+longer than our ~700-line aim because that API is wide (some 50 public methods
+and aliases, each with its numpydoc docstring: more than a third of the lines);
+the method bodies are short.
 
 Queries run on a cache of unit-length rows (``vectors / norms``) built lazily
 on first use: one BLAS matrix-vector product plus a top-k selection per
@@ -11,9 +15,10 @@ query, and matrix-matrix products for batches (2-D query arrays, analogy
 evaluation). The cache costs one extra copy of ``vectors``.
 
 Contract with the trainer: it may assign ``index_to_key``, ``key_to_index``,
-``vectors`` and ``expandos[...]`` directly, and sets ``norms = None`` whenever
-vectors change; everything derived is recomputed when ``norms`` is None or its
-length differs from ``len(vectors)``.
+``vectors`` and ``expandos[...]`` directly. Assigning ``vectors`` drops the
+cached norms and unit rows; after writing into ``vectors`` in place (as
+training does) it calls `KeyedVectors.vectors_changed`. Norms are also
+recomputed when their length differs from ``len(vectors)``.
 
 Differences from gensim, all deliberate:
 
@@ -91,7 +96,7 @@ class KeyedVectors:
     key_to_index : dict
         Row of each key.
     vectors : numpy.ndarray
-        (len(index_to_key), vector_size) array.
+        (len(index_to_key), vector_size) array; assigning it drops `norms`.
     expandos : dict of str -> numpy.ndarray
         Per-key attributes (e.g. ``count`` int64, ``sample_int`` uint32), one
         value per key.
@@ -104,16 +109,42 @@ class KeyedVectors:
         self.index_to_key = [None] * count
         self.next_index = 0
         self.key_to_index = {}
-        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
-        self.norms = None
+        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)  # sets the caches to None
         self.expandos = {}
-        self._unit = None
-        self._unit_norms = None
 
     def __str__(self):
         return f"{self.__class__.__name__}<vector_size={self.vector_size}, {len(self)} keys>"
 
     __repr__ = __str__
+
+    @property
+    def vectors(self):
+        """The (len(index_to_key), vector_size) array of vectors.
+
+        Assigning a new array drops what was cached from the old one (`norms`,
+        the unit-length rows); they are recomputed on the next query. The array
+        is kept as given: a memory-mapped or read-only array stays one.
+
+        Writes *into* the array (``kv.vectors[i] = v``, ``kv.vectors *= 2``,
+        training) cannot be seen here, as in gensim: call `vectors_changed`
+        after them, or the next query may use stale norms.
+        """
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value):
+        self._vectors = value
+        self.vectors_changed()
+
+    def vectors_changed(self):
+        """Drop the caches derived from `vectors` (`norms`, the unit-length rows).
+
+        Call it after writing into `vectors` in place; assigning `vectors`
+        calls it itself. (fastw2v extension; in gensim, set ``norms = None``.)
+        """
+        self.norms = None
+        self._unit = None
+        self._unit_norms = None
 
     # ------------------------------------------------------------------ lookups
 
@@ -239,7 +270,7 @@ class KeyedVectors:
             self.key_to_index[key] = target
             self.vectors[target] = vector
             self.next_index += 1
-            self.norms = None
+            self.vectors_changed()  # an in-place write: the property cannot see it
         return target
 
     def add_vectors(self, keys, weights, extras=None, replace=False):
@@ -279,11 +310,10 @@ class KeyedVectors:
         for attr, values in extras.items():
             if n_new:
                 self.expandos[attr][-n_new:] = values[new_rows]
-        if replace and old_rows:
+        if replace and old_rows:  # writes into the array assigned above: caches already dropped
             self.vectors[old_index] = weights[old_rows]
             for attr, values in extras.items():
                 self.expandos[attr][old_index] = values[old_rows]
-        self.norms = None
 
     def sort_by_descending_frequency(self):
         """Reorder keys so the most frequent (``count``) come first (stable)."""
@@ -298,7 +328,6 @@ class KeyedVectors:
         if len(self.vectors):
             self.vectors = self.vectors[order]
         self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
-        self.norms = None
 
     # ------------------------------------------------------------------ norms
 
@@ -329,7 +358,7 @@ class KeyedVectors:
     def unit_normalize_all(self):
         """Scale all vectors to unit length in place (training cannot sensibly continue)."""
         self.fill_norms()
-        self.vectors /= _safe(self.norms)[:, None]
+        self.vectors /= _safe(self.norms)[:, None]  # through the setter: drops the caches
         self.norms = np.ones(len(self.vectors), dtype=self.vectors.dtype)
 
     def init_sims(self, replace=False):
@@ -746,7 +775,6 @@ class KeyedVectors:
         self.vector_size = vectors.shape[1]
         self.expandos = dict(expandos)
         self.next_index = len(self.index_to_key)
-        self.norms = None
 
     # ------------------------------------------------------------------ native format
 

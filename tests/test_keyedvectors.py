@@ -39,8 +39,7 @@ def test_lookups(kv, gensim_kv, some_keys):
 
 def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
     kv.most_similar(some_keys[0])
-    kv.vectors = kv.vectors * 2 + 1  # what the trainer does, followed by:
-    kv.norms = None
+    kv.vectors = kv.vectors * 2 + 1  # the setter drops the cached norms
     expect = KeyedVectors(kv.vector_size)
     expect.add_vectors(kv.index_to_key, kv.vectors)
     assert_same_results(kv.most_similar(some_keys[0]), expect.most_similar(some_keys[0]))
@@ -50,6 +49,55 @@ def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
     kv.fill_norms()
     assert len(kv.norms) == len(kv.vectors)
     assert kv.most_similar("grown", topn=1)[0][0] == kv.index_to_key[0]
+
+
+def _fresh_copy(kv):
+    """A KeyedVectors with the same keys and a copy of the vectors, and no caches."""
+    fresh = KeyedVectors(kv.vector_size)
+    fresh.add_vectors(list(kv.index_to_key), np.array(kv.vectors))
+    return fresh
+
+
+def test_assigning_vectors_drops_cached_norms(kv, some_keys):
+    kv.most_similar(some_keys[0])  # fills norms and the unit rows
+    old_norms = kv.norms
+    kv.vectors = kv.vectors[::-1].copy()  # same shape: a length check could not see it
+    assert kv.norms is None
+    kv.fill_norms()
+    assert kv.norms is not old_norms
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(kv.vectors, axis=1), rtol=1e-6)
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+    np.testing.assert_allclose(kv.get_normed_vectors(), _fresh_copy(kv).get_normed_vectors(), atol=1e-7)
+
+
+def test_setter_works_before_other_attributes_exist():
+    kv = KeyedVectors.__new__(KeyedVectors)  # as a loader would, before __init__ runs
+    kv.vectors = np.ones((2, 3), np.float32)
+    assert kv.norms is None
+    kv = KeyedVectors(3, count=2)
+    assert kv.norms is None and kv.vectors.shape == (2, 3)
+
+
+def test_in_place_writes_need_vectors_changed(kv, some_keys):
+    """The documented limit of the property (gensim has it too): in-place writes are not seen."""
+    kv.most_similar(some_keys[0])
+    kv.vectors[:] = kv.vectors[::-1].copy()
+    kv.vectors_changed()
+    assert kv.norms is None
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+
+
+def test_read_only_and_mmap_vectors_are_kept_as_given(kv, some_keys, tmp_path):
+    frozen = np.array(kv.vectors)
+    frozen.setflags(write=False)
+    kv.vectors = frozen
+    assert kv.vectors is frozen
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+    path = str(tmp_path / "kv")
+    kv.save(path)
+    mapped = KeyedVectors.load(path, mmap="r")
+    assert isinstance(mapped.vectors, np.memmap) and mapped.norms is None
+    assert_same_results(mapped.most_similar(some_keys[0]), kv.most_similar(some_keys[0]))
 
 
 def test_save_refuses_vectors_that_do_not_match_the_keys(kv, tmp_path):
@@ -67,6 +115,21 @@ def test_save_refuses_vectors_that_do_not_match_the_keys(kv, tmp_path):
         kv.save(str(path))
     assert path.read_bytes() == before
     assert len(KeyedVectors.load(str(path))) == len(kv)
+
+
+def test_training_in_place_then_queries_use_the_new_vectors():
+    """Training writes into wv.vectors; the trainer must drop the norms cached before it."""
+    from fastw2v import Word2Vec
+
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(40)]
+    sentences = [[words[i] for i in rng.integers(0, len(words), 12)] for _ in range(300)]
+    model = Word2Vec(sentences, vector_size=16, min_count=1, epochs=1, workers=1, seed=3)
+    vectors_before = model.wv.vectors
+    model.wv.most_similar("w0")  # caches norms of the vectors after one epoch
+    model.train(sentences, total_examples=len(sentences), epochs=2)
+    assert model.wv.vectors is vectors_before  # trained in place, not reassigned
+    assert_same_results(model.wv.most_similar("w0"), _fresh_copy(model.wv).most_similar("w0"))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -213,7 +276,6 @@ def test_trainer_contract_direct_assignment():
     kv.vectors = np.eye(3, 4, dtype=np.float32)
     kv.expandos["count"] = np.array([3, 2, 1], np.int64)
     kv.expandos["sample_int"] = np.array([1, 1, 1], np.uint32)
-    kv.norms = None
     assert kv.most_similar("a", topn=1)[0][1] == pytest.approx(0.0)
     assert kv.get_vecattr("b", "count") == 2
 

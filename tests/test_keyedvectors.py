@@ -356,3 +356,23 @@ def test_top_k_rows_matches_argsort(k, n):
     expect = np.argsort(-scores, axis=1)[:, :k]
     np.testing.assert_array_equal(idx, expect)
     np.testing.assert_array_equal(vals, np.take_along_axis(scores, expect, axis=1))
+
+
+def test_evaluation_module_on_plain_arrays(tmp_path):
+    """fastw2v.evaluation works on a key list and unit rows, without a KeyedVectors."""
+    from fastw2v import evaluation
+
+    keys = ["man", "woman", "king", "queen", "apple"]
+    vectors = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 1], [0, 0, -1]], np.float32)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    path = tmp_path / "q.txt"
+    path.write_text(": royals\nman king woman queen\nman king woman apple\nman king pear queen\n")
+    ok_vocab = evaluation.vocab_index(keys, 5, case_insensitive=True)
+    parsed = evaluation.read_analogies(str(path), ok_vocab, case_insensitive=True, dummy4unknown=False)
+    assert (parsed.n_quadruplets, parsed.oov) == (3, 1)
+    np.testing.assert_array_equal(parsed.questions, [[0, 2, 1, 3], [0, 2, 1, 4]])
+    correct = evaluation.solve_analogies(unit, keys, parsed.questions, ok_vocab, case_insensitive=True)
+    np.testing.assert_array_equal(correct, [True, False])
+    score, sections = evaluation.score_analogies(parsed, correct)
+    assert score == 0.5 and [s["section"] for s in sections] == ["royals", "Total accuracy"]
+    assert sections[0]["correct"] == [("MAN", "KING", "WOMAN", "QUEEN")]

@@ -1,39 +1,46 @@
-"""Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, similarity queries,
-evaluation, persistence.
+"""Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, per-key
+attributes, similarity queries; evaluation and persistence through their modules.
+
+This module's one job is the class and its gensim-shaped API. The work behind
+it lives beside it: top-k selection and the fused similarity kernel in
+:mod:`fastw2v.search`, analogy and word-pair evaluation in
+:mod:`fastw2v.evaluation`, the file formats in :mod:`fastw2v.io`. The file is
+longer than our ~700-line aim because that API is wide (some 50 public methods
+and aliases, each with its numpydoc docstring: more than a third of the lines);
+the method bodies are short.
 
 Queries run on a cache of unit-length rows (``vectors / norms``) built lazily
-on first use: one BLAS matrix-vector product plus ``np.argpartition`` per
+on first use: one BLAS matrix-vector product plus a top-k selection per
 query, and matrix-matrix products for batches (2-D query arrays, analogy
 evaluation). The cache costs one extra copy of ``vectors``.
 
 Contract with the trainer: it may assign ``index_to_key``, ``key_to_index``,
-``vectors`` and ``expandos[...]`` directly, and sets ``norms = None`` whenever
-vectors change; everything derived is recomputed when ``norms`` is None or its
-length differs from ``len(vectors)``.
+``vectors`` and ``expandos[...]`` directly. Assigning ``vectors`` drops the
+cached norms and unit rows; after writing into ``vectors`` in place (as
+training does) it calls `KeyedVectors.vectors_changed`. Norms are also
+recomputed when their length differs from ``len(vectors)``.
 
 Differences from gensim, all deliberate:
 
 * rows of zero norm get similarity 0 (gensim gives NaN);
-* ``most_similar(positive=<2-D array>)`` is a *batch* of queries (gensim
-  averages the rows; pass ``list(array)`` for that);
+* ``most_similar(positive=<2-D array>, batch=True)``, an extension, answers
+  each row as its own query (without ``batch`` the rows are averaged, as in
+  gensim);
 * ``save``/``load`` use the pickle-free native format of
   :mod:`fastw2v.io.native`;
 * ``save_word2vec_format`` writes rows in index order (gensim re-sorts by
   ``count``; a trained model's index order is already by descending count).
 """
-import itertools
 import logging
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
 
-from fastw2v.io._files import open_binary, open_text
-from fastw2v.io.native import load_native, save_native
+from fastw2v import evaluation
+from fastw2v.io.keyedvectors_file import load_keyedvectors, save_keyedvectors
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
-from fastw2v.kernels import similarity_kernel
+from fastw2v.search import BLOCK_CELLS, batch_top_k, top_indices
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +48,6 @@ __all__ = ["KeyedVectors", "EmptyQueryError"]
 
 _KEY_TYPES = (str, int, np.integer)
 _EXTENDED_KEY_TYPES = (str, int, np.integer, np.ndarray)
-# Similarity matrices of batched queries are computed in blocks of at most this
-# many float32 cells (256 MiB), so batches of any size run in bounded memory.
-_BLOCK_CELLS = 1 << 26
 
 
 class EmptyQueryError(ValueError, ZeroDivisionError):
@@ -72,149 +76,6 @@ def _safe(norms):
     return np.where(norms > 0, norms, 1).astype(norms.dtype, copy=False)
 
 
-_GROUP = 64  # columns per group in the two-level top-k
-
-
-def _top_k_by_argmax(scores, k):
-    """`k` passes of ``argmax``; overwrites the chosen cells of `scores` with -inf."""
-    n_rows = scores.shape[0]
-    rows = np.arange(n_rows)
-    idx = np.empty((n_rows, k), dtype=np.int64)
-    vals = np.empty((n_rows, k), dtype=scores.dtype)
-    for j in range(k):
-        best = scores.argmax(axis=1)
-        idx[:, j] = best
-        vals[:, j] = scores[rows, best]
-        scores[rows, best] = -np.inf
-    return idx, vals
-
-
-def _top_k_rows(scores, k):
-    """Row-wise top `k` of a C-contiguous 2-D array, largest first: (indices, values),
-    each (rows, min(k, cols)). May overwrite cells of `scores`.
-
-    ``argpartition`` is an order of magnitude slower on the narrow, bell-shaped
-    distributions of cosine scores than on uniform data, so for small `k` we
-    use two levels instead: the maximum of each group of 64 columns (one
-    SIMD pass over the scores), the `k` best groups by repeated ``argmax``,
-    then the exact top `k` among those groups' columns. The top `k` cells lie
-    in the `k` groups with the largest maxima.
-    """
-    n_rows, n = scores.shape
-    k = min(k, n)
-    if k > 32:
-        part = np.argpartition(scores, n - k, axis=1)[:, n - k:] if k < n else \
-            np.broadcast_to(np.arange(n), (n_rows, n)).copy()
-        vals = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-vals, axis=1, kind="stable")
-        return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
-    n_groups = n // _GROUP
-    if n_groups <= 2 * k or not scores.flags.c_contiguous:
-        return _top_k_by_argmax(scores, k)
-    item = scores.itemsize
-    # Group g holds columns g, g + n_groups, g + 2 n_groups, ...: reducing over
-    # the middle axis is an elementwise maximum of contiguous slices (SIMD).
-    grouped = np.lib.stride_tricks.as_strided(
-        scores, shape=(n_rows, _GROUP, n_groups),
-        strides=(scores.strides[0], n_groups * item, item), writeable=False)
-    group_max = grouped.max(axis=1)
-    if n_groups * _GROUP < n:  # the short last group
-        group_max = np.concatenate([group_max, scores[:, n_groups * _GROUP:].max(axis=1)[:, None]], axis=1)
-    groups, _ = _top_k_by_argmax(group_max, k)
-    tail = groups == n_groups  # the short last group: columns n_groups * _GROUP ...
-    cols = np.where(tail[:, :, None], n_groups * _GROUP + np.arange(_GROUP),
-                    groups[:, :, None] + n_groups * np.arange(_GROUP)).reshape(n_rows, k * _GROUP)
-    outside = cols >= n
-    np.minimum(cols, n - 1, out=cols)
-    cand = np.take_along_axis(scores, cols, axis=1)
-    cand[outside] = -np.inf
-    pos, vals = _top_k_by_argmax(cand, k)
-    return np.take_along_axis(cols, pos, axis=1), vals
-
-
-def _top_indices(scores, k):
-    """Indices of the `k` largest of 1-D `scores` (left unchanged), largest first."""
-    return _top_k_rows(scores[None, :].copy(), k)[0][0]
-
-
-_FUSED_MAX_K = 256  # the fused kernel's insertion is O(k); beyond this, BLAS + selection
-
-
-def _batch_top_k(q, unit, k):
-    """Yield (indices, scores) of the top `k` rows of `unit` for blocks of queries `q`.
-
-    With the AVX-512 build of the fused kernel (fastw2v.kernels.similarity_kernel),
-    one call per thread, each over its share of the vocabulary, merged at the end;
-    otherwise blocked BLAS products and a row-wise selection.
-    """
-    kernel = similarity_kernel() if k <= _FUSED_MAX_K and q.dtype == np.float32 else None
-    if kernel is None or len(unit) < 2 * k:
-        step = max(1, _BLOCK_CELLS // max(1, len(unit)))
-        for lo in range(0, len(q), step):
-            yield _top_k_rows(q[lo:lo + step] @ unit.T, k)
-        return
-    q = np.ascontiguousarray(q)
-    unit = np.ascontiguousarray(unit)
-    n_parts = max(1, min(os.cpu_count() or 1, len(unit) // (4 * k), 16))
-    bounds = np.linspace(0, len(unit), n_parts + 1).astype(np.int64)
-    with ThreadPoolExecutor(n_parts) as pool:  # the kernel releases the GIL
-        parts = list(pool.map(lambda i: kernel.top_k_dot(q, unit, k, int(bounds[i]), int(bounds[i + 1])),
-                              range(n_parts)))
-    idx, val = _merge_top_k([p[0] for p in parts], [p[1] for p in parts], k)
-    yield idx.astype(np.int64), val
-
-
-def _merge_top_k(indices, scores, k):
-    """The best `k` per row of several (rows, k_i) candidate lists, earlier lists first on ties."""
-    idx = np.concatenate(indices, axis=1)
-    val = np.concatenate(scores, axis=1)
-    order = np.argsort(-val, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(val, order, axis=1)
-
-
-def _analogy_top_k(unit, a, b, c, k, cells=1 << 20):
-    """Top `k` rows of `unit` for each 3CosAdd question ``b - a + c``, inputs excluded.
-
-    gensim scores word ``w`` by ``u_w . (u_b + u_c - u_a) / |u_b + u_c - u_a|``
-    (unit rows; its 1/3 mean cancels). The positive norm does not change a
-    question's ranking, and the score is linear in the question's words, so the
-    ranking only needs the similarities of the few distinct question words to the
-    vocabulary: questions-words.txt asks 19,544 questions with 905 words, and one
-    (905 x vocab) product replaces a (19,544 x vocab) one. Returns (indices,
-    scores), each (questions, k); scores are the unnormalised sums (-inf = none).
-    """
-    n_q, n_vocab = len(a), len(unit)
-    k = min(k, n_vocab)
-    words, inv = np.unique(np.concatenate([a, b, c]), return_inverse=True)
-    ia, ib, ic = inv[:n_q], inv[n_q:2 * n_q], inv[2 * n_q:]
-    best_i = np.zeros((n_q, k), dtype=np.int64)
-    best_v = np.full((n_q, k), -np.inf, dtype=np.float32)
-    word_rows = unit[words]
-    span = max(k, min(n_vocab, _BLOCK_CELLS // len(words)))  # vocabulary columns per product
-    for lo in range(0, n_vocab, span):
-        hi = min(n_vocab, lo + span)
-        sims = word_rows @ unit[lo:hi].T  # (distinct words, span)
-        step = max(1, cells // (hi - lo))  # questions per block: a few MB, stays in cache
-        for q0 in range(0, n_q, step):
-            q1 = min(n_q, q0 + step)
-            scores = np.take(sims, ib[q0:q1], axis=0)
-            scores += np.take(sims, ic[q0:q1], axis=0)
-            scores -= np.take(sims, ia[q0:q1], axis=0)
-            rows = np.arange(q1 - q0)
-            for x in (a, b, c):
-                col = x[q0:q1] - lo
-                inside = (col >= 0) & (col < hi - lo)
-                scores[rows[inside], col[inside]] = -np.inf
-            idx, vals = _top_k_rows(scores, k)
-            idx += lo
-            if lo == 0:
-                best_i[q0:q1], best_v[q0:q1] = idx, vals
-                continue
-            best_i[q0:q1], best_v[q0:q1] = _merge_top_k(
-                [best_i[q0:q1], idx], [best_v[q0:q1], vals], k)
-    return best_i, best_v
-
-
 class KeyedVectors:
     """Mapping between keys (words) and vectors, with gensim 4.x's API.
 
@@ -235,7 +96,7 @@ class KeyedVectors:
     key_to_index : dict
         Row of each key.
     vectors : numpy.ndarray
-        (len(index_to_key), vector_size) array.
+        (len(index_to_key), vector_size) array; assigning it drops `norms`.
     expandos : dict of str -> numpy.ndarray
         Per-key attributes (e.g. ``count`` int64, ``sample_int`` uint32), one
         value per key.
@@ -248,16 +109,42 @@ class KeyedVectors:
         self.index_to_key = [None] * count
         self.next_index = 0
         self.key_to_index = {}
-        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
-        self.norms = None
+        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)  # sets the caches to None
         self.expandos = {}
-        self._unit = None
-        self._unit_norms = None
 
     def __str__(self):
         return f"{self.__class__.__name__}<vector_size={self.vector_size}, {len(self)} keys>"
 
     __repr__ = __str__
+
+    @property
+    def vectors(self):
+        """The (len(index_to_key), vector_size) array of vectors.
+
+        Assigning a new array drops what was cached from the old one (`norms`,
+        the unit-length rows); they are recomputed on the next query. The array
+        is kept as given: a memory-mapped or read-only array stays one.
+
+        Writes *into* the array (``kv.vectors[i] = v``, ``kv.vectors *= 2``,
+        training) cannot be seen here, as in gensim: call `vectors_changed`
+        after them, or the next query may use stale norms.
+        """
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value):
+        self._vectors = value
+        self.vectors_changed()
+
+    def vectors_changed(self):
+        """Drop the caches derived from `vectors` (`norms`, the unit-length rows).
+
+        Call it after writing into `vectors` in place; assigning `vectors`
+        calls it itself. (fastw2v extension; in gensim, set ``norms = None``.)
+        """
+        self.norms = None
+        self._unit = None
+        self._unit_norms = None
 
     # ------------------------------------------------------------------ lookups
 
@@ -383,7 +270,7 @@ class KeyedVectors:
             self.key_to_index[key] = target
             self.vectors[target] = vector
             self.next_index += 1
-            self.norms = None
+            self.vectors_changed()  # an in-place write: the property cannot see it
         return target
 
     def add_vectors(self, keys, weights, extras=None, replace=False):
@@ -423,11 +310,10 @@ class KeyedVectors:
         for attr, values in extras.items():
             if n_new:
                 self.expandos[attr][-n_new:] = values[new_rows]
-        if replace and old_rows:
+        if replace and old_rows:  # writes into the array assigned above: caches already dropped
             self.vectors[old_index] = weights[old_rows]
             for attr, values in extras.items():
                 self.expandos[attr][old_index] = values[old_rows]
-        self.norms = None
 
     def sort_by_descending_frequency(self):
         """Reorder keys so the most frequent (``count``) come first (stable)."""
@@ -442,7 +328,6 @@ class KeyedVectors:
         if len(self.vectors):
             self.vectors = self.vectors[order]
         self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
-        self.norms = None
 
     # ------------------------------------------------------------------ norms
 
@@ -450,7 +335,7 @@ class KeyedVectors:
         """Compute the L2 norms of all vectors if missing, stale or `force`."""
         if force or self.norms is None or len(self.norms) != len(self.vectors):
             norms = np.empty(len(self.vectors), dtype=self.vectors.dtype)
-            step = max(1, _BLOCK_CELLS // max(1, self.vector_size))
+            step = max(1, BLOCK_CELLS // max(1, self.vector_size))
             for start in range(0, len(self.vectors), step):  # bounded temporaries
                 norms[start:start + step] = np.linalg.norm(self.vectors[start:start + step], axis=1)
             self.norms = norms
@@ -473,7 +358,7 @@ class KeyedVectors:
     def unit_normalize_all(self):
         """Scale all vectors to unit length in place (training cannot sensibly continue)."""
         self.fill_norms()
-        self.vectors /= _safe(self.norms)[:, None]
+        self.vectors /= _safe(self.norms)[:, None]  # through the setter: drops the caches
         self.norms = np.ones(len(self.vectors), dtype=self.vectors.dtype)
 
     def init_sims(self, replace=False):
@@ -593,7 +478,7 @@ class KeyedVectors:
         dists = self._unit_vectors()[start:end] @ mean
         if not topn:
             return dists
-        best = _top_indices(dists, topn + len(all_keys))
+        best = top_indices(dists, topn + len(all_keys))
         result = [(self.index_to_key[i + start], float(dists[i]))
                   for i in best.tolist() if i + start not in all_keys]
         return result[:topn]
@@ -612,7 +497,7 @@ class KeyedVectors:
             return q @ unit.T
         results = []
         keys = self.index_to_key
-        for best, top_scores in _batch_top_k(q, unit, min(int(topn), len(unit))):
+        for best, top_scores in batch_top_k(q, unit, min(int(topn), len(unit))):
             for row_idx, row_scores in zip(best.tolist(), top_scores.tolist()):
                 # index -1: fewer than topn comparable (non-NaN) rows
                 results.append([(keys[i + start], s) for i, s in zip(row_idx, row_scores) if i >= 0])
@@ -660,7 +545,7 @@ class KeyedVectors:
             dists = dists / (1 + 0.000001)
         if not topn:
             return dists
-        best = _top_indices(dists, topn + len(all_words))
+        best = top_indices(dists, topn + len(all_words))
         result = [(self.index_to_key[i], float(dists[i])) for i in best.tolist() if i not in all_words]
         return result[:topn]
 
@@ -767,14 +652,6 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ evaluation
 
-    def _ok_vocab(self, restrict_vocab, case_insensitive):
-        """Map of (upper-cased) key -> index over the first `restrict_vocab` rows; the
-        first (most frequent) case variant wins, as in gensim."""
-        ok_keys = self.index_to_key[:restrict_vocab]
-        if case_insensitive:
-            return {k.upper(): i for i, k in reversed(list(enumerate(ok_keys)))}
-        return {k: i for i, k in reversed(list(enumerate(ok_keys)))}
-
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
         """Accuracy on an analogy file (``: section`` headers, then ``a b c expected`` lines).
@@ -782,7 +659,7 @@ class KeyedVectors:
         Same results as gensim's (3CosAdd over the first `restrict_vocab` keys,
         inputs excluded), but batched: one matrix product of the distinct
         question words against the vocabulary, then each question's scores as a
-        sum of three of its rows and a row-wise top 5 (see ``_analogy_top_k``).
+        sum of three of its rows and a row-wise top 5 (see :func:`fastw2v.search.analogy_top_k`).
 
         Returns
         -------
@@ -799,93 +676,17 @@ class KeyedVectors:
         """
         if similarity_function != "most_similar":
             raise ValueError("only similarity_function='most_similar' is supported")
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        sections, section = [], None
-        entries = []  # per question: (section dict, 4-tuple, question number or None if OOV)
-        questions = []  # (a, b, c, expected) indices of in-vocabulary questions
-        n_quadruplets = oov = 0
-        with open_binary(analogies, "rb") as fin:
-            for line_no, raw in enumerate(fin):
-                line = raw.decode("utf8")
-                if line.startswith(": "):
-                    section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
-                    sections.append(section)
-                    continue
-                if section is None:
-                    raise ValueError(f"Missing section header before line #{line_no} in {analogies}")
-                words = line.split()
-                if len(words) != 4:
-                    logger.info("Skipping invalid line #%i in %s", line_no, analogies)
-                    continue
-                if case_insensitive:
-                    words = [w.upper() for w in words]
-                quad = tuple(words)
-                n_quadruplets += 1
-                if any(w not in ok_vocab for w in quad):
-                    oov += 1
-                    if dummy4unknown:
-                        entries.append((section, quad, None))
-                    continue
-                entries.append((section, quad, len(questions)))
-                questions.append([ok_vocab[w] for w in quad])
-        if n_quadruplets == 0:
-            raise ValueError(f"no analogy questions found in {analogies}")
-
-        correct = self._solve_analogies(np.array(questions, dtype=np.int64).reshape(-1, 4),
-                                        ok_vocab, restrict_vocab, case_insensitive)
-        for section, quad, q in entries:
-            section["correct" if q is not None and correct[q] else "incorrect"].append(quad)
-        for s in sections:
-            self._log_evaluate_word_analogies(s)
-        total = {
-            "section": "Total accuracy",
-            "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
-            "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections)),
-        }
-        logger.info("Quadruplets with out-of-vocabulary words: %.1f%%", 100.0 * oov / n_quadruplets)
-        score = self._log_evaluate_word_analogies(total)
-        sections.append(total)
-        return score, sections
-
-    def _solve_analogies(self, questions, ok_vocab, restrict_vocab, case_insensitive):
-        """Boolean array: is each (a, b, c, expected) question answered correctly?
-
-        Replicates gensim: the answer is the first of the top 5 keys (inputs
-        excluded) whose (upper-cased) form is not an input's; if none is, the
-        fifth.
-        """
-        n_q = len(questions)
-        correct = np.zeros(n_q, dtype=bool)
-        if n_q == 0:
-            return correct
+        ok_vocab = evaluation.vocab_index(self.index_to_key, restrict_vocab, case_insensitive)
+        parsed = evaluation.read_analogies(analogies, ok_vocab, case_insensitive, dummy4unknown)
         n_vocab = min(int(restrict_vocab), len(self.vectors))
-        unit = self._unit_vectors()[:n_vocab]
-        # canon[i]: index of the key that key i is equal to after case folding
-        canon = np.array([ok_vocab[k.upper() if case_insensitive else k]
-                          for k in self.index_to_key[:n_vocab]], dtype=np.int64)
-        a, b, c, expected = questions.T
-        top, top_scores = _analogy_top_k(unit, a, b, c, 5)
-        present = np.isfinite(top_scores)
-        cand = canon[top]
-        ok = present & (cand != a[:, None]) & (cand != b[:, None]) & (cand != c[:, None])
-        has_ok = ok.any(axis=1)
-        first = cand[np.arange(n_q), ok.argmax(axis=1)]
-        correct[:] = has_ok & (first == expected)
-        for i in np.nonzero(~has_ok)[0]:  # rare: gensim then keeps its last candidate
-            last = cand[i][present[i]]
-            correct[i] = len(last) > 0 and last[-1] == expected[i]
-        return correct
+        correct = evaluation.solve_analogies(self._unit_vectors()[:n_vocab], self.index_to_key[:n_vocab],
+                                             parsed.questions, ok_vocab, case_insensitive)
+        return evaluation.score_analogies(parsed, correct)
 
     @staticmethod
     def _log_evaluate_word_analogies(section):
-        """Accuracy of one section (0.0 when it has no questions)."""
-        n_correct, n_incorrect = len(section["correct"]), len(section["incorrect"])
-        if n_correct + n_incorrect == 0:
-            return 0.0
-        score = n_correct / (n_correct + n_incorrect)
-        logger.info("%s: %.1f%% (%i/%i)", section["section"], 100.0 * score, n_correct,
-                    n_correct + n_incorrect)
-        return score
+        """Accuracy of one section (0.0 when it has no questions); gensim's name."""
+        return evaluation.section_accuracy(section)
 
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False):
@@ -905,51 +706,13 @@ class KeyedVectors:
         ValueError
             No usable pair.
         """
-        from scipy import stats
-
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        gold, index_pairs, dummy = [], [], []
-        oov = 0
-        with open_text(pairs, encoding=encoding) as fin:
-            for line_no, line in enumerate(fin):
-                if not line or line.startswith("#"):
-                    continue
-                try:
-                    fields = line.split(delimiter)
-                    if case_insensitive:
-                        fields = [w.upper() for w in fields]
-                    a, b, sim = fields
-                    sim = float(sim)
-                except (ValueError, TypeError):
-                    logger.info("Skipping invalid line #%d in %s", line_no, pairs)
-                    continue
-                if a not in ok_vocab or b not in ok_vocab:
-                    oov += 1
-                    if dummy4unknown:
-                        gold.append(sim)
-                        index_pairs.append((0, 0))
-                        dummy.append(True)
-                    continue
-                gold.append(sim)
-                index_pairs.append((ok_vocab[a], ok_vocab[b]))
-                dummy.append(False)
-        if not gold:
+        ok_vocab = evaluation.vocab_index(self.index_to_key, restrict_vocab, case_insensitive)
+        parsed = evaluation.read_word_pairs(pairs, ok_vocab, delimiter, encoding, case_insensitive,
+                                            dummy4unknown)
+        if not parsed.gold:
             raise ValueError(f"No valid similarity judgements found in {pairs}: either invalid "
                              f"format or all are out-of-vocabulary in {self}")
-        idx = np.array(index_pairs, dtype=np.int64)
-        unit = self._unit_vectors()
-        model = np.einsum("ij,ij->i", unit[idx[:, 0]], unit[idx[:, 1]]).astype(np.float64)
-        model[np.array(dummy, dtype=bool)] = 0.0
-        spearman = stats.spearmanr(gold, model)
-        pearson = stats.pearsonr(gold, model)
-        if dummy4unknown:
-            oov_ratio = float(oov) / len(gold) * 100
-        else:
-            oov_ratio = float(oov) / (len(gold) + oov) * 100
-        logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
-        logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
-        logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
-        return pearson, spearman, oov_ratio
+        return evaluation.correlate_word_pairs(parsed, self._unit_vectors(), dummy4unknown, pairs)
 
     # ------------------------------------------------------------------ word2vec C formats
 
@@ -1005,36 +768,31 @@ class KeyedVectors:
         return kv
 
     def _set_all(self, keys, vectors, expandos):
+        """Replace keys, vectors (kept as given, e.g. memory-mapped) and per-key attributes."""
         self.index_to_key = list(keys)
         self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
         self.vectors = vectors
         self.vector_size = vectors.shape[1]
         self.expandos = dict(expandos)
         self.next_index = len(self.index_to_key)
-        self.norms = None
 
     # ------------------------------------------------------------------ native format
 
     def save(self, fname):
-        """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic).
+        """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic); see
+        :mod:`fastw2v.io.keyedvectors_file`.
 
         Keys must be str or int.
+
+        Raises
+        ------
+        ValueError
+            A key is neither str nor int.
+        fastw2v.io.FormatError
+            `vectors` or a per-key attribute does not match the keys (the file
+            would not load): nothing is written.
         """
-        keys = []
-        for k in self.index_to_key:
-            if isinstance(k, (np.integer, int)) and not isinstance(k, bool):
-                keys.append(int(k))
-            elif isinstance(k, str):
-                keys.append(k)
-            else:
-                raise ValueError(f"key {k!r} is neither str nor int; cannot store it")
-        arrays = {"vectors": np.asarray(self.vectors)}
-        expando_arrays = {}
-        for i, (attr, values) in enumerate(self.expandos.items()):
-            expando_arrays[attr] = f"expando{i}"
-            arrays[f"expando{i}"] = np.asarray(values)
-        meta = {"vector_size": self.vector_size, "keys": keys, "expandos": expando_arrays}
-        save_native(fname, arrays, meta, kind="KeyedVectors")
+        save_keyedvectors(fname, self.index_to_key, self.vectors, self.expandos, self.vector_size)
 
     @classmethod
     def load(cls, fname, mmap=None):
@@ -1045,19 +803,9 @@ class KeyedVectors:
         fastw2v.io.FormatError
             Not a valid saved KeyedVectors.
         """
-        from fastw2v.io.errors import FormatError
-
-        arrays, meta = load_native(fname, mmap=mmap, expected_kind="KeyedVectors")
-        keys, expandos = meta.get("keys"), meta.get("expandos")
-        vectors = arrays.get("vectors")
-        if (not isinstance(keys, list) or not isinstance(expandos, dict) or vectors is None
-                or not all(type(k) in (str, int) for k in keys) or len(set(keys)) != len(keys)
-                or vectors.ndim != 2 or vectors.shape != (len(keys), meta.get("vector_size"))
-                or any(not isinstance(n, str) or n not in arrays or arrays[n].shape != (len(keys),)
-                       for n in expandos.values())):
-            raise FormatError(fname, "inconsistent KeyedVectors: keys, vectors and attributes disagree")
+        keys, vectors, expandos = load_keyedvectors(fname, mmap=mmap)
         kv = cls(vectors.shape[1], dtype=vectors.dtype)
-        kv._set_all(keys, vectors, {attr: arrays[name] for attr, name in expandos.items()})
+        kv._set_all(keys, vectors, expandos)
         return kv
 
     # ------------------------------------------------------------------ pictures

@@ -123,7 +123,7 @@ def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter) 
             cb.on_epoch_begin(model)
         job.begin_epoch()
         _run_epoch(job, workers, epoch, compute_loss, reporter)
-        model.wv.norms = None
+        model.wv.vectors_changed()  # training wrote into wv.vectors: the setter cannot see it
         _finite("wv.vectors", model.wv.vectors, epoch)
         _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
         _finite("syn1", model.syn1 if model.hs else None, epoch)

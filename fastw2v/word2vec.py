@@ -412,7 +412,6 @@ class Word2Vec:
                                "prior vocabulary. First build the vocabulary with a corpus.")
         self.wv.vectors = _prep_vectors((n, self.vector_size), prior, seed=self.seed)
         self.wv.vector_size = self.vector_size
-        self.wv.norms = None
         if self.hs:
             # n rows, gensim's shape; the Huffman tree uses the first n - 1 (one per inner node).
             self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, n)

@@ -39,8 +39,7 @@ def test_lookups(kv, gensim_kv, some_keys):
 
 def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
     kv.most_similar(some_keys[0])
-    kv.vectors = kv.vectors * 2 + 1  # what the trainer does, followed by:
-    kv.norms = None
+    kv.vectors = kv.vectors * 2 + 1  # the setter drops the cached norms
     expect = KeyedVectors(kv.vector_size)
     expect.add_vectors(kv.index_to_key, kv.vectors)
     assert_same_results(kv.most_similar(some_keys[0]), expect.most_similar(some_keys[0]))
@@ -50,6 +49,87 @@ def test_norms_recomputed_when_trainer_replaces_vectors(kv, some_keys):
     kv.fill_norms()
     assert len(kv.norms) == len(kv.vectors)
     assert kv.most_similar("grown", topn=1)[0][0] == kv.index_to_key[0]
+
+
+def _fresh_copy(kv):
+    """A KeyedVectors with the same keys and a copy of the vectors, and no caches."""
+    fresh = KeyedVectors(kv.vector_size)
+    fresh.add_vectors(list(kv.index_to_key), np.array(kv.vectors))
+    return fresh
+
+
+def test_assigning_vectors_drops_cached_norms(kv, some_keys):
+    kv.most_similar(some_keys[0])  # fills norms and the unit rows
+    old_norms = kv.norms
+    kv.vectors = kv.vectors[::-1].copy()  # same shape: a length check could not see it
+    assert kv.norms is None
+    kv.fill_norms()
+    assert kv.norms is not old_norms
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(kv.vectors, axis=1), rtol=1e-6)
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+    np.testing.assert_allclose(kv.get_normed_vectors(), _fresh_copy(kv).get_normed_vectors(), atol=1e-7)
+
+
+def test_setter_works_before_other_attributes_exist():
+    kv = KeyedVectors.__new__(KeyedVectors)  # as a loader would, before __init__ runs
+    kv.vectors = np.ones((2, 3), np.float32)
+    assert kv.norms is None
+    kv = KeyedVectors(3, count=2)
+    assert kv.norms is None and kv.vectors.shape == (2, 3)
+
+
+def test_in_place_writes_need_vectors_changed(kv, some_keys):
+    """The documented limit of the property (gensim has it too): in-place writes are not seen."""
+    kv.most_similar(some_keys[0])
+    kv.vectors[:] = kv.vectors[::-1].copy()
+    kv.vectors_changed()
+    assert kv.norms is None
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+
+
+def test_read_only_and_mmap_vectors_are_kept_as_given(kv, some_keys, tmp_path):
+    frozen = np.array(kv.vectors)
+    frozen.setflags(write=False)
+    kv.vectors = frozen
+    assert kv.vectors is frozen
+    assert_same_results(kv.most_similar(some_keys[0]), _fresh_copy(kv).most_similar(some_keys[0]))
+    path = str(tmp_path / "kv")
+    kv.save(path)
+    mapped = KeyedVectors.load(path, mmap="r")
+    assert isinstance(mapped.vectors, np.memmap) and mapped.norms is None
+    assert_same_results(mapped.most_similar(some_keys[0]), kv.most_similar(some_keys[0]))
+
+
+def test_save_refuses_vectors_that_do_not_match_the_keys(kv, tmp_path):
+    """A save that load would refuse must not replace a good file."""
+    from fastw2v.io import FormatError
+
+    path = tmp_path / "kv"
+    kv.save(str(path))
+    before = path.read_bytes()
+    kv.vectors = kv.vectors[:-1]
+    with pytest.raises(FormatError, match="shape"):
+        kv.save(str(path))
+    kv.vectors = np.zeros((len(kv), kv.vector_size + 1), np.float32)  # vector_size not updated
+    with pytest.raises(FormatError, match="vector_size"):
+        kv.save(str(path))
+    assert path.read_bytes() == before
+    assert len(KeyedVectors.load(str(path))) == len(kv)
+
+
+def test_training_in_place_then_queries_use_the_new_vectors():
+    """Training writes into wv.vectors; the trainer must drop the norms cached before it."""
+    from fastw2v import Word2Vec
+
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(40)]
+    sentences = [[words[i] for i in rng.integers(0, len(words), 12)] for _ in range(300)]
+    model = Word2Vec(sentences, vector_size=16, min_count=1, epochs=1, workers=1, seed=3)
+    vectors_before = model.wv.vectors
+    model.wv.most_similar("w0")  # caches norms of the vectors after one epoch
+    model.train(sentences, total_examples=len(sentences), epochs=2)
+    assert model.wv.vectors is vectors_before  # trained in place, not reassigned
+    assert_same_results(model.wv.most_similar("w0"), _fresh_copy(model.wv).most_similar("w0"))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -196,7 +276,6 @@ def test_trainer_contract_direct_assignment():
     kv.vectors = np.eye(3, 4, dtype=np.float32)
     kv.expandos["count"] = np.array([3, 2, 1], np.int64)
     kv.expandos["sample_int"] = np.array([1, 1, 1], np.uint32)
-    kv.norms = None
     assert kv.most_similar("a", topn=1)[0][1] == pytest.approx(0.0)
     assert kv.get_vecattr("b", "count") == 2
 
@@ -212,8 +291,8 @@ def test_evaluate_word_analogies_matches_gensim(kv, gensim_kv):
 
 def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
     # Several vocabulary spans (merged top 5) and many question blocks.
-    import fastw2v.keyedvectors as kv_module
-    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 1 << 16)
+    import fastw2v.search as search
+    monkeypatch.setattr(search, "BLOCK_CELLS", 1 << 16)
     score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
     gscore, gsections = gensim_kv.evaluate_word_analogies(datapath("questions-words.txt"))
     assert score == gscore and sections == gsections
@@ -221,13 +300,13 @@ def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
 
 @pytest.mark.parametrize("cells", [1, 50, 1 << 20])
 def test_analogy_top_k_matches_direct_scores(cells, monkeypatch):
-    import fastw2v.keyedvectors as kv_module
-    monkeypatch.setattr(kv_module, "_BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
+    import fastw2v.search as search
+    monkeypatch.setattr(search, "BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
     rng = np.random.default_rng(3)
     unit = rng.standard_normal((40, 8)).astype(np.float32)
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     a, b, c = (rng.integers(0, 12, 30) for _ in range(3))
-    idx, vals = kv_module._analogy_top_k(unit, a, b, c, 5, cells=cells)
+    idx, vals = search.analogy_top_k(unit, a, b, c, 5, cells=cells)
     direct = (unit[b] + unit[c] - unit[a]) @ unit.T
     rows = np.arange(30)
     for x in (a, b, c):
@@ -271,9 +350,29 @@ def test_gensim_conversion(kv, gensim_kv, some_keys):
 @pytest.mark.parametrize("k", [1, 5, 10, 32, 33, 100, 150])
 @pytest.mark.parametrize("n", [120, 5000, 4096 + 7])
 def test_top_k_rows_matches_argsort(k, n):
-    from fastw2v.keyedvectors import _top_k_rows
+    from fastw2v.search import top_k_rows
     scores = np.random.default_rng(k).standard_normal((4, n)).astype(np.float32)
-    idx, vals = _top_k_rows(scores.copy(), k)
+    idx, vals = top_k_rows(scores.copy(), k)
     expect = np.argsort(-scores, axis=1)[:, :k]
     np.testing.assert_array_equal(idx, expect)
     np.testing.assert_array_equal(vals, np.take_along_axis(scores, expect, axis=1))
+
+
+def test_evaluation_module_on_plain_arrays(tmp_path):
+    """fastw2v.evaluation works on a key list and unit rows, without a KeyedVectors."""
+    from fastw2v import evaluation
+
+    keys = ["man", "woman", "king", "queen", "apple"]
+    vectors = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 1], [0, 0, -1]], np.float32)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    path = tmp_path / "q.txt"
+    path.write_text(": royals\nman king woman queen\nman king woman apple\nman king pear queen\n")
+    ok_vocab = evaluation.vocab_index(keys, 5, case_insensitive=True)
+    parsed = evaluation.read_analogies(str(path), ok_vocab, case_insensitive=True, dummy4unknown=False)
+    assert (parsed.n_quadruplets, parsed.oov) == (3, 1)
+    np.testing.assert_array_equal(parsed.questions, [[0, 2, 1, 3], [0, 2, 1, 4]])
+    correct = evaluation.solve_analogies(unit, keys, parsed.questions, ok_vocab, case_insensitive=True)
+    np.testing.assert_array_equal(correct, [True, False])
+    score, sections = evaluation.score_analogies(parsed, correct)
+    assert score == 0.5 and [s["section"] for s in sections] == ["royals", "Total accuracy"]
+    assert sections[0]["correct"] == [("MAN", "KING", "WOMAN", "QUEEN")]

@@ -305,7 +305,7 @@ def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_p
     TypeError
         A sentence that is a string, or a token that is not a str.
     """
-    from .corpus._filescan import TokenBatch, TokenIds
+    from .corpus._token_ids import TokenBatch, TokenIds
 
     index = TokenIds()  # the C hash table of the corpus_file reader: no dict, no int objects
     sink = _IdSink(memory_budget)
@@ -376,7 +376,7 @@ class _Lookups:
 
     def submit(self, batch):
         """Start looking ``batch`` up; return an empty batch to stage the next sentences in."""
-        from .corpus._filescan import TokenBatch
+        from .corpus._token_ids import TokenBatch
 
         done = self._wait()
         self.batch = batch
@@ -406,7 +406,7 @@ def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int =
     """
     old_to_new = np.fromiter((key_to_index.get(w, -1) for w in scanned.words), dtype=np.int64,
                              count=len(scanned.words))
-    from .corpus._filescan import remap_ids
+    from .corpus._token_ids import remap_ids
 
     ids = scanned.ids
     bounds = np.zeros(len(scanned.lengths) + 1, dtype=np.int64)

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from fastw2v.corpus import LineSentence
 from fastw2v.corpus import _filescan as fs
+from fastw2v.corpus._token_ids import TokenIds
 from fastw2v.encode import ScannedCorpus, remap
 
 SEPARATORS = re.compile(rb"[ \t\r\x0b\x0c\x00]+")
@@ -299,7 +300,7 @@ def test_keys_of_every_length_sharing_prefixes(tmp_path):
 
 
 def test_token_ids_keys_differing_in_length_or_nul():
-    index = fs.TokenIds()
+    index = TokenIds()
     out = np.zeros(12, np.int32)
     words = ["", "a", "a\x00", "a\x00\x00", "\x00", "a" * 15, "a" * 16, "a" * 15 + "\x00",
              "", "a\x00", "a" * 16, "b"]

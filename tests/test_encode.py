@@ -152,7 +152,7 @@ def test_scan_handles_non_ascii_surrogates_tuples_and_huge_sentences(monkeypatch
 
 
 def test_remap_ids_checks_its_inputs_before_the_loop():
-    from fastw2v.corpus._filescan import remap_ids
+    from fastw2v.corpus._token_ids import remap_ids
     ids = np.array([0, 1, 2], np.int32)
     old_to_new = np.array([0, -1, 1], np.int64)
     kept = np.zeros(2, np.int64)

@@ -29,6 +29,7 @@ from itertools import repeat
 
 import numpy as np
 
+from .corpus.limits import MAX_SENTENCE_TOKENS
 from .vocab import _check_sentence
 
 #: Default in-RAM budget of an id stream, in bytes, before it spills to disk.
@@ -161,7 +162,8 @@ def _split_lengths(lengths: np.ndarray, max_len: int) -> np.ndarray:
     return lengths
 
 
-def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000,
+def encode_iterable(corpus, key_to_index: dict,
+                    max_sentence_length: int = MAX_SENTENCE_TOKENS,
                     memory_budget: int = DEFAULT_MEMORY_BUDGET) -> IdStream:
     """Encode an iterable of token lists.
 
@@ -220,7 +222,7 @@ def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000
 
 
 def encode_file(path: str, key_to_index: dict, n_threads: int,
-                max_sentence_length: int = 10000, progress=None,
+                max_sentence_length: int = MAX_SENTENCE_TOKENS, progress=None,
                 memory_budget: int | None = None) -> IdStream:
     """Encode a plain-text corpus file with the parallel C reader (one line, one sentence).
 
@@ -396,7 +398,8 @@ def _count_ids(ids: np.ndarray, n: int) -> np.ndarray:
     return counts
 
 
-def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int = 10000) -> IdStream:
+def remap(scanned: ScannedCorpus, key_to_index: dict,
+          max_sentence_length: int = MAX_SENTENCE_TOKENS) -> IdStream:
     """The training stream of a scanned corpus under the final vocabulary.
 
     Provisional ids become vocabulary indices and out-of-vocabulary tokens are

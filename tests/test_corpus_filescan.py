@@ -343,3 +343,19 @@ def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, n_thr
     assert not isinstance(ids, np.memmap)
     np.testing.assert_array_equal(ids, exp_ids)
     assert set(os.listdir(tempfile.gettempdir())) == before
+
+
+def test_every_reader_and_encoder_splits_at_the_one_sentence_cap(tmp_path):
+    # MAX_SENTENCE_TOKENS is the only definition: the Python readers, the C reader's
+    # scan and encoding, and the iterable encoders all cut a longer line after it.
+    from fastw2v.corpus import MAX_SENTENCE_TOKENS
+    from fastw2v.encode import encode_file, encode_iterable, remap, scan_iterable
+    n = MAX_SENTENCE_TOKENS
+    long_line = ["a"] * (n + 1)
+    path = write(tmp_path, (" ".join(long_line) + "\n").encode())
+    assert [len(s) for s in LineSentence(path)] == [n, 1]
+    assert fs.scan_vocab(path, n_threads=1)[3] == 2
+    vocab = {"a": 0}
+    for stream in (encode_file(path, vocab, n_threads=1), encode_iterable([long_line], vocab),
+                   remap(scan_iterable([long_line]), vocab)):
+        assert np.diff(stream.offsets).tolist() == [n, 1]

@@ -323,7 +323,10 @@ def test_scan_encode_gives_ids_up_within_the_budget(tmp_path):
 
 
 @pytest.mark.parametrize("n_threads", [1, 3])
-def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, n_threads):
+def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, monkeypatch, n_threads):
+    # A temporary directory of its own: other processes' files come and go in /tmp.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     data = b"".join(b"w%d x y w%d\n" % (i % 97, i % 13) for i in range(5000))  # 20,000 tokens
     path = write(tmp_path, data)
     keys = list(reference_counts(data))

@@ -16,7 +16,9 @@ into the stream without a second read.
 
 The stream lives in RAM while it fits ``memory_budget`` bytes; beyond that it
 spills to a temporary file and is memory-mapped, so a corpus larger than RAM
-still trains.
+still trains. The default budget comes from the memory the process may really use
+(:mod:`fastw2v.memory_budget`). The read-once cache that lets ``train()`` reuse
+``build_vocab()``'s read is :class:`fastw2v.read_once.ReadOnce`.
 """
 from __future__ import annotations
 
@@ -30,10 +32,13 @@ from itertools import repeat
 import numpy as np
 
 from .corpus.limits import MAX_SENTENCE_TOKENS
+from .memory_budget import default_memory_budget
 from .vocab import _check_sentence
 
-#: Default in-RAM budget of an id stream, in bytes, before it spills to disk.
-DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+#: Default in-RAM budget of an id stream, in bytes, before it spills to disk: a quarter
+#: of the memory this process may use (cgroup limits, available memory), at most 2 GiB,
+#: read once at import (see :func:`default_memory_budget`).
+DEFAULT_MEMORY_BUDGET = default_memory_budget()
 
 _BLOCK_TOKENS = 1 << 20
 # Tokens per lookup batch of scan_iterable: the batch's str objects stay alive until it

@@ -318,3 +318,59 @@ def test_the_model_default_is_the_computed_budget():
     from fastw2v.encode import DEFAULT_MEMORY_BUDGET
     assert MIN_DEFAULT_BUDGET <= DEFAULT_MEMORY_BUDGET <= MAX_DEFAULT_BUDGET
     assert Word2Vec().memory_budget == DEFAULT_MEMORY_BUDGET
+
+
+# ---------------------------------------------------------------- the read-once cache
+
+
+def test_word2vec_does_not_import_the_file_scanner():
+    import inspect
+
+    import fastw2v.word2vec
+    assert "_filescan" not in inspect.getsource(fastw2v.word2vec)
+
+
+def test_read_once_keeps_a_scan_for_one_encoding_of_the_same_corpus(tmp_path, monkeypatch):
+    from fastw2v import LineSentence
+    from fastw2v.read_once import ReadOnce
+    corpus, vocab = corpus_and_vocab(6)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    lines = LineSentence(str(path))
+    reads = []
+    real_iter = LineSentence.__iter__
+    monkeypatch.setattr(LineSentence, "__iter__", lambda self: reads.append(1) or real_iter(self))
+    cache = ReadOnce()
+    scan = cache.scan(lines, workers=1, memory_budget=1 << 30, progress=False)
+    assert scan.total_words == sum(map(len, corpus))
+    assert scan.corpus_count == sum(1 for s in corpus if s)  # an empty line is no sentence
+    first = cache.encode(lines, None, vocab, workers=1, memory_budget=1 << 30, progress=False)
+    assert reads == [1]  # the scan's read served the encoding
+    again = cache.encode(lines, None, vocab, workers=1, memory_budget=1 << 30, progress=False)
+    assert reads == [1, 1]  # a scan stands for one encoding only
+    ids, offsets = reference(corpus, vocab, 10000)
+    for stream in (first, again):
+        np.testing.assert_array_equal(stream.ids, ids)
+        np.testing.assert_array_equal(stream.offsets, offsets)
+    # A user iterable is never kept: it is read again, as gensim does.
+    cache.scan(corpus, workers=1, memory_budget=1 << 30, progress=False)
+    assert cache._kept is None
+
+
+def test_read_once_removes_a_dropped_scans_spill_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from fastw2v.read_once import ReadOnce
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 5000)
+    cache = ReadOnce()
+    cache.scan(corpus_file=str(path), workers=2, memory_budget=1 << 30, progress=False)
+    assert cache._kept is not None
+    from fastw2v import LineSentence
+    cache.scan(LineSentence(str(path)), workers=1, memory_budget=4096, progress=False)
+    spill = cache._kept[2]._spill_path
+    assert spill is not None and os.path.exists(spill)
+    cache.clear()
+    assert not os.path.exists(spill) and not os.listdir(tmp_path / "tmp")

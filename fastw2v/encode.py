@@ -16,7 +16,9 @@ into the stream without a second read.
 
 The stream lives in RAM while it fits ``memory_budget`` bytes; beyond that it
 spills to a temporary file and is memory-mapped, so a corpus larger than RAM
-still trains.
+still trains. The default budget comes from the memory the process may really use
+(:mod:`fastw2v.memory_budget`). The read-once cache that lets ``train()`` reuse
+``build_vocab()``'s read is :class:`fastw2v.read_once.ReadOnce`.
 """
 from __future__ import annotations
 
@@ -29,10 +31,14 @@ from itertools import repeat
 
 import numpy as np
 
+from .corpus.limits import MAX_SENTENCE_TOKENS
+from .memory_budget import default_memory_budget
 from .vocab import _check_sentence
 
-#: Default in-RAM budget of an id stream, in bytes, before it spills to disk.
-DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+#: Default in-RAM budget of an id stream, in bytes, before it spills to disk: a quarter
+#: of the memory this process may use (cgroup limits, available memory), at most 2 GiB,
+#: read once at import (see :func:`default_memory_budget`).
+DEFAULT_MEMORY_BUDGET = default_memory_budget()
 
 _BLOCK_TOKENS = 1 << 20
 # Tokens per lookup batch of scan_iterable: the batch's str objects stay alive until it
@@ -161,7 +167,8 @@ def _split_lengths(lengths: np.ndarray, max_len: int) -> np.ndarray:
     return lengths
 
 
-def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000,
+def encode_iterable(corpus, key_to_index: dict,
+                    max_sentence_length: int = MAX_SENTENCE_TOKENS,
                     memory_budget: int = DEFAULT_MEMORY_BUDGET) -> IdStream:
     """Encode an iterable of token lists.
 
@@ -220,7 +227,7 @@ def encode_iterable(corpus, key_to_index: dict, max_sentence_length: int = 10000
 
 
 def encode_file(path: str, key_to_index: dict, n_threads: int,
-                max_sentence_length: int = 10000, progress=None,
+                max_sentence_length: int = MAX_SENTENCE_TOKENS, progress=None,
                 memory_budget: int | None = None) -> IdStream:
     """Encode a plain-text corpus file with the parallel C reader (one line, one sentence).
 
@@ -305,7 +312,7 @@ def scan_iterable(corpus, memory_budget: int = DEFAULT_MEMORY_BUDGET, progress_p
     TypeError
         A sentence that is a string, or a token that is not a str.
     """
-    from .corpus._filescan import TokenBatch, TokenIds
+    from .corpus._token_ids import TokenBatch, TokenIds
 
     index = TokenIds()  # the C hash table of the corpus_file reader: no dict, no int objects
     sink = _IdSink(memory_budget)
@@ -376,7 +383,7 @@ class _Lookups:
 
     def submit(self, batch):
         """Start looking ``batch`` up; return an empty batch to stage the next sentences in."""
-        from .corpus._filescan import TokenBatch
+        from .corpus._token_ids import TokenBatch
 
         done = self._wait()
         self.batch = batch
@@ -396,7 +403,8 @@ def _count_ids(ids: np.ndarray, n: int) -> np.ndarray:
     return counts
 
 
-def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int = 10000) -> IdStream:
+def remap(scanned: ScannedCorpus, key_to_index: dict,
+          max_sentence_length: int = MAX_SENTENCE_TOKENS) -> IdStream:
     """The training stream of a scanned corpus under the final vocabulary.
 
     Provisional ids become vocabulary indices and out-of-vocabulary tokens are
@@ -406,7 +414,7 @@ def remap(scanned: ScannedCorpus, key_to_index: dict, max_sentence_length: int =
     """
     old_to_new = np.fromiter((key_to_index.get(w, -1) for w in scanned.words), dtype=np.int64,
                              count=len(scanned.words))
-    from .corpus._filescan import remap_ids
+    from .corpus._token_ids import remap_ids
 
     ids = scanned.ids
     bounds = np.zeros(len(scanned.lengths) + 1, dtype=np.int64)

@@ -115,6 +115,14 @@ def make_reporter(progress=None, report_delay: float = 1.0) -> Reporter:
     raise ValueError(f"progress must be None, True, False or a Reporter, got {progress!r}")
 
 
+def scan_progress(progress):
+    """The ``progress`` setting for corpus scans and encodings: None, True or False.
+
+    A custom :class:`Reporter` follows training only; the reads are then silent.
+    """
+    return progress if progress is None or isinstance(progress, bool) else False
+
+
 def wrap_sentences(corpus_iterable, progress, desc="vocabulary"):
     """With ``progress=True`` and tqdm installed, a bar over the sentences of a scan."""
     if progress is not True:
@@ -130,8 +138,9 @@ def wrap_sentences(corpus_iterable, progress, desc="vocabulary"):
 class FileProgress:
     """Bytes read of a corpus_file scan: a tqdm bar (progress=True), log lines (None), or nothing.
 
-    Call it with the bytes read so far; :func:`fastw2v.corpus._filescan.scan_vocab`
-    and ``encode_file`` do, from the waiting thread, about ten times a second.
+    Call it with the bytes read so far; the C file reader (``scan_vocab``,
+    ``scan_encode`` and ``encode_file`` of :mod:`fastw2v.corpus._filescan`) does, from
+    the waiting thread, about ten times a second.
     """
 
     def __init__(self, progress, total_bytes: int, desc: str, report_delay: float = 1.0):

@@ -34,10 +34,9 @@ import numpy as np
 from . import params as _params
 from . import vocab as _vocab
 from .errors import EmptyCorpusError
-from .encode import (DEFAULT_MEMORY_BUDGET, ScannedCorpus, encode_file, encode_iterable, remap,
-                     scan_iterable)
 from .keyedvectors import KeyedVectors
-from .progress import FileProgress, wrap_sentences
+from .memory_budget import default_memory_budget
+from .read_once import ReadOnce
 from .trainer import run_training
 
 logger = logging.getLogger("fastw2v")
@@ -130,7 +129,10 @@ class Word2Vec:
     shrink_windows : bool
         Draw each window's effective size uniformly from 1..window (word2vec's default).
     memory_budget : int, optional
-        Bytes of encoded corpus (4 per token) kept in RAM, default 2 GiB (fastw2v only).
+        Bytes of encoded corpus (4 per token) kept in RAM (fastw2v only). The default is
+        a quarter of the memory this process may use -- the least of its cgroup's limit
+        minus usage (cgroup v2 or v1, as containers set) and the machine's available
+        memory -- at most 2 GiB (:func:`fastw2v.memory_budget.default_memory_budget`).
         Past it the stream spills to a temporary, memory-mapped file, so a corpus larger
         than RAM still trains. It also bounds the ids that ``build_vocab`` keeps from its
         read of a ``corpus_file`` or of fastw2v's own readers, so that ``train`` on the
@@ -156,10 +158,8 @@ class Word2Vec:
         # from that table (the signature above stays gensim's, for readers and IDEs).
         for name in _params.BY_NAME:
             setattr(self, name, given[name])
-        self._scanned = None  # (corpus, fingerprint, ScannedCorpus) of the last one-pass scan
+        self._read_once = ReadOnce()  # build_vocab()'s read, kept for the next train()
         self._check_params()
-        if self.memory_budget is None:
-            self.memory_budget = DEFAULT_MEMORY_BUDGET
 
         self.layer1_size = self.vector_size
         self.train_count = 0
@@ -193,6 +193,11 @@ class Word2Vec:
         for name, value in checked.items():
             setattr(self, name, value)
 
+    def _memory_budget(self):
+        """``memory_budget``, or when None the default for this process now (a saved model
+        keeps None, so it adapts to the machine that loads it)."""
+        return self.memory_budget if self.memory_budget is not None else default_memory_budget()
+
     def _check_corpus_sanity(self, corpus_iterable=None, corpus_file=None, passes=1):
         if corpus_file is None and corpus_iterable is None:
             raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
@@ -225,49 +230,12 @@ class Word2Vec:
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
                    trim_rule=None):
         """Count words into ``self.raw_vocab``; return ``(total_words, corpus_count)``."""
-        self._scanned = None  # a scan stands for its corpus only until the next one
-        fingerprint = _fingerprint(corpus_iterable) \
-            if corpus_file is None and self.max_vocab_size is None else None
-        if corpus_file is not None:
-            from .corpus._filescan import scan_encode, scan_vocab as _scan_file
-            path = os.fspath(corpus_file)
-            shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "vocabulary")
-            try:
-                if self.max_vocab_size is None:
-                    # One read: the scan also writes the file as provisional ids (within
-                    # memory_budget), which train() on the unchanged file remaps.
-                    stamp = _file_fingerprint(path)
-                    keys, counts, total_words, corpus_count, ids, lengths = scan_encode(
-                        path, n_threads=int(workers or self.workers),
-                        max_id_bytes=self.memory_budget, progress=shown)
-                    if ids is not None and stamp is not None:
-                        self._scanned = (("file", path), stamp, ScannedCorpus(
-                            keys, counts, ids, lengths, total_words, corpus_count))
-                else:  # pruning while counting renumbers the words: count only
-                    keys, counts, total_words, corpus_count, _ = _scan_file(
-                        path, n_threads=int(workers or self.workers),
-                        max_vocab_size=self.max_vocab_size, progress=shown)
-            finally:
-                shown.close()
-        elif fingerprint is not None:
-            # A corpus read from files by fastw2v's own readers: one pass both counts and
-            # encodes (as provisional ids), and train() on the same, unchanged corpus
-            # remaps that instead of reading and splitting every line again.
-            scanned = scan_iterable(wrap_sentences(corpus_iterable, self.progress), self.memory_budget,
-                                    progress_per if self.progress is None else 0, _log_scan)
-            keys, counts = scanned.words, scanned.counts
-            total_words, corpus_count = scanned.raw_words, scanned.corpus_count
-            self._scanned = (corpus_iterable, fingerprint, scanned)
-        else:
-            # Any other iterable is read again by train(), as gensim does (it may be user
-            # code with its own idea of a second pass); pruning during the scan
-            # (max_vocab_size) needs counts as it goes. Log lines only in logging mode:
-            # the bar replaces them, progress=False silences them.
-            counted, total_words, corpus_count, _ = _vocab.count_words(
-                wrap_sentences(corpus_iterable, self.progress), self.max_vocab_size, trim_rule,
-                progress_per if self.progress is None else 0)
-            keys = list(counted)
-            counts = np.fromiter(counted.values(), dtype=np.int64, count=len(keys))
+        scan = self._read_once.scan(
+            corpus_iterable, corpus_file, workers=int(workers or self.workers),
+            max_vocab_size=self.max_vocab_size, trim_rule=trim_rule,
+            memory_budget=self._memory_budget(), progress=self.progress, progress_per=progress_per)
+        keys, counts = scan.keys, scan.counts
+        total_words, corpus_count = scan.total_words, scan.corpus_count
         # Keys and counts as arrays; the raw_vocab dict is built if someone reads it.
         self._raw_vocab, self._raw_arrays = None, (keys, counts)
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
@@ -538,31 +506,11 @@ class Word2Vec:
         # Distinct but reproducible random streams for each train() call of a model.
         return (int(self.seed) * 1000003 + self.train_count) & 0xFFFFFFFFFFFFFFFF
 
-    def _file_progress_mode(self):
-        # A custom Reporter instance only follows training; scans then stay quiet.
-        return self.progress if self.progress is None or isinstance(self.progress, bool) else False
-
     def _encode(self, corpus_iterable, corpus_file):
         """Read the corpus once into an id stream (with a bar or log lines, as ``progress`` says)."""
-        scanned, self._scanned = getattr(self, "_scanned", None), None
-        if corpus_file is not None:
-            path = os.fspath(corpus_file)
-            if scanned is not None and scanned[0] == ("file", path) \
-                    and scanned[1] == _file_fingerprint(path):
-                logger.info("encoding %s from the build_vocab() scan (no second read)", path)
-                return remap(scanned[2], self.wv.key_to_index)
-            shown = FileProgress(self._file_progress_mode(), os.path.getsize(path), "encoding")
-            try:
-                return encode_file(path, self.wv.key_to_index, n_threads=self.workers,
-                                   progress=shown, memory_budget=self.memory_budget)
-            finally:
-                shown.close()
-        if scanned is not None and scanned[0] is corpus_iterable \
-                and scanned[1] == _fingerprint(corpus_iterable):
-            logger.info("encoding the corpus from the build_vocab() scan (no second pass)")
-            return remap(scanned[2], self.wv.key_to_index)
-        return encode_iterable(wrap_sentences(corpus_iterable, self.progress, desc="encoding"),
-                               self.wv.key_to_index, memory_budget=self.memory_budget)
+        return self._read_once.encode(corpus_iterable, corpus_file, self.wv.key_to_index,
+                                      workers=self.workers, memory_budget=self._memory_budget(),
+                                      progress=self.progress)
 
     def get_latest_training_loss(self):
         """Loss of the latest ``train()`` call (summed over all its examples), if ``compute_loss``."""
@@ -722,48 +670,3 @@ class Word2Vec:
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
         from .io.model_file import load_model
         return load_model(cls, fname, mmap=mmap)
-
-
-def _log_scan(sentence_no, words, distinct):
-    logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                sentence_no, words, distinct)
-
-
-def _file_fingerprint(path):
-    """(size, modification time) of a corpus_file, or None if it cannot be read."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def _fingerprint(corpus):
-    """What must not have changed for a build_vocab() scan to stand for the corpus in train().
-
-    Only fastw2v's own file readers qualify (LineSentence, PathLineSentences,
-    Text8Corpus over files, not open streams): the same object over files of the
-    same sizes and modification times reads the same tokens. Anything else is
-    user code, read again as gensim does: None.
-    """
-    from .corpus.readers import LineSentence, PathLineSentences, Text8Corpus
-
-    if isinstance(corpus, PathLineSentences):
-        paths = list(corpus.input_files)
-    elif isinstance(corpus, LineSentence):
-        paths = [corpus.source]
-    elif isinstance(corpus, Text8Corpus):
-        paths = [corpus.fname]
-    else:
-        return None
-    stamps = []
-    for path in paths:
-        if not isinstance(path, (str, bytes, os.PathLike)):
-            return None  # an open file object: its content can change under us
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        stamps.append((os.fspath(path), st.st_size, st.st_mtime_ns))
-    return (type(corpus).__name__, tuple(stamps), getattr(corpus, "limit", None),
-            getattr(corpus, "max_sentence_length", None))

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from fastw2v.corpus import LineSentence
 from fastw2v.corpus import _filescan as fs
+from fastw2v.corpus._token_ids import TokenIds
 from fastw2v.encode import ScannedCorpus, remap
 
 SEPARATORS = re.compile(rb"[ \t\r\x0b\x0c\x00]+")
@@ -299,7 +300,7 @@ def test_keys_of_every_length_sharing_prefixes(tmp_path):
 
 
 def test_token_ids_keys_differing_in_length_or_nul():
-    index = fs.TokenIds()
+    index = TokenIds()
     out = np.zeros(12, np.int32)
     words = ["", "a", "a\x00", "a\x00\x00", "\x00", "a" * 15, "a" * 16, "a" * 15 + "\x00",
              "", "a\x00", "a" * 16, "b"]
@@ -322,7 +323,10 @@ def test_scan_encode_gives_ids_up_within_the_budget(tmp_path):
 
 
 @pytest.mark.parametrize("n_threads", [1, 3])
-def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, n_threads):
+def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, monkeypatch, n_threads):
+    # A temporary directory of its own: other processes' files come and go in /tmp.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     data = b"".join(b"w%d x y w%d\n" % (i % 97, i % 13) for i in range(5000))  # 20,000 tokens
     path = write(tmp_path, data)
     keys = list(reference_counts(data))
@@ -342,3 +346,19 @@ def test_encode_spills_past_its_budget_to_one_memory_mapped_file(tmp_path, n_thr
     assert not isinstance(ids, np.memmap)
     np.testing.assert_array_equal(ids, exp_ids)
     assert set(os.listdir(tempfile.gettempdir())) == before
+
+
+def test_every_reader_and_encoder_splits_at_the_one_sentence_cap(tmp_path):
+    # MAX_SENTENCE_TOKENS is the only definition: the Python readers, the C reader's
+    # scan and encoding, and the iterable encoders all cut a longer line after it.
+    from fastw2v.corpus import MAX_SENTENCE_TOKENS
+    from fastw2v.encode import encode_file, encode_iterable, remap, scan_iterable
+    n = MAX_SENTENCE_TOKENS
+    long_line = ["a"] * (n + 1)
+    path = write(tmp_path, (" ".join(long_line) + "\n").encode())
+    assert [len(s) for s in LineSentence(path)] == [n, 1]
+    assert fs.scan_vocab(path, n_threads=1)[3] == 2
+    vocab = {"a": 0}
+    for stream in (encode_file(path, vocab, n_threads=1), encode_iterable([long_line], vocab),
+                   remap(scan_iterable([long_line]), vocab)):
+        assert np.diff(stream.offsets).tolist() == [n, 1]

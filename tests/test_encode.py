@@ -152,7 +152,7 @@ def test_scan_handles_non_ascii_surrogates_tuples_and_huge_sentences(monkeypatch
 
 
 def test_remap_ids_checks_its_inputs_before_the_loop():
-    from fastw2v.corpus._filescan import remap_ids
+    from fastw2v.corpus._token_ids import remap_ids
     ids = np.array([0, 1, 2], np.int32)
     old_to_new = np.array([0, -1, 1], np.int64)
     kept = np.zeros(2, np.int64)
@@ -200,9 +200,12 @@ def test_a_changed_corpus_file_is_read_again(tmp_path):
     assert raw == 50 * 5 + 10 * 3
 
 
-def test_corpus_file_past_the_memory_budget_trains_from_a_memory_map(tmp_path):
+def test_corpus_file_past_the_memory_budget_trains_from_a_memory_map(tmp_path, monkeypatch):
     import tempfile
 
+    # A temporary directory of its own: other processes' files come and go in /tmp.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     from fastw2v import Word2Vec
     corpus, _ = corpus_and_vocab(5)
     path = tmp_path / "c.txt"
@@ -214,3 +217,160 @@ def test_corpus_file_past_the_memory_budget_trains_from_a_memory_map(tmp_path):
     assert spilled.corpus_total_words > 4 * 1024
     np.testing.assert_array_equal(in_ram.wv.vectors, spilled.wv.vectors)
     assert set(os.listdir(tempfile.gettempdir())) == before  # the spill file went with the stream
+
+
+# ---------------------------------------------------------------- the default memory budget
+
+from fastw2v.memory_budget import (MAX_DEFAULT_BUDGET, MIN_DEFAULT_BUDGET,  # noqa: E402
+                                   available_memory, default_memory_budget)
+
+MiB = 1024**2
+GiB = 1024**3
+
+
+def fake_tree(root, proc_cgroup=None, meminfo_kib=None, files=()):
+    """A fake / with /proc/self/cgroup, /proc/meminfo and cgroupfs files."""
+    (root / "proc" / "self").mkdir(parents=True)
+    if proc_cgroup is not None:
+        (root / "proc" / "self" / "cgroup").write_text(proc_cgroup)
+    if meminfo_kib is not None:
+        (root / "proc" / "meminfo").write_text(
+            f"MemTotal:       {4 * meminfo_kib} kB\nMemFree:         1000 kB\n"
+            f"MemAvailable:   {meminfo_kib} kB\n")
+    for rel, text in files:
+        path = root / "sys" / "fs" / "cgroup" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(root)
+
+
+def test_cgroup_v2_limit_of_the_own_cgroup_minus_usage(tmp_path):
+    # The issue's container: 700 MB limit, 100 MB used, plenty of RAM on the host.
+    root = fake_tree(tmp_path, "0::/\n", meminfo_kib=64 * GiB // 1024,
+                     files=[("memory.max", "700000000\n"), ("memory.current", "100000000\n")])
+    assert available_memory(root) == 600_000_000
+    assert default_memory_budget(root) == 150_000_000
+
+
+def test_cgroup_v2_path_from_proc_self_cgroup_and_the_tightest_ancestor(tmp_path):
+    root = fake_tree(tmp_path, "0::/system.slice/job.scope\n", meminfo_kib=64 * GiB // 1024,
+                     files=[("system.slice/job.scope/memory.max", "max\n"),
+                            ("system.slice/job.scope/memory.current", str(10 * MiB)),
+                            ("system.slice/memory.max", str(1 * GiB)),
+                            ("system.slice/memory.current", str(200 * MiB)),
+                            ("memory.max", str(100 * GiB))])
+    assert default_memory_budget(root) == (1 * GiB - 200 * MiB) // 4
+
+
+def test_cgroup_v2_max_means_the_machine_decides(tmp_path):
+    root = fake_tree(tmp_path, "0::/\n", meminfo_kib=3 * GiB // 1024,
+                     files=[("memory.max", "max\n"), ("memory.current", "5000\n")])
+    assert default_memory_budget(root) == 3 * GiB // 4
+
+
+def test_cgroup_v1_limit_and_usage(tmp_path):
+    cgroup = "12:cpu,cpuacct:/\n4:memory:/docker/abc\n1:name=systemd:/\n"
+    root = fake_tree(tmp_path, cgroup, meminfo_kib=64 * GiB // 1024,
+                     files=[("memory/docker/abc/memory.limit_in_bytes", str(800 * MiB)),
+                            ("memory/docker/abc/memory.usage_in_bytes", str(400 * MiB)),
+                            ("memory/memory.limit_in_bytes", "9223372036854771712\n")])
+    assert default_memory_budget(root) == 100 * MiB
+
+
+def test_cgroup_v1_unlimited_and_a_namespaced_path_read_the_mount_point(tmp_path):
+    # Inside a cgroup namespace the path is "/": the container's limit is at the mount.
+    root = fake_tree(tmp_path, "4:memory:/\n", meminfo_kib=64 * GiB // 1024,
+                     files=[("memory/memory.limit_in_bytes", "9223372036854771712\n"),
+                            ("memory/memory.usage_in_bytes", str(GiB))])
+    assert default_memory_budget(root) == MAX_DEFAULT_BUDGET
+
+
+def test_no_cgroup_takes_a_quarter_of_available_memory_within_bounds(tmp_path):
+    assert default_memory_budget(fake_tree(tmp_path / "a", meminfo_kib=1024 * 1024)) == GiB // 4
+    assert default_memory_budget(fake_tree(tmp_path / "b", meminfo_kib=64 * 1024 * 1024)) \
+        == MAX_DEFAULT_BUDGET
+    assert default_memory_budget(fake_tree(tmp_path / "c", meminfo_kib=1024)) == MIN_DEFAULT_BUDGET
+    # the machine is tighter than the cgroup
+    root = fake_tree(tmp_path / "d", "0::/\n", meminfo_kib=400 * 1024,
+                     files=[("memory.max", str(GiB)), ("memory.current", "0")])
+    assert default_memory_budget(root) == 100 * MiB
+
+
+def test_nothing_readable_falls_back_to_physical_memory_or_the_cap(tmp_path, monkeypatch):
+    import fastw2v.memory_budget as mb
+    root = fake_tree(tmp_path)  # no /proc/self/cgroup, no /proc/meminfo (not Linux)
+    monkeypatch.setattr(mb, "_physical_memory", lambda: 8 * GiB)
+    assert default_memory_budget(root) == MAX_DEFAULT_BUDGET
+    monkeypatch.setattr(mb, "_physical_memory", lambda: 512 * MiB)
+    assert default_memory_budget(root) == 128 * MiB
+    monkeypatch.setattr(mb, "_physical_memory", lambda: None)
+    assert available_memory(root) is None and default_memory_budget(root) == MAX_DEFAULT_BUDGET
+
+
+def test_malformed_files_are_ignored(tmp_path):
+    root = fake_tree(tmp_path, "garbage\n0::/\n", meminfo_kib=2 * GiB // 1024,
+                     files=[("memory.max", "lots\n"), ("memory.current", "")])
+    assert default_memory_budget(root) == 2 * GiB // 4
+
+
+def test_the_model_default_is_the_computed_budget():
+    from fastw2v import Word2Vec
+    from fastw2v.encode import DEFAULT_MEMORY_BUDGET
+    assert MIN_DEFAULT_BUDGET <= DEFAULT_MEMORY_BUDGET <= MAX_DEFAULT_BUDGET
+    assert Word2Vec().memory_budget == DEFAULT_MEMORY_BUDGET
+
+
+# ---------------------------------------------------------------- the read-once cache
+
+
+def test_word2vec_does_not_import_the_file_scanner():
+    import inspect
+
+    import fastw2v.word2vec
+    assert "_filescan" not in inspect.getsource(fastw2v.word2vec)
+
+
+def test_read_once_keeps_a_scan_for_one_encoding_of_the_same_corpus(tmp_path, monkeypatch):
+    from fastw2v import LineSentence
+    from fastw2v.read_once import ReadOnce
+    corpus, vocab = corpus_and_vocab(6)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    lines = LineSentence(str(path))
+    reads = []
+    real_iter = LineSentence.__iter__
+    monkeypatch.setattr(LineSentence, "__iter__", lambda self: reads.append(1) or real_iter(self))
+    cache = ReadOnce()
+    scan = cache.scan(lines, workers=1, memory_budget=1 << 30, progress=False)
+    assert scan.total_words == sum(map(len, corpus))
+    assert scan.corpus_count == sum(1 for s in corpus if s)  # an empty line is no sentence
+    first = cache.encode(lines, None, vocab, workers=1, memory_budget=1 << 30, progress=False)
+    assert reads == [1]  # the scan's read served the encoding
+    again = cache.encode(lines, None, vocab, workers=1, memory_budget=1 << 30, progress=False)
+    assert reads == [1, 1]  # a scan stands for one encoding only
+    ids, offsets = reference(corpus, vocab, 10000)
+    for stream in (first, again):
+        np.testing.assert_array_equal(stream.ids, ids)
+        np.testing.assert_array_equal(stream.offsets, offsets)
+    # A user iterable is never kept: it is read again, as gensim does.
+    cache.scan(corpus, workers=1, memory_budget=1 << 30, progress=False)
+    assert cache._kept is None
+
+
+def test_read_once_removes_a_dropped_scans_spill_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from fastw2v.read_once import ReadOnce
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 5000)
+    cache = ReadOnce()
+    cache.scan(corpus_file=str(path), workers=2, memory_budget=1 << 30, progress=False)
+    assert cache._kept is not None
+    from fastw2v import LineSentence
+    cache.scan(LineSentence(str(path)), workers=1, memory_budget=4096, progress=False)
+    spill = cache._kept[2]._spill_path
+    assert spill is not None and os.path.exists(spill)
+    cache.clear()
+    assert not os.path.exists(spill) and not os.listdir(tmp_path / "tmp")

@@ -1,8 +1,14 @@
-"""Corpus readers: sentence iterables (pure Python) and the parallel C file scanner.
+"""Corpus readers: sentence iterables (pure Python) and the parallel C file reader.
 
-The C scanner lives in :mod:`fastw2v.corpus._filescan` (``scan_vocab``,
-``encode_file``) and is imported from there.
+* :mod:`~fastw2v.corpus.readers`: ``LineSentence``, ``PathLineSentences``, ``Text8Corpus``.
+* :mod:`~fastw2v.corpus.limits`: ``MAX_SENTENCE_TOKENS``, the sentence cap of every reader.
+* ``_filescan`` (C): the ``corpus_file`` reader (``scan_vocab``, ``scan_encode``,
+  ``encode_file``), one file per job: ``_reader.pxi``, ``_counting.pxi``,
+  ``_encoding.pxi``, over the token table of ``_token_table.pxd`` / ``token_key.h``.
+* ``_token_ids`` (C): provisional ids of iterables' tokens in the same table, and
+  ``remap_ids``.
 """
+from .limits import MAX_SENTENCE_TOKENS
 from .readers import LineSentence, PathLineSentences, Text8Corpus
 
-__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus"]
+__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus", "MAX_SENTENCE_TOKENS"]

@@ -21,10 +21,10 @@ import itertools
 import os
 import re
 
+from .limits import MAX_SENTENCE_TOKENS
+
 __all__ = ["LineSentence", "PathLineSentences", "Text8Corpus"]
 
-#: Sentence length limit of gensim (``MAX_WORDS_IN_BATCH``).
-MAX_WORDS_IN_BATCH = 10000
 
 # Bytes read per block: large enough that per-block overhead vanishes, small
 # enough to keep memory flat.
@@ -174,7 +174,7 @@ class LineSentence:
     ...     print(sentence)
     """
 
-    def __init__(self, source, max_sentence_length=MAX_WORDS_IN_BATCH, limit=None):
+    def __init__(self, source, max_sentence_length=MAX_SENTENCE_TOKENS, limit=None):
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -210,7 +210,7 @@ class PathLineSentences:
         If `source` is neither a file nor a directory.
     """
 
-    def __init__(self, source, max_sentence_length=MAX_WORDS_IN_BATCH, limit=None):
+    def __init__(self, source, max_sentence_length=MAX_SENTENCE_TOKENS, limit=None):
         self.source = os.fspath(source)
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -252,7 +252,7 @@ class Text8Corpus:
     itself) the output is identical.
     """
 
-    def __init__(self, fname, max_sentence_length=MAX_WORDS_IN_BATCH):
+    def __init__(self, fname, max_sentence_length=MAX_SENTENCE_TOKENS):
         self.fname = fname
         self.max_sentence_length = max_sentence_length
 

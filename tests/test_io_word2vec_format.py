@@ -11,7 +11,12 @@ from fastw2v.io import FormatError
 from fastw2v.io.word2vec_format import read_word2vec_format
 from fastw2v.keyedvectors import KeyedVectors
 
-gensim = pytest.importorskip("gensim")
+
+@pytest.fixture(scope="module")
+def gensim():
+    """gensim, for the interoperability tests; skips them without it."""
+    return pytest.importorskip("gensim")
+
 
 KEYS = ["the", "naïve", "café", "中文", "词向量", "😀", "🚀x", "Ünïcödé", "a", "zebra"]
 
@@ -51,7 +56,7 @@ def test_binary_layout_is_word2vec_c(tmp_path):
 
 
 @pytest.mark.parametrize("binary", [True, False])
-def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary):
+def test_gensim_reads_ours_and_we_read_gensims(gensim, tmp_path, binary):
     kv = make_kv()
     ours = str(tmp_path / "ours")
     kv.save_word2vec_format(ours, binary=binary)
@@ -65,7 +70,7 @@ def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary):
     np.testing.assert_allclose(back.vectors, kv.vectors, rtol=0, atol=0 if binary else 1e-7)
 
 
-def test_gensim_test_data_files():
+def test_gensim_test_data_files(gensim):
     from gensim.test.utils import datapath
     for name, binary in [("euclidean_vectors.bin", True), ("high_precision.kv.bin", True),
                          ("high_precision.kv.txt", False), ("toy-model.vec", False), ("lee_fasttext.vec", False),

@@ -6,12 +6,17 @@ Tests that compare with gensim take the ``gw2v`` fixture and skip without gensim
 import bz2
 import gzip
 import io
+import json
 import random
 
+import numpy as np
 import pytest
 
+from fastw2v import Word2Vec
 from fastw2v.corpus import LineSentence, PathLineSentences, Text8Corpus
 from fastw2v.corpus import readers
+
+from _util import run_child, small_corpus
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +196,125 @@ def test_no_sentences(tmp_path, text):
     path = write(tmp_path / "c.txt", text)
     assert list(LineSentence(path)) == []
     assert list(Text8Corpus(path)) == []
+
+
+# ---------------------------------------------------------------- odd corpora through Word2Vec
+
+KW = dict(vector_size=8, min_count=1, workers=2, epochs=1)
+
+
+def test_empty_corpus_file_of_blank_lines(tmp_path):
+    path = tmp_path / "blank.txt"
+    path.write_bytes(b"\n\r\n  \t\n\x00\n")
+    with pytest.raises(ValueError, match="empty"):
+        Word2Vec(corpus_file=str(path), **KW)
+    with pytest.raises(ValueError, match="empty"):
+        Word2Vec(LineSentence(str(path)), **KW)
+
+
+def test_one_shot_iterator_refused_but_fine_for_build_vocab():
+    with pytest.raises(TypeError, match="one-shot"):
+        Word2Vec(iter(small_corpus()), **KW)
+    model = Word2Vec(**KW)
+    model.build_vocab(iter(small_corpus()))  # one pass: allowed
+    with pytest.raises(TypeError, match="one-shot"):
+        model.train(iter(small_corpus()), total_examples=400, epochs=2)
+    assert len(model.wv) == 24
+
+
+@pytest.mark.parametrize("bad", [[["a", 1]], [["a", None]], [["a", b"b"]], [["a", ["b"]]]],
+                         ids=["int", "None", "bytes", "list"])
+def test_non_string_tokens_raise_typeerror(bad):
+    with pytest.raises(TypeError):
+        Word2Vec(bad, **KW)
+    model = Word2Vec(**dict(KW, sample=0))
+    model.build_vocab([["a", "b"]])
+    if isinstance(bad[0][1], list):  # unhashable
+        with pytest.raises(TypeError):
+            model.train(bad, total_examples=1, epochs=1)
+    else:  # at train time, like gensim, a token not in the vocabulary is skipped
+        assert model.train(bad, total_examples=1, epochs=1) == (1, 2)
+
+
+def test_empty_sentences_are_skipped():
+    corpus = [[], ["a", "b", "c"], [], [], ["b", "c"], []]
+    model = Word2Vec(**dict(KW, sample=0))
+    model.build_vocab(corpus)
+    assert model.corpus_count == 6 and model.corpus_total_words == 5
+    effective, raw = model.train(corpus, total_examples=6, epochs=3)
+    assert (effective, raw) == (15, 15)
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_one_megabyte_token_iterable_and_corpus_file(tmp_path):
+    big = "x" * (1 << 20)
+    corpus = [["a", big, "b"], ["a", "b", big]]
+    m1 = Word2Vec(corpus, **dict(KW, sample=0))
+    assert big in m1.wv
+    path = tmp_path / "big.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    m2 = Word2Vec(corpus_file=str(path), **dict(KW, sample=0))
+    assert big in m2.wv and sorted(m2.wv.index_to_key, key=len) == sorted(m1.wv.index_to_key, key=len)
+    effective, raw = m2.train(corpus_file=str(path), total_words=6, epochs=2)
+    assert (effective, raw) == (12, 12)
+
+
+_LONG_LINE = """
+    import json, resource, sys, os
+    from fastw2v import Word2Vec
+    n, mode, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    vocab = [f"w{i}" for i in range(500)]
+    if mode == "file":
+        with open(path, "w") as f:
+            for start in range(0, n, 100_000):
+                f.write(" ".join(vocab[(i * 7919) % 500] for i in range(start, min(n, start + 100_000))))
+                f.write(" ")
+            f.write("\\n")
+        corpus = dict(corpus_file=path)
+    else:
+        corpus = dict(corpus_iterable=[[vocab[(i * 7919) % 500] for i in range(n)]])
+    model = Word2Vec(vector_size=8, min_count=1, sample=0, workers=2, window=2, negative=1)
+    model.build_vocab(**corpus)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    eff, raw = model.train(total_examples=1, epochs=1, **corpus)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(dict(eff=eff, raw=raw, total=model.corpus_total_words, count=model.corpus_count,
+                          grow_mb=(after - before) / 1024, finite=bool((abs(model.wv.vectors) < 1e3).all()))))
+"""
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("mode", ["file", "iterable"])
+def test_single_line_of_millions_of_tokens(tmp_path, mode):
+    n = 2_500_000
+    out = json.loads(run_child(_LONG_LINE.replace("sys.argv[1]", repr(str(n))).replace(
+        "sys.argv[2]", repr(mode)).replace("sys.argv[3]", repr(str(tmp_path / "long.txt"))), timeout=220))
+    # LineSentence (and so gensim's corpus_file) counts the 10,000-token pieces as sentences
+    assert out["total"] == n and out["count"] == (1 if mode == "iterable" else n // 10_000)
+    assert out["raw"] == n and out["eff"] == n  # trained fully: split, not truncated
+    assert out["finite"]
+    # int32 ids of 2.5M tokens are 10 MB; allow generous slack, but not a per-token Python object
+    assert out["grow_mb"] < 150, out
+
+
+def _messy_bytes():
+    return (b"caf\xc3\xa9 bad\xff\xfe byte\r\n"
+            b"nul\x00inside word\r\n"
+            b"\xe2\x82 truncated\r\n"
+            b"caf\xc3\xa9 plain line\n"
+            b"last\rline without newline\x00")
+
+
+@pytest.mark.parametrize("how", ["corpus_file", "LineSentence"])
+def test_invalid_utf8_nul_crlf(tmp_path, how):
+    path = tmp_path / "messy.txt"
+    path.write_bytes(_messy_bytes())
+    if how == "corpus_file":
+        model = Word2Vec(corpus_file=str(path), **KW)
+    else:
+        model = Word2Vec(LineSentence(str(path)), **KW)
+    keys = model.wv.index_to_key
+    assert not [k for k in keys if "\r" in k or "\0" in k]
+    assert "bad\ufffd\ufffd" in keys and "\ufffd" in keys and "café" in keys
+    assert {"nul", "inside", "last", "line"} <= set(keys)
+    assert np.isfinite(model.wv.vectors).all()

@@ -99,6 +99,33 @@ def test_exception_in_any_callback_reraised_with_threads_joined(hook):
     assert not fastw2v_threads()
 
 
+@pytest.mark.timeout(60)
+def test_error_in_one_worker_thread_stops_the_others_and_is_reraised(monkeypatch):
+    import fastw2v.trainer as trainer
+
+    jobs, stop_requested = [], threading.Event()
+
+    class OneThreadFails(trainer.TrainJob):
+        """Thread 1 raises; the others enter the kernel only once the trainer asked it to stop."""
+
+        def run_thread(self, t):
+            jobs.append(self)
+            if t == 1:
+                raise RuntimeError("worker 1 failed")
+            assert stop_requested.wait(10)
+            super().run_thread(t)
+
+        def request_stop(self):
+            super().request_stop()
+            stop_requested.set()
+
+    monkeypatch.setattr(trainer, "TrainJob", OneThreadFails)
+    with pytest.raises(RuntimeError, match="worker 1 failed"):
+        Word2Vec(small_corpus(2000), vector_size=8, min_count=1, workers=3, epochs=5)
+    assert stop_requested.is_set() and not fastw2v_threads()
+    assert jobs[0].words_done == 0  # the stop reached the kernels: nothing trained after it
+
+
 # ---------------------------------------------------------------- Ctrl-C
 
 _CTRL_C = """

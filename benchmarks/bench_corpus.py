@@ -1,6 +1,6 @@
 """Time the corpus layer on a plain-text corpus: readers, scan_vocab, encode_file.
 
-Usage: python benchmarks/bench_corpus.py /tmp/imdb.txt [--gensim]
+Usage: python benchmarks/bench_corpus.py imdb.txt [--gensim]
 
 Throughput is raw corpus tokens per second of wall time, best of --repeat runs,
 and per CPU-second (all threads' CPU time: per-thread speed, robust to a busy machine).

@@ -1,27 +1,45 @@
-"""Kernel CPU time on the first 12 MB of IMDB, 1 thread, pre-encoded (medians of 3).
+"""Kernel CPU time of one build: 1 thread, pre-encoded corpus, medians of 3 epochs.
 
-    head -c 12000000 imdb.txt > /tmp/fw-main/imdb_small.txt
-    python benchmarks/kernel_cpu.py REPO_ROOT SG HS [CORPUS]
+    head -c 12000000 imdb.txt > imdb_small.txt
+    python benchmarks/kernel_cpu.py --corpus imdb_small.txt --sg 1 --hs 0 [--repo PATH]
 
-Process CPU seconds are less disturbed by other load than wall time; used to compare builds.
+Process CPU seconds are less disturbed by other load than wall time; used to compare builds
+(``FASTW2V_KERNEL=generic|avx2`` picks one; ``--repo`` imports another built checkout).
 """
+import argparse
+import os
 import sys
 import time
-sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else '/work/main')
-from fastw2v import Word2Vec
-from fastw2v.trainer import run_training
-from fastw2v.encode import encode_file
-sg = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-hs = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-CORPUS = sys.argv[4] if len(sys.argv) > 4 else '/tmp/fw-main/imdb_small.txt'
-m = Word2Vec(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4, min_count=5, workers=1, sg=sg)
-m.build_vocab(corpus_file=CORPUS)
-s = encode_file(CORPUS, m.wv.key_to_index, 1)
-res = []
-for rep in range(3):
-    m.prepare_weights()
-    t0 = time.process_time()
-    r = run_training(m, s, epochs=1, start_alpha=0.025, end_alpha=0.0001, compute_loss=False)
-    res.append(time.process_time() - t0)
-res.sort()
-print(f"sg={sg} hs={hs} cpu_s median {res[1]:.3f} min {res[0]:.3f}  words {s.n_words}  Mwords/cpu-s {s.n_words/res[1]/1e6:.2f}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", required=True, help="plain-text corpus, one sentence per line")
+    p.add_argument("--sg", type=int, choices=(0, 1), default=1, help="1: skip-gram (default), 0: CBOW")
+    p.add_argument("--hs", type=int, choices=(0, 1), default=0,
+                   help="1: hierarchical softmax, negative=0; 0: negative=5 (default)")
+    p.add_argument("--repo", help="checkout (built in place) to import fastw2v from, first on sys.path")
+    args = p.parse_args()
+    if args.repo:
+        sys.path.insert(0, os.path.abspath(args.repo))
+    from fastw2v import Word2Vec
+    from fastw2v.encode import encode_file
+    from fastw2v.trainer import run_training
+
+    model = Word2Vec(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
+                     min_count=5, workers=1, sg=args.sg)
+    model.build_vocab(corpus_file=args.corpus)
+    stream = encode_file(args.corpus, model.wv.key_to_index, 1)
+    times = []
+    for _ in range(3):
+        model.prepare_weights()
+        start = time.process_time()
+        run_training(model, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001, compute_loss=False)
+        times.append(time.process_time() - start)
+    times.sort()
+    print(f"sg={args.sg} hs={args.hs} cpu_s median {times[1]:.3f} min {times[0]:.3f}  words {stream.n_words}  "
+          f"Mwords/cpu-s {stream.n_words / times[1] / 1e6:.2f}")
+
+
+if __name__ == "__main__":
+    main()

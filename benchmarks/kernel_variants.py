@@ -1,35 +1,45 @@
 """Kernel builds against each other, interleaved in one process (robust to a noisy machine).
 
-    python benchmarks/kernel_variants.py [CORPUS] [avx2,generic]
+    python benchmarks/kernel_variants.py --corpus imdb_small.txt [--variants avx2,generic] [--rounds 5]
 
 Loads every named build of fastw2v.kernels, then for SG-NS, CBOW-NS and SG-HS trains one
-epoch, 1 thread, on the pre-encoded corpus with each build in turn, 5 rounds, and prints
-medians and minima of process CPU seconds. A build under test is added as another entry
-of ``fastw2v.kernels._VARIANTS`` (and of ``ISA_FLAGS`` in setup.py) for the experiment.
+epoch, 1 thread, on the pre-encoded corpus with each build in turn, ROUNDS rounds, and
+prints medians and minima of process CPU seconds. A build under test is added as another
+entry of ``fastw2v.kernels._VARIANTS`` (and of ``ISA_FLAGS`` in setup.py) for the experiment.
 """
+import argparse
 import statistics
-import sys
 import time
 
-from fastw2v import Word2Vec, kernels
-import fastw2v.trainer as trainer
-from fastw2v.encode import encode_file
 
-corpus = sys.argv[1] if len(sys.argv) > 1 else "/tmp/fw-main/imdb_small.txt"
-variants = sys.argv[2].split(",") if len(sys.argv) > 2 else kernels.available_variants()
-for sg, hs in ((1, 0), (0, 0), (1, 1)):
-    model = Word2Vec(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4,
-                     min_count=5, workers=1, sg=sg)
-    model.build_vocab(corpus_file=corpus)
-    stream = encode_file(corpus, model.wv.key_to_index, 1)
-    times = {v: [] for v in variants}
-    for _ in range(5):
-        for v in variants:
-            trainer.TrainJob = kernels.load(v).TrainJob
-            model.prepare_weights()
-            start = time.process_time()
-            trainer.run_training(model, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001,
-                                 compute_loss=False)
-            times[v].append(time.process_time() - start)
-    print(f"sg={sg} hs={hs} " + "  ".join(
-        f"{v}: med {statistics.median(t):.3f} min {min(t):.3f}" for v, t in times.items()), flush=True)
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", required=True, help="plain-text corpus, one sentence per line")
+    p.add_argument("--variants", help="comma-separated kernel builds (default: every one this CPU runs)")
+    p.add_argument("--rounds", type=int, default=5)
+    args = p.parse_args()
+    import fastw2v.trainer as trainer
+    from fastw2v import Word2Vec, kernels
+    from fastw2v.encode import encode_file
+
+    variants = args.variants.split(",") if args.variants else kernels.available_variants()
+    for sg, hs in ((1, 0), (0, 0), (1, 1)):
+        model = Word2Vec(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4,
+                         min_count=5, workers=1, sg=sg)
+        model.build_vocab(corpus_file=args.corpus)
+        stream = encode_file(args.corpus, model.wv.key_to_index, 1)
+        times = {v: [] for v in variants}
+        for _ in range(args.rounds):
+            for v in variants:
+                trainer.TrainJob = kernels.load(v).TrainJob
+                model.prepare_weights()
+                start = time.process_time()
+                trainer.run_training(model, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001,
+                                     compute_loss=False)
+                times[v].append(time.process_time() - start)
+        print(f"sg={sg} hs={hs} " + "  ".join(
+            f"{v}: med {statistics.median(t):.3f} min {min(t):.3f}" for v, t in times.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

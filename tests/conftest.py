@@ -1,13 +1,22 @@
-"""Shared fixtures: the same random vectors in a fastw2v and a gensim KeyedVectors."""
+"""Shared fixtures: the same random vectors in a fastw2v and a gensim KeyedVectors.
+
+gensim is optional for the test run: the fixtures that read its test data or build
+its objects skip the tests that use them when it is missing, so ``pytest`` without
+gensim still runs every test that does not compare against it.
+"""
 import numpy as np
 import pytest
 
-gensim = pytest.importorskip("gensim")
-from gensim.test.utils import datapath  # noqa: E402
-
-from fastw2v.keyedvectors import KeyedVectors  # noqa: E402
+from fastw2v.keyedvectors import KeyedVectors
 
 DIM = 24
+
+
+def gensim_datapath(name):
+    """Path of a file of gensim's test data; skips the calling test without gensim."""
+    pytest.importorskip("gensim")
+    from gensim.test.utils import datapath
+    return datapath(name)
 
 
 def _words(path, sep=None):
@@ -26,7 +35,7 @@ def _planted_vectors(vocab, rng):
     index = {w: i for i, w in enumerate(vocab)}
     vectors = rng.standard_normal((len(vocab), DIM)).astype(np.float32)
     offset = None
-    with open(datapath("questions-words.txt"), encoding="utf8") as fin:
+    with open(gensim_datapath("questions-words.txt"), encoding="utf8") as fin:
         for line in fin:
             if line.startswith(":"):
                 offset = rng.standard_normal(DIM).astype(np.float32) * 2
@@ -39,9 +48,11 @@ def _planted_vectors(vocab, rng):
 
 @pytest.fixture(scope="session")
 def vocab_and_vectors():
+    """Words of gensim's evaluation files (part of them left out) plus fillers, and their vectors."""
     rng = np.random.default_rng(42)
-    words = set(_words(datapath("questions-words.txt")))
-    words |= set(_words(datapath("wordsim353.tsv"), "\t")) | set(_words(datapath("simlex999.txt"), "\t"))
+    words = set(_words(gensim_datapath("questions-words.txt")))
+    words |= set(_words(gensim_datapath("wordsim353.tsv"), "\t"))
+    words |= set(_words(gensim_datapath("simlex999.txt"), "\t"))
     words = sorted(words)
     covered = [w for w in words if rng.random() < 0.7]  # part of the test sets is OOV
     # case variants: lower-cased duplicates of some capitalised words
@@ -53,6 +64,7 @@ def vocab_and_vectors():
 
 @pytest.fixture(scope="session")
 def gensim_kv(vocab_and_vectors):
+    gensim = pytest.importorskip("gensim")
     vocab, vectors = vocab_and_vectors
     g = gensim.models.KeyedVectors(DIM)
     g.add_vectors(vocab, vectors)

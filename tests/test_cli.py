@@ -42,6 +42,7 @@ def vectors(corpus):
 
 
 def gensim_kv(path, binary):
+    """The vectors as gensim reads them (the interoperability promise); skips without gensim."""
     gensim = pytest.importorskip("gensim")
     return gensim.models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
 
@@ -60,7 +61,7 @@ def test_train_word2vec_c_flags_text(corpus, tmp_path):
                  "-negative", 3, "-hs", 0, "-sample", "1e-4", "-threads", 1, "-iter", 1,
                  "-min-count", 3, "-binary", 0, "-save-vocab", vocab)
     assert result.returncode == 0, result.stderr
-    kv = gensim_kv(out, binary=False)          # -binary 0: text
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=False)          # -binary 0: text
     assert kv.vector_size == 16
     lines = vocab.read_text().splitlines()
     assert len(lines) == len(kv) and lines[0].split()[0] == kv.index_to_key[0]
@@ -77,7 +78,7 @@ def test_train_word2vec_c_defaults_are_text_output(corpus, tmp_path):
 
 def test_train_text_and_native_outputs(corpus, tmp_path):
     assert run("train", corpus, "-o", tmp_path / "v.txt", "--text", *FAST, "--quiet").returncode == 0
-    assert gensim_kv(tmp_path / "v.txt", binary=False).vector_size == 20
+    assert KeyedVectors.load_word2vec_format(str(tmp_path / "v.txt")).vector_size == 20
     assert run("train", corpus, "-o", tmp_path / "v.kv", "--cbow", "--hs", "--negative", 0,
                *FAST, "--quiet").returncode == 0
     assert KeyedVectors.load(str(tmp_path / "v.kv")).vector_size == 20
@@ -87,7 +88,7 @@ def test_train_stdin_and_gz(corpus, tmp_path):
     text = corpus.read_text()
     result = run("train", "-", "-o", tmp_path / "s.bin", *FAST, "--quiet", stdin=text)
     assert result.returncode == 0, result.stderr
-    assert "lord" in gensim_kv(tmp_path / "s.bin", binary=True).key_to_index
+    assert "lord" in KeyedVectors.load_word2vec_format(str(tmp_path / "s.bin"), binary=True).key_to_index
     gz = tmp_path / "c.txt.gz"
     with gzip.open(gz, "wt") as fout:
         fout.write(text)
@@ -127,11 +128,14 @@ def test_text_vectors_are_sniffed(vectors, tmp_path):
     assert run("similar", text, "god", "-n", 2).stdout == run("similar", vectors, "god", "-n", 2).stdout
 
 
-def test_evaluate_default_and_given_files(vectors, tmp_path):
-    pytest.importorskip("gensim")
+def test_evaluate_default_files(vectors):
+    pytest.importorskip("gensim")  # the default files are gensim's test data
     result = run("evaluate", vectors)
     assert result.returncode == 0, result.stderr
     assert "analogies: accuracy" in result.stdout and "Spearman" in result.stdout
+
+
+def test_evaluate_given_files(vectors, tmp_path):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("lord\tgod\t9\nking\tqueen\t8\nwater\tsea\t7\nman\twoman\t6\n")
     result = run("evaluate", vectors, "--pairs", pairs)

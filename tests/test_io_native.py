@@ -1,14 +1,25 @@
-"""Native format: round trips, mmap, atomic replacement, validation."""
+"""Native format: round trips, mmap, atomic replacement (also under kill -9), validation,
+no pickle, sizes checked before allocating, and fuzzing: damaged files raise FormatError."""
 import json
 import os
+import shutil
+import signal
+import time
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from fastw2v import Word2Vec
 from fastw2v.io import FormatError
 from fastw2v.io import native
 from fastw2v.io.native import load_native, save_native
 from fastw2v.keyedvectors import KeyedVectors
+
+from _util import popen_child, small_corpus
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 KEYS = ["the", "naïve", "中文", "😀", "🚀", "a b", "", "tab\tkey", "\udcff-lone-surrogate", 7]
 
@@ -152,3 +163,213 @@ def test_not_a_model_file(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(FormatError, match="junk"):
         KeyedVectors.load(str(path))
+
+
+# ---------------------------------------------------------------- kill -9 during save
+
+_SAVER = """
+    import sys, numpy as np
+    from fastw2v import KeyedVectors, Word2Vec
+    kind, path = sys.argv[1], sys.argv[2]
+    n, dim = 130_000, 100  # ~52 MB of float32
+    keys = [f"w{i}" for i in range(n)]
+    if kind == "kv":
+        obj = KeyedVectors(dim)
+        obj.add_vectors(keys, np.zeros((n, dim), np.float32))
+        vecs = obj.vectors
+    else:
+        obj = Word2Vec(vector_size=dim, min_count=1, workers=1, negative=1)
+        obj.build_vocab_from_freq({k: 1 for k in keys})
+        vecs = obj.wv.vectors
+    k = 0
+    while True:
+        vecs[:] = k
+        print("start", k, flush=True)
+        obj.save(path)
+        print("done", k, flush=True)
+        k += 1
+"""
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("kind", ["kv", "w2v"])
+def test_kill_9_during_save_leaves_previous_model_loadable(tmp_path, kind):
+    path = str(tmp_path / "model")
+    load = KeyedVectors.load if kind == "kv" else (lambda p: Word2Vec.load(p).wv)
+    for delay in (0.05, 0.4, 1.1):
+        code = _SAVER.replace("sys.argv[1]", repr(kind)).replace("sys.argv[2]", repr(path))
+        proc = popen_child(code)
+        lines = []
+        try:
+            # wait until at least one save completed (and the next is under way), then kill
+            while True:
+                line = proc.stdout.readline()
+                assert line, proc.stderr.read()
+                lines.append(line.split())
+                if line.startswith("done"):
+                    break
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        lines += [l.split() for l in out.splitlines()]
+        done = [int(k) for s, k in lines if s == "done"]
+        started = [int(k) for s, k in lines if s == "start"]
+        vectors = load(path).vectors
+        value = float(vectors[0, 0])
+        assert (vectors == value).all(), "a mix of two saves"
+        assert value in (done[-1], started[-1]), (value, done[-1], started[-1])
+
+
+# ---------------------------------------------------------------- fuzzing
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A small trained model saved as a Word2Vec (m.w2v) and as KeyedVectors (m.kv)."""
+    d = tmp_path_factory.mktemp("saved")
+    model = Word2Vec(small_corpus(60), vector_size=4, min_count=1, epochs=1, workers=1, hs=1, negative=2)
+    model.save(str(d / "m.w2v"))
+    model.wv.save(str(d / "m.kv"))
+    return d
+
+
+def _doc(saved, name):
+    return json.loads((saved / name).read_text())
+
+
+def _loaders():
+    return [("m.w2v", Word2Vec.load), ("m.kv", KeyedVectors.load)]
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_native_json_bytes(saved, data):
+    name, load = data.draw(st.sampled_from(_loaders()))
+    raw = (saved / name).read_bytes()
+    cut = data.draw(st.integers(0, len(raw)))
+    junk = data.draw(st.binary(max_size=20))
+    at = data.draw(st.integers(0, cut))
+    mutated = raw[:at] + junk + raw[at + len(junk):cut]
+    target = saved / "fuzz.json"
+    target.write_bytes(mutated)
+    try:
+        load(str(target))
+    except FormatError:
+        pass
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=5),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                     max_leaves=6)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node[:3]):
+            yield from _paths(v, prefix + (i,))
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_native_json_structure(saved, data):
+    """Replace or delete one value anywhere in a valid document."""
+    name, load = data.draw(st.sampled_from(_loaders()))
+    doc = _doc(saved, name)
+    path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
+    parent = doc
+    for k in path[:-1]:
+        parent = parent[k]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(_JSON)
+    target = saved / "fuzz.json"
+    target.write_text(json.dumps(doc))
+    try:
+        load(str(target))
+    except FormatError:
+        pass
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_npy_side_files(saved, data):
+    name, load = data.draw(st.sampled_from(_loaders()))
+    doc = _doc(saved, name)
+    array = data.draw(st.sampled_from(sorted(doc["arrays"])))
+    raw = (saved / doc["arrays"][array]).read_bytes()
+    cut = data.draw(st.integers(0, len(raw)))
+    at = data.draw(st.integers(0, cut))
+    junk = data.draw(st.binary(max_size=16))
+    (saved / "fuzz.npy").write_bytes(raw[:at] + junk + raw[at + len(junk):cut])
+    doc["arrays"][array] = "fuzz.npy"
+    (saved / "fuzz.json").write_text(json.dumps(doc))
+    try:
+        load(str(saved / "fuzz.json"))
+    except FormatError:
+        pass
+
+
+def test_missing_files_raise_file_not_found(tmp_path):
+    for load in (Word2Vec.load, KeyedVectors.load):
+        with pytest.raises(FileNotFoundError):
+            load(str(tmp_path / "nope"))
+
+
+# ---------------------------------------------------------------- no pickle, sizes before allocating
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.mark.parametrize("name, load", _loaders(), ids=["Word2Vec", "KeyedVectors"])
+@pytest.mark.parametrize("mmap", [None, "r"])
+def test_pickled_npy_is_refused_and_never_executed(saved, tmp_path, name, load, mmap):
+    for f in os.listdir(saved):
+        shutil.copy(saved / f, tmp_path / f)
+    doc = _doc(tmp_path, name)
+    marker = str(tmp_path / "PWNED")
+    evil = np.empty(len(doc["meta"].get("index_to_key", doc["meta"].get("keys"))), dtype=object)
+    evil[:] = [_Evil(marker)] * len(evil)
+    array = "count" if "count" in doc["arrays"] else "expando0"
+    with open(tmp_path / doc["arrays"][array], "wb") as f:
+        np.save(f, evil, allow_pickle=True)
+    doc["array_info"][array]["dtype"] = "|O"
+    (tmp_path / name).write_text(json.dumps(doc))
+    with pytest.raises(FormatError, match="pickle"):
+        load(str(tmp_path / name), mmap=mmap)
+    assert not os.path.exists(marker)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("shape", [(10**12, 10**6), (10**5, 10**4), (2**62, 4)])
+@pytest.mark.parametrize("mmap", [None, "r"])
+def test_npy_header_checked_against_file_size_before_allocating(saved, tmp_path, monkeypatch, shape, mmap):
+    for f in os.listdir(saved):
+        shutil.copy(saved / f, tmp_path / f)
+    doc = _doc(tmp_path, "m.kv")
+    with open(tmp_path / doc["arrays"]["vectors"], "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": shape})
+        f.write(b"\0" * 64)
+    doc["array_info"]["vectors"]["shape"] = list(shape)
+    (tmp_path / "m.kv").write_text(json.dumps(doc))
+    real_load = np.load
+
+    def guarded_load(file, *a, **kw):
+        assert "vectors" not in str(file), "np.load reached before the size check"
+        return real_load(file, *a, **kw)
+
+    monkeypatch.setattr(native.np, "load", guarded_load)
+    with pytest.raises(FormatError, match="bytes"):
+        KeyedVectors.load(str(tmp_path / "m.kv"), mmap=mmap)

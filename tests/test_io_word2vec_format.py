@@ -1,4 +1,6 @@
-"""word2vec C formats: round trips, interop with gensim, and every bad-file case."""
+"""word2vec C formats: round trips, interop with gensim, and every bad-file case: damaged
+files (truncated, random, fuzzed edits) raise FormatError naming the file, sizes are
+checked before allocating."""
 import bz2
 import gzip
 
@@ -11,7 +13,12 @@ from fastw2v.io import FormatError
 from fastw2v.io.word2vec_format import read_word2vec_format
 from fastw2v.keyedvectors import KeyedVectors
 
-gensim = pytest.importorskip("gensim")
+
+@pytest.fixture(scope="module")
+def gensim():
+    """gensim, for the interoperability tests; skips them without it."""
+    return pytest.importorskip("gensim")
+
 
 KEYS = ["the", "naïve", "café", "中文", "词向量", "😀", "🚀x", "Ünïcödé", "a", "zebra"]
 
@@ -51,7 +58,7 @@ def test_binary_layout_is_word2vec_c(tmp_path):
 
 
 @pytest.mark.parametrize("binary", [True, False])
-def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary):
+def test_gensim_reads_ours_and_we_read_gensims(gensim, tmp_path, binary):
     kv = make_kv()
     ours = str(tmp_path / "ours")
     kv.save_word2vec_format(ours, binary=binary)
@@ -65,7 +72,7 @@ def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary):
     np.testing.assert_allclose(back.vectors, kv.vectors, rtol=0, atol=0 if binary else 1e-7)
 
 
-def test_gensim_test_data_files():
+def test_gensim_test_data_files(gensim):
     from gensim.test.utils import datapath
     for name, binary in [("euclidean_vectors.bin", True), ("high_precision.kv.bin", True),
                          ("high_precision.kv.txt", False), ("toy-model.vec", False), ("lee_fasttext.vec", False),
@@ -279,3 +286,53 @@ def test_unicode_errors_replace(tmp_path):
     (tmp_path / "u.txt").write_bytes(b"1 1\nab\xff 1\n")
     kv = KeyedVectors.load_word2vec_format(str(tmp_path / "u.txt"), unicode_errors="replace")
     assert kv.index_to_key == ["ab\ufffd"]
+
+
+# ---------------------------------------------------------------- fuzzing edits of valid files
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Valid text (m.txt, with its fvocab vocab.txt) and binary (m.bin) files of a small model."""
+    d = tmp_path_factory.mktemp("saved")
+    kv = make_kv()
+    kv.save_word2vec_format(str(d / "m.txt"), fvocab=str(d / "vocab.txt"))
+    kv.save_word2vec_format(str(d / "m.bin"), binary=True)
+    return d
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_fvocab(saved, data):
+    raw = (saved / "vocab.txt").read_bytes()
+    cut = data.draw(st.integers(0, len(raw)))
+    at = data.draw(st.integers(0, cut))
+    junk = data.draw(st.binary(max_size=16))
+    (saved / "fuzz.vocab").write_bytes(raw[:at] + junk + raw[at + len(junk):cut])
+    try:
+        KeyedVectors.load_word2vec_format(str(saved / "m.txt"), fvocab=str(saved / "fuzz.vocab"))
+    except FormatError:
+        pass
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_word2vec_format_mutations(saved, data):
+    """Byte edits inside valid files (the existing tests cover pure truncation and random files)."""
+    binary = data.draw(st.booleans())
+    raw = (saved / ("m.bin" if binary else "m.txt")).read_bytes()
+    at = data.draw(st.integers(0, len(raw)))
+    junk = data.draw(st.binary(min_size=1, max_size=8))
+    (saved / "fuzz.w2v").write_bytes(raw[:at] + junk + raw[at + len(junk):])
+    no_header = not binary and data.draw(st.booleans())
+    try:
+        KeyedVectors.load_word2vec_format(str(saved / "fuzz.w2v"), binary=binary, no_header=no_header)
+    except FormatError:
+        pass
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        KeyedVectors.load_word2vec_format(str(tmp_path / "nope"))

@@ -1,5 +1,4 @@
-"""Helpers shared by the tests/test_hardening_*.py files."""
-import os
+"""Helpers shared by the test files: child interpreters, fastw2v's worker threads, a small corpus."""
 import subprocess
 import sys
 import textwrap
@@ -7,10 +6,9 @@ import threading
 
 import _child
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def child_env():
+    """Environment of a child interpreter that imports the fastw2v under test, unbuffered."""
     return _child.child_env(PYTHONUNBUFFERED="1")
 
 
@@ -23,11 +21,13 @@ def run_child(code, timeout=120):
 
 
 def popen_child(code, **kw):
+    """Start `code` in a fresh interpreter (fastw2v importable); text pipes for stdout/stderr."""
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=child_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=_child.CHILD_CWD, **kw)
 
 
 def fastw2v_threads():
+    """fastw2v's worker threads still alive in this process (none once train() has returned)."""
     return [t for t in threading.enumerate() if t.name.startswith("fastw2v-") and t.is_alive()]
 
 
@@ -35,6 +35,7 @@ TOPICS = [[f"a{i}" for i in range(12)], [f"b{i}" for i in range(12)]]
 
 
 def small_corpus(n=400, length=10, seed=0):
+    """`n` sentences of `length` tokens, alternating between two 12-word topics."""
     import random
     rng = random.Random(seed)
     return [[rng.choice(TOPICS[i % 2]) for _ in range(length)] for i in range(n)]

@@ -1,5 +1,11 @@
-"""Hardening, faults: kill -9 during save, exceptions in user code, Ctrl-C, and
-queries/saves from another thread while training runs."""
+"""Trainer: threads, epochs, callbacks, errors and Ctrl-C.
+
+An exception in the corpus iterable or a callback is re-raised from ``train()`` with every
+worker thread joined; divergence raises ``TrainingDivergedError`` naming the epoch instead
+of returning NaNs; Ctrl-C stops the threads promptly and leaves a finite, usable model;
+work is split so that every line is trained once per epoch whatever the thread count;
+queries and saves from another thread during training do not crash.
+"""
 import json
 import signal
 import threading
@@ -8,67 +14,48 @@ import time
 import numpy as np
 import pytest
 
-from fastw2v import CallbackAny2Vec, KeyedVectors, Word2Vec
+from fastw2v import CallbackAny2Vec, Word2Vec
+from fastw2v.trainer import TrainingDivergedError
 
-from _hardening_util import fastw2v_threads, popen_child, small_corpus
+from _util import fastw2v_threads, popen_child, small_corpus
 
-# ---------------------------------------------------------------- kill -9 during save
+# ---------------------------------------------------------------- divergence
 
-_SAVER = """
-    import sys, numpy as np
-    from fastw2v import KeyedVectors, Word2Vec
-    kind, path = sys.argv[1], sys.argv[2]
-    n, dim = 130_000, 100  # ~52 MB of float32
-    keys = [f"w{i}" for i in range(n)]
-    if kind == "kv":
-        obj = KeyedVectors(dim)
-        obj.add_vectors(keys, np.zeros((n, dim), np.float32))
-        vecs = obj.vectors
-    else:
-        obj = Word2Vec(vector_size=dim, min_count=1, workers=1, negative=1)
-        obj.build_vocab_from_freq({k: 1 for k in keys})
-        vecs = obj.wv.vectors
-    k = 0
-    while True:
-        vecs[:] = k
-        print("start", k, flush=True)
-        obj.save(path)
-        print("done", k, flush=True)
-        k += 1
-"""
+VARIANTS = [dict(sg=1, hs=0, negative=5), dict(sg=0, hs=0, negative=5), dict(sg=0, hs=0, negative=5, cbow_mean=0),
+            dict(sg=1, hs=1, negative=0), dict(sg=0, hs=1, negative=0), dict(sg=1, hs=1, negative=3)]
+IDS = ["sg-ns", "cbow-ns", "cbow-sum-ns", "sg-hs", "cbow-hs", "sg-hs+ns"]
 
 
-@pytest.mark.timeout(240)
-@pytest.mark.parametrize("kind", ["kv", "w2v"])
-def test_kill_9_during_save_leaves_previous_model_loadable(tmp_path, kind):
-    path = str(tmp_path / "model")
-    load = KeyedVectors.load if kind == "kv" else (lambda p: Word2Vec.load(p).wv)
-    for delay in (0.05, 0.4, 1.1):
-        code = _SAVER.replace("sys.argv[1]", repr(kind)).replace("sys.argv[2]", repr(path))
-        proc = popen_child(code)
-        lines = []
-        try:
-            # wait until at least one save completed (and the next is under way), then kill
-            while True:
-                line = proc.stdout.readline()
-                assert line, proc.stderr.read()
-                lines.append(line.split())
-                if line.startswith("done"):
-                    break
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            out, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        lines += [l.split() for l in out.splitlines()]
-        done = [int(k) for s, k in lines if s == "done"]
-        started = [int(k) for s, k in lines if s == "start"]
-        vectors = load(path).vectors
-        value = float(vectors[0, 0])
-        assert (vectors == value).all(), "a mix of two saves"
-        assert value in (done[-1], started[-1]), (value, done[-1], started[-1])
+@pytest.mark.parametrize("kw", VARIANTS, ids=IDS)
+def test_divergence_reported_with_epoch(kw):
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d+"):
+        Word2Vec(small_corpus(), min_count=1, alpha=1e4, min_alpha=1e4, vector_size=8, epochs=3,
+                 sample=0, workers=2, **kw)
+    assert not fastw2v_threads()
+
+
+@pytest.mark.parametrize("kw", VARIANTS[:2] + VARIANTS[3:4], ids=IDS[:2] + IDS[3:4])
+def test_divergence_in_later_train_call(kw):
+    model = Word2Vec(small_corpus(), min_count=1, vector_size=8, epochs=1, workers=2, **kw)
+    assert np.isfinite(model.wv.vectors).all()
+    with pytest.raises(TrainingDivergedError, match="epoch 1"):
+        model.train(small_corpus(), total_examples=400, epochs=2, start_alpha=1e4, end_alpha=1e4)
+    assert model.partially_trained  # flagged: the matrices are not a finished model
+    assert issubclass(TrainingDivergedError, FloatingPointError)
+
+
+# ---------------------------------------------------------------- splitting the work
+
+@pytest.mark.parametrize("how", ["corpus_file", "iterable"])
+def test_more_threads_than_lines_trains_each_line_once(tmp_path, how):
+    lines = [["a", "b", "c", "d"], ["b", "c"], ["d", "a", "b"]]
+    path = tmp_path / "three.txt"
+    path.write_text("\n".join(" ".join(s) for s in lines) + "\n")
+    corpus = dict(corpus_file=str(path)) if how == "corpus_file" else dict(corpus_iterable=lines)
+    model = Word2Vec(vector_size=8, min_count=1, sample=0, workers=8)
+    model.build_vocab(**corpus)
+    effective, raw = model.train(total_examples=3, epochs=5, **corpus)
+    assert (effective, raw) == (9 * 5, 9 * 5)
 
 
 # ---------------------------------------------------------------- exceptions in user code
@@ -110,6 +97,33 @@ def test_exception_in_any_callback_reraised_with_threads_joined(hook):
         Word2Vec(small_corpus(2000), vector_size=8, min_count=1, workers=3, epochs=3, callbacks=[Boom()])
     assert time.monotonic() - t0 < 30
     assert not fastw2v_threads()
+
+
+@pytest.mark.timeout(60)
+def test_error_in_one_worker_thread_stops_the_others_and_is_reraised(monkeypatch):
+    import fastw2v.trainer as trainer
+
+    jobs, stop_requested = [], threading.Event()
+
+    class OneThreadFails(trainer.TrainJob):
+        """Thread 1 raises; the others enter the kernel only once the trainer asked it to stop."""
+
+        def run_thread(self, t):
+            jobs.append(self)
+            if t == 1:
+                raise RuntimeError("worker 1 failed")
+            assert stop_requested.wait(10)
+            super().run_thread(t)
+
+        def request_stop(self):
+            super().request_stop()
+            stop_requested.set()
+
+    monkeypatch.setattr(trainer, "TrainJob", OneThreadFails)
+    with pytest.raises(RuntimeError, match="worker 1 failed"):
+        Word2Vec(small_corpus(2000), vector_size=8, min_count=1, workers=3, epochs=5)
+    assert stop_requested.is_set() and not fastw2v_threads()
+    assert jobs[0].words_done == 0  # the stop reached the kernels: nothing trained after it
 
 
 # ---------------------------------------------------------------- Ctrl-C

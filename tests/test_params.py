@@ -1,15 +1,22 @@
-"""Hardening, parameters: every numeric parameter out of range raises ValueError naming it,
-and a refused ``train()`` call leaves the model as it was."""
+"""Parameters: every hyper-parameter out of range is refused with a ValueError naming it,
+through the public ``Word2Vec`` constructor, ``train()`` and the command line; a refused
+``train()`` call leaves the model as it was.
+
+(tests/test_word2vec.py::test_bad_parameters_raise_valueerror_naming_them holds the
+first, simpler cases; the table here adds the rest.)
+"""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from fastw2v import Word2Vec
 
-from _hardening_util import small_corpus
+from _util import child_env, small_corpus
 
 NAN, INF = float("nan"), float("inf")
 
-# Only what tests/test_word2vec.py::test_bad_parameters_raise_valueerror_naming_them lacks.
 BAD = [
     ("ns_exponent", NAN), ("ns_exponent", INF), ("ns_exponent", -INF), ("ns_exponent", "x"),
     ("alpha", INF), ("min_alpha", NAN), ("sample", INF),
@@ -56,3 +63,26 @@ def test_train_parameter_out_of_range_leaves_model_unchanged(built, kw, name):
     # and the model still trains normally afterwards
     built.train(small_corpus(), total_examples=400, epochs=1)
     assert built.train_count == 1 and np.isfinite(built.wv.vectors).all()
+
+
+# ---------------------------------------------------------------- the command line
+
+CLI_BAD = [
+    (["--size", "0"], "vector_size"), (["-size", "0"], "vector_size"), (["--window", "-1"], "window"),
+    (["--negative", "-2"], "negative"), (["--alpha", "nan"], "alpha"), (["--min-count", "-1"], "min_count"),
+    (["--threads", "0"], "workers"), (["--sample", "-1"], "sample"), (["--epochs", "0"], "epochs"),
+]
+
+
+@pytest.mark.parametrize("flags, name", CLI_BAD, ids=[" ".join(f) for f, _ in CLI_BAD])
+def test_cli_parameter_out_of_range(tmp_path, flags, name):
+    """The CLI passes its flags to the same checks: one error line naming the parameter."""
+    corpus, out = tmp_path / "c.txt", tmp_path / "v.bin"
+    corpus.write_text("a b c d\nb c d a\n")
+    result = subprocess.run([sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(out),
+                             "--min-count", "1", "--quiet", *flags], capture_output=True, text=True,
+                            env=child_env(), cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("fastw2v: error:") and name in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()

@@ -50,8 +50,12 @@ def extensions():
         isa = ISA_FLAGS.get(name.rsplit(".", 1)[-1])
         if isa is not None and not X86:
             continue
+        here = os.path.dirname(pyx)
         exts.append(Extension(
             name, [pyx],
+            # The C of the kernels lives in headers beside their .pyx (fw_*.h).
+            include_dirs=[here],
+            depends=sorted(glob.glob(os.path.join(here, "*.h"))),
             extra_compile_args=compile_args() + (isa or []),
             extra_link_args=["-fsanitize=address"] if DEBUG else [],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

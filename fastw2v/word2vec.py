@@ -265,8 +265,7 @@ class Word2Vec:
     # ------------------------------------------------------------ vocabulary
 
     def _init_tables(self):
-        self._alias_prob = np.zeros(0, np.uint32)
-        self._alias_index = np.zeros(0, np.int32)
+        self._alias = np.zeros((0, 2), np.uint32)
         self._codes = np.zeros(0, np.uint8)
         self._points = np.zeros(0, np.int32)
         self._path_offsets = np.zeros(1, np.int64)
@@ -463,7 +462,7 @@ class Word2Vec:
         if self.hs:
             self._codes, self._points, self._path_offsets = _vocab.huffman_tree(counts)
         if self.negative:
-            self._alias_prob, self._alias_index = _vocab.alias_table(counts, self.ns_exponent)
+            self._alias = _vocab.alias_table(counts, self.ns_exponent)
         if not keep_raw_vocab:
             self.raw_vocab = {}
         logger.info("vocabulary: %i words kept (effective_min_count=%i), %i dropped; "
@@ -504,7 +503,7 @@ class Word2Vec:
     def _kernel_tables(self):
         return {
             "sample_int": self.wv.expandos["sample_int"],
-            "alias_prob": self._alias_prob, "alias_index": self._alias_index,
+            "alias": self._alias,
             "codes": self._codes, "points": self._points, "path_offsets": self._path_offsets,
         }
 
@@ -765,8 +764,7 @@ class Word2Vec:
             model._path_offsets = np.asarray(arrays["path_offsets"], np.int64)
         if model.negative:
             model.syn1neg = arrays["syn1neg"]
-            model._alias_prob, model._alias_index = _vocab.alias_table(wv.expandos["count"],
-                                                                       model.ns_exponent)
+            model._alias = _vocab.alias_table(wv.expandos["count"], model.ns_exponent)
         return model
 
 

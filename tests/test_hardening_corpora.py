@@ -162,7 +162,8 @@ def test_counts_above_2_to_the_31(kw):
     assert (sample_int > 0).all() and (sample_int <= 2**32 - 1).all()
     assert sample_int[model.wv.key_to_index["a0"]] < sample_int[model.wv.key_to_index["b0"]]
     if model.negative:
-        prob, alias = _vocab.alias_table(counts, model.ns_exponent)
+        table = _vocab.alias_table(counts, model.ns_exponent)
+        prob, alias = table[:, 0], table[:, 1]
         p = prob.astype(np.float64) / 2**32
         implied = p / len(counts)
         np.add.at(implied, alias, (1 - p) / len(counts))

@@ -156,7 +156,8 @@ def test_huffman_tree_is_optimal_like_gensims():
 
 def test_alias_table_reproduces_distribution():
     counts = np.array([1000, 300, 300, 20, 7, 1, 1])
-    prob, alias = fvocab.alias_table(counts, 0.75)
+    table = fvocab.alias_table(counts, 0.75)
+    prob, alias = table[:, 0], table[:, 1]
     n = len(counts)
     p = prob.astype(np.float64) / 2**32
     implied = p / n

@@ -735,8 +735,8 @@ cdef class TrainJob:
     syn0, syn1, syn1neg : numpy.ndarray of float32, C-contiguous
         Model matrices; syn1/syn1neg may be None when hs/negative is off.
     tables : dict
-        ``sample_int``, ``alias_prob``, ``alias_index``, ``codes``, ``points``,
-        ``path_offsets`` (those needed by the objective).
+        ``sample_int``, ``alias`` (packed, see fastw2v.vocab.alias_table), ``codes``,
+        ``points``, ``path_offsets`` (those needed by the objective).
     ids, sent_offsets, chunk_starts : numpy.ndarray
         The id stream (int32), sentence offsets (int64) and chunk sentence starts (int64).
     params : dict
@@ -804,13 +804,14 @@ cdef class TrainJob:
         if self.cfg.negative:
             _check_matrix("syn1neg", syn1neg, n_words, dim)
             self.cfg.syn1neg = self._f32(syn1neg)
-            prob = self._arr(tables["alias_prob"], np.uint32, n_words, "alias_prob")
-            alias = self._arr(tables["alias_index"], np.int32, n_words, "alias_index")
-            if alias.min() < 0 or alias.max() >= n_words:
+            # The packed table of fastw2v.vocab.alias_table, used as given.
+            alias = np.ascontiguousarray(tables["alias"], dtype=np.uint32)
+            if alias.shape != (n_words, 2):
+                raise ValueError(f"alias must have shape ({n_words}, 2), got {alias.shape}")
+            if alias[:, 1].max() >= n_words:
                 raise ValueError("alias table out of range")
-            packed = _packed_alias(prob, alias)
-            self._keep.append(packed)
-            self.cfg.alias = <const uint32_t *><size_t>packed.ctypes.data
+            self._keep.append(alias)
+            self.cfg.alias = <const uint32_t *><size_t>alias.ctypes.data
             self.max_out = max(self.max_out, 1 + self.cfg.negative)
         sample_int = self._arr(tables["sample_int"], np.uint32, n_words, "sample_int")
         self.cfg.sample_int = <const uint32_t *><size_t>sample_int.ctypes.data
@@ -964,14 +965,6 @@ cdef class TrainJob:
         return loss, words, effective
 
 
-def _packed_alias(prob, alias):
-    """The alias table as the sampler reads it: per slot, threshold then alias (one load)."""
-    packed = np.empty((len(prob), 2), np.uint32)
-    packed[:, 0] = prob
-    packed[:, 1] = np.asarray(alias, np.int32).view(np.uint32)
-    return packed
-
-
 def _check_matrix(name, a, rows, cols):
     if not isinstance(a, np.ndarray) or a.dtype != np.float32 or a.ndim != 2 \
             or not a.flags.c_contiguous or not a.flags.writeable:
@@ -1063,23 +1056,22 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     return st.loss
 
 
-def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t seed=1):
+def negative_draws(alias, int negative, int windows, uint64_t seed=1):
     """``windows`` x ``negative`` draws of the kernel's negative sampler, for tests.
 
-    Runs the training path itself (batched draws, alias table as TrainJob packs it)
-    on a thread state seeded like thread 0 of a job with ``seed``.
+    Runs the training path itself (batched draws from the packed alias table of
+    :func:`fastw2v.vocab.alias_table`) on a thread state seeded like thread 0 of
+    a job with ``seed``.
     """
     cdef TrainConfig cfg
     cdef ThreadState st
     cdef int w, d
     cdef int32_t[:, ::1] out
-    prob = np.ascontiguousarray(alias_prob, np.uint32)
-    alias = np.ascontiguousarray(alias_index, np.int32)
-    n_words = len(prob)
-    if n_words < 1 or len(alias) != n_words or alias.min() < 0 or alias.max() >= n_words \
+    packed = np.ascontiguousarray(alias, np.uint32)
+    n_words = len(packed)
+    if n_words < 1 or packed.shape != (n_words, 2) or packed[:, 1].max() >= n_words \
             or negative < 1 or windows < 0:
-        raise ValueError("alias tables of equal length with aliases in range, negative >= 1")
-    packed = _packed_alias(prob, alias)
+        raise ValueError("a packed (n, 2) alias table with aliases in range, negative >= 1")
     rows = np.zeros((n_words, 1), np.float32)  # prefetched, never read
     batch = np.zeros(NEG_BATCH_WINDOWS * negative, np.int32)
     drawn = np.zeros(negative, np.int32)
@@ -1102,44 +1094,3 @@ def negative_draws(alias_prob, alias_index, int negative, int windows, uint64_t 
         for d in range(negative):
             out[w, d] = st.negatives[d]
     return result
-
-
-def walker_alias(scaled):
-    """Walker's alias pairing over ``scaled`` (weights scaled to mean 1), for fastw2v.vocab.
-
-    The loop :func:`fastw2v.vocab.alias_table` ran in Python, in C: the same stacks of
-    small and large slots, paired in the same order (sums may round differently by
-    ~1e-13 under the kernels' -fassociative-math, far below the thresholds' 2**-32).
-
-    Returns
-    -------
-    prob : numpy.ndarray of float64
-        Acceptance probability of each slot (1.0 where nothing was paired).
-    alias : numpy.ndarray of int32
-    """
-    cdef double[::1] work = np.array(scaled, dtype=np.float64, copy=True).reshape(-1)
-    cdef Py_ssize_t n = work.shape[0]
-    prob_arr = np.ones(n, dtype=np.float64)
-    alias_arr = np.arange(n, dtype=np.int32)
-    small_arr = np.flatnonzero(np.asarray(work) < 1.0).astype(np.int64)
-    large_arr = np.flatnonzero(np.asarray(work) >= 1.0).astype(np.int64)
-    small_arr = np.concatenate([small_arr, np.empty(len(large_arr), np.int64)])  # room to grow
-    cdef double[::1] prob = prob_arr
-    cdef int32_t[::1] alias = alias_arr
-    cdef int64_t[::1] small = small_arr
-    cdef int64_t[::1] large = large_arr
-    cdef Py_ssize_t n_small = np.count_nonzero(np.asarray(work) < 1.0), n_large = large.shape[0]
-    cdef int64_t s, g
-    with nogil:
-        while n_small > 0 and n_large > 0:
-            n_small -= 1
-            s = small[n_small]
-            g = large[n_large - 1]
-            prob[s] = work[s]
-            alias[s] = <int32_t>g
-            work[g] = work[g] + work[s] - 1.0
-            if work[g] < 1.0:
-                n_large -= 1
-                small[n_small] = g
-                n_small += 1
-    return prob_arr, alias_arr

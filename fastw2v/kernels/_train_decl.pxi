@@ -1,6 +1,7 @@
 # The contract between the trainer (Python, holding the GIL) and the training
-# kernels (C, without it). Python fills one TrainConfig and one ThreadState per
-# thread, checks every bound once, then each thread calls train_chunks().
+# kernels (C, without it). Python (TrainJob) fills one TrainConfig and one
+# ThreadState per thread (new_thread_state), checks every bound once, then each
+# thread calls train_chunks().
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
@@ -87,6 +88,7 @@ ctypedef struct ThreadState:
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling
+    # A new buffer is a field above and one line in lay_out_state (_train_state.pxi).
 
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil

@@ -18,11 +18,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
 from .encode import IdStream
-from .kernels import TrainJob
+from .kernels import TrainJob, TrainParams
 from .progress import make_reporter
 
 logger = logging.getLogger("fastw2v")
@@ -89,17 +90,16 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     workers = max(1, int(model.workers))
     words_per_chunk = max(1000, int(model.batch_words or 10000))
     chunk_starts = stream.chunk_starts(words_per_chunk)
-    tables = model._kernel_tables()
-    params = dict(
+    params = TrainParams(
         sg=model.sg, hs=model.hs, negative=model.negative, cbow_mean=model.cbow_mean,
         window=model.window, shrink_windows=model.shrink_windows, compute_loss=compute_loss,
         start_alpha=start_alpha, end_alpha=end_alpha,
         schedule_total=stream.n_words * epochs,
         hot_nodes=HOT_NODES, sync_words=SYNC_WORDS,
     )
-    job = TrainJob(model.wv.vectors, model.syn1 if model.hs else None,
-                   model.syn1neg if model.negative else None, tables,
-                   stream.ids, stream.offsets, chunk_starts, params, workers, seed)
+    job = TrainJob(params, SimpleNamespace(**model._kernel_tables()), model.wv.vectors,
+                   model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
+                   stream.ids, stream.offsets, chunk_starts, workers, seed)
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)

@@ -4,11 +4,15 @@
 random draws replaced by known ones; the reference below is the textbook
 HogBatch update written with numpy, one block per output set.
 """
+import dataclasses
+import types
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from fastw2v import kernels
+from fastw2v.kernels import TrainParams
 from fastw2v.kernels._train import sigmoid_table
 
 # Every installed build the CPU can run (baseline, AVX2) is checked against numpy.
@@ -211,12 +215,25 @@ def test_dispatch_picks_a_runnable_build_and_honours_the_override(monkeypatch):
         kernels.load("sse9")
 
 
-def _hs_job(kernel, model, stream, hot_nodes, sync_words, n_threads=2):
-    params = dict(sg=1, hs=1, negative=0, cbow_mean=1, window=3, shrink_windows=1, compute_loss=0,
-                  start_alpha=0.05, end_alpha=0.05, schedule_total=stream.n_words,
-                  hot_nodes=hot_nodes, sync_words=sync_words)
-    return kernel.TrainJob(model.wv.vectors, model.syn1, None, model._kernel_tables(), stream.ids,
-                           stream.offsets, stream.chunk_starts(1000), params, n_threads, 7)
+def test_train_params_and_the_kernel_settings_struct_agree():
+    # TrainJob copies the dataclass into the struct by field name: a field on one side
+    # only would be dropped or missing.
+    names = tuple(f.name for f in dataclasses.fields(TrainParams))
+    for name in kernels.available_variants():
+        assert kernels.load(name).settings_fields() == names
+
+
+def _hs_params(stream, hot_nodes, sync_words):
+    return TrainParams(sg=1, hs=1, negative=0, cbow_mean=1, window=3, shrink_windows=1,
+                       compute_loss=0, start_alpha=0.05, end_alpha=0.05,
+                       schedule_total=stream.n_words, hot_nodes=hot_nodes, sync_words=sync_words)
+
+
+def _hs_job(kernel, model, stream, hot_nodes, sync_words, n_threads=2, params=None):
+    params = params or _hs_params(stream, hot_nodes, sync_words)
+    return kernel.TrainJob(params, types.SimpleNamespace(**model._kernel_tables()),
+                           model.wv.vectors, model.syn1, None, stream.ids, stream.offsets,
+                           stream.chunk_starts(1000), n_threads, 7)
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
@@ -260,6 +277,56 @@ def test_hot_node_settings_are_checked(kernel):
         _hs_job(kernel, model, stream, -1, 10)
     with pytest.raises(ValueError, match="sync_words"):
         _hs_job(kernel, model, stream, 4, 0)
+
+
+def _small_model(**kw):
+    from fastw2v import Word2Vec
+    from fastw2v.encode import encode_iterable
+    sentences = [["a", "b", "c", "a", "d"]] * 5
+    model = Word2Vec(vector_size=4, min_count=1, **kw)
+    model.build_vocab(sentences)
+    return model, encode_iterable(sentences, model.wv.key_to_index)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_train_job_reads_its_settings_from_train_params(kernel):
+    model, stream = _small_model(hs=1, negative=0)
+    params = _hs_params(stream, 16, 500)
+    job = _hs_job(kernel, model, stream, 16, 500, params=params)
+    settings = job.settings
+    assert set(settings) == set(dataclasses.asdict(params))
+    for name, value in dataclasses.asdict(params).items():
+        assert settings[name] == pytest.approx(value, rel=1e-7), name
+    with pytest.raises(TypeError, match="TrainParams"):
+        kernel.TrainJob(dataclasses.asdict(params), types.SimpleNamespace(**model._kernel_tables()),
+                        model.wv.vectors, model.syn1, None, stream.ids, stream.offsets,
+                        stream.chunk_starts(1000), 1, 7)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_train_job_refuses_what_the_kernels_would_index_out_of_bounds(kernel):
+    model, stream = _small_model(hs=0, negative=3)
+    params = TrainParams(sg=1, hs=0, negative=3, cbow_mean=1, window=2, shrink_windows=1,
+                         compute_loss=0, start_alpha=0.05, end_alpha=0.05, schedule_total=10)
+    tables = model._kernel_tables()
+
+    def job(alias, p=params):
+        vocab = types.SimpleNamespace(**dict(tables, alias=alias))
+        return kernel.TrainJob(p, vocab, model.wv.vectors, None, model.syn1neg, stream.ids,
+                               stream.offsets, stream.chunk_starts(1000), 1, 7)
+
+    job(tables["alias"]).run_thread(0)  # the packed table as the vocabulary built it
+    bad = tables["alias"].copy()
+    bad[0, 1] = len(bad)
+    with pytest.raises(ValueError, match="alias table out of range"):
+        job(bad)
+    with pytest.raises(ValueError, match="shape"):
+        job(tables["alias"][:-1])
+    with pytest.raises(ValueError, match="vocab.alias"):
+        job(None)
+    for wrong in (dict(hs=0, negative=0), dict(negative=-1), dict(window=0)):
+        with pytest.raises(ValueError):
+            job(tables["alias"], dataclasses.replace(params, **wrong))
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

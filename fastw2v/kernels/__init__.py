@@ -1,16 +1,20 @@
 """Compiled kernels, in the best build this CPU can run.
 
-Training: the same Cython source (``_train_impl.pxi``) is compiled twice on x86-64,
-``_train`` (baseline) and ``_train_avx2`` (AVX2 + FMA). :data:`kernel` is the fastest
-one whose instructions this CPU supports (numpy's CPU feature detection);
-``FASTW2V_KERNEL=generic|avx2`` forces a choice (for testing and benchmarks).
+Training: the same Cython source (``_train_impl.pxi`` and the parts it includes; C in
+``fw_*.h``) is compiled twice on x86-64, ``_train`` (baseline) and ``_train_avx2``
+(AVX2 + FMA). :data:`kernel` is the fastest one whose instructions this CPU supports
+(numpy's CPU feature detection); ``FASTW2V_KERNEL=generic|avx2`` forces a choice (for
+testing and benchmarks). :class:`TrainJob` takes its settings as a :class:`TrainParams`.
 
-Top-k search for batch queries (``_similarity_impl.pxi``): ``_similarity`` (baseline)
-and ``_similarity_avx512``; :func:`similarity_kernel` returns the AVX-512 build where it
-runs and None elsewhere (numpy's BLAS is faster there); ``FASTW2V_SIMILARITY`` overrides.
+Top-k search for batch queries (``_similarity_impl.pxi``, C in ``fw_topk.h``):
+``_similarity`` (baseline) and ``_similarity_avx512``; :func:`similarity_kernel` returns
+the AVX-512 build where it runs and None elsewhere (numpy's BLAS is faster there);
+``FASTW2V_SIMILARITY`` overrides.
 """
 import importlib
 import os
+
+from .params import TrainParams
 
 _VARIANTS = {
     "avx2": ("_train_avx2", ("AVX2", "FMA3")),

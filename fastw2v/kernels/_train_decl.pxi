@@ -12,6 +12,27 @@ cdef enum:
     SIGMOID_TABLE_SIZE = 1024
 
 
+# ---------------------------------------------------------------- settings
+
+ctypedef struct TrainSettings:
+    # One field per field of fastw2v.kernels.TrainParams, same names and meaning
+    # (see its docstring): TrainJob fills this struct from the dataclass in one
+    # assignment, and tests/test_kernels.py checks the two agree. A new kernel
+    # parameter is a field there, a field here, and its use in the kernels.
+    int sg                    # 1 skip-gram, 0 CBOW
+    int hs                    # hierarchical softmax on
+    int negative              # negatives per positive example (0 = off)
+    int cbow_mean             # CBOW hidden layer is the mean (1) or the sum (0)
+    int window
+    int shrink_windows        # draw the effective window uniformly in 1..window
+    int compute_loss
+    float start_alpha         # learning rate at the first word ...
+    float end_alpha           # ... and at the last, linear in between
+    int64_t schedule_total    # in-vocabulary words over all epochs
+    int64_t hot_nodes         # HS inner nodes each thread keeps private (see below)
+    int64_t sync_words        # words between merges of those private nodes
+
+
 # ---------------------------------------------------------------- shared config
 
 ctypedef struct TrainConfig:
@@ -22,14 +43,8 @@ ctypedef struct TrainConfig:
     int dim
     int32_t n_words
 
-    # Objective.
-    int sg                    # 1 skip-gram, 0 CBOW
-    int hs                    # hierarchical softmax on
-    int negative              # negatives per positive example (0 = off)
-    int cbow_mean             # CBOW hidden layer is the mean (1) or the sum (0)
-    int window
-    int shrink_windows        # draw the effective window uniformly in 1..window
-    int compute_loss
+    # The scalar settings (objective, window, learning-rate schedule), as given.
+    TrainSettings settings
 
     # Tables built by fastw2v.vocab.
     const uint32_t *sample_int   # keep a word when sample_int[w] >= a random uint32
@@ -47,10 +62,7 @@ ctypedef struct TrainConfig:
     int64_t n_chunks
     int64_t *next_chunk           # shared counter, atomically incremented
 
-    # Learning rate decays linearly over every word of every epoch of a train() call.
-    float start_alpha
-    float end_alpha
-    int64_t schedule_total        # in-vocabulary words over all epochs
+    # Learning rate decays linearly over settings.schedule_total words.
     int64_t *schedule_done        # shared counter of words processed so far
 
     int *stop                     # set to 1 by Python (Ctrl-C, an error elsewhere)
@@ -60,9 +72,10 @@ ctypedef struct TrainConfig:
     # cores on every write, so each thread updates private copies of the hottest
     # inner nodes and adds its change to the shared rows every sync_words words.
     # Off (no rows) with one thread, where there is nothing to share.
+    # TrainJob derives these from settings.hot_nodes and settings.sync_words.
     int32_t hot_hs_lo             # syn1 rows [hot_hs_lo, hot_hs_hi) are private between syncs
     int32_t hot_hs_hi
-    int64_t sync_words
+    int64_t sync_interval         # words between syncs (never, when no rows are private)
 
 
 # ---------------------------------------------------------------- per-thread state

@@ -135,7 +135,7 @@ cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
         for k in range(n_out):
             f = row[k]
             row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
-            if cfg.compute_loss:
+            if cfg.settings.compute_loss:
                 st.loss += log_loss(f, st.labels[k])
 
 
@@ -267,7 +267,7 @@ cdef inline void refill_negatives(const TrainConfig *cfg, ThreadState *st) noexc
 
 cdef inline void empty_negative_batch(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
     """Size the batch of draws for this config, empty: the first window draws one."""
-    st.neg_len = NEG_BATCH_WINDOWS * cfg.negative
+    st.neg_len = NEG_BATCH_WINDOWS * cfg.settings.negative
     st.neg_pos = st.neg_len
 
 
@@ -279,7 +279,7 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
     forward pass waits on them). Drawing apart from the update also keeps the
     update a function of its inputs, so the test twin can feed it known draws.
     """
-    cdef int d, k = cfg.negative
+    cdef int d, k = cfg.settings.negative
     if st.neg_pos + 2 * k > st.neg_len:
         refill_negatives(cfg, st)
     memcpy(st.negatives, st.neg_batch + st.neg_pos, k * sizeof(int32_t))
@@ -296,13 +296,13 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
     if i + 1 >= n:
         return
     centre = st.sentence[i + 1]
-    if cfg.negative:
+    if cfg.settings.negative:
         fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
-    if cfg.hs:
+    if cfg.settings.hs:
         for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
             fw_prefetch_row(cfg.syn1 + <int64_t>cfg.points[k] * cfg.dim, cfg.dim)
-    if i + 1 + cfg.window < n:
-        fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.window] * cfg.dim,
+    if i + 1 + cfg.settings.window < n:
+        fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,
                         cfg.dim)
 
 
@@ -316,7 +316,7 @@ cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_
     cdef int32_t w
     st.out_rows[0] = word
     st.labels[0] = 1.0
-    for d in range(cfg.negative):
+    for d in range(cfg.settings.negative):
         w = st.negatives[d]
         if w != word:
             st.out_rows[n] = w
@@ -334,7 +334,7 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
     cdef int dim = cfg.dim
     for r in range(n_ctx):
         st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
-    if not cfg.hs and 1 + cfg.negative <= FW_FUSED_MAX_OUT:
+    if not cfg.settings.hs and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT:
         # One block: both updates in one sweep, straight into the rows.
         n_out = negative_outputs(cfg, st, centre)
         resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
@@ -342,9 +342,9 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
         fused_block_update(cfg, st, n_ctx, n_out)
         return
     memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
-    if cfg.hs:
+    if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
-    if cfg.negative:
+    if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
         axpy(1.0, st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
@@ -358,13 +358,13 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
     memset(st.hidden, 0, dim * sizeof(float))
     for r in range(n_ctx):
         axpy(1.0, cfg.syn0 + <int64_t>st.in_rows[r] * dim, st.hidden, dim)
-    if cfg.cbow_mean:
+    if cfg.settings.cbow_mean:
         scale(1.0 / n_ctx, st.hidden, dim)
     st.in_ptrs[0] = st.hidden
     memset(st.grad_in, 0, dim * sizeof(float))
-    if cfg.hs:
+    if cfg.settings.hs:
         hs_block(cfg, st, centre, 1, alpha)
-    if cfg.negative:
+    if cfg.settings.negative:
         ns_block(cfg, st, centre, 1, alpha)
     # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
     for r in range(n_ctx):
@@ -375,10 +375,11 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 
 cdef inline float current_alpha(const TrainConfig *cfg) noexcept nogil:
     cdef double done = <double>fw_atomic_load_i64(cfg.schedule_done)
-    cdef double progress = done / <double>cfg.schedule_total if cfg.schedule_total > 0 else 1.0
-    cdef double alpha = cfg.start_alpha - (cfg.start_alpha - cfg.end_alpha) * progress
-    if alpha < cfg.end_alpha:
-        alpha = cfg.end_alpha
+    cdef const TrainSettings *s = &cfg.settings
+    cdef double progress = done / <double>s.schedule_total if s.schedule_total > 0 else 1.0
+    cdef double alpha = s.start_alpha - (s.start_alpha - s.end_alpha) * progress
+    if alpha < s.end_alpha:
+        alpha = s.end_alpha
     return <float>alpha
 
 
@@ -402,11 +403,11 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
     cdef int i, j, lo, hi, b, n_ctx
     st.effective_words += n
     for i in range(n):
-        b = <int>bounded(st, cfg.window) if cfg.shrink_windows else 0
-        lo = i - cfg.window + b
+        b = <int>bounded(st, cfg.settings.window) if cfg.settings.shrink_windows else 0
+        lo = i - cfg.settings.window + b
         if lo < 0:
             lo = 0
-        hi = i + cfg.window + 1 - b
+        hi = i + cfg.settings.window + 1 - b
         if hi > n:
             hi = n
         n_ctx = 0
@@ -416,10 +417,10 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
                 n_ctx += 1
         if n_ctx == 0:
             continue
-        if cfg.negative:
+        if cfg.settings.negative:
             draw_negatives(cfg, st)
         prefetch_window(cfg, st, i, n)
-        if cfg.sg:
+        if cfg.settings.sg:
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
             cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
@@ -449,7 +450,7 @@ cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
             train_sentence(cfg, st, start, end, alpha)
             st.words += end - start
             st.since_sync += end - start
-            if st.since_sync >= cfg.sync_words:
+            if st.since_sync >= cfg.sync_interval:
                 sync_hot_rows(cfg, st)
             fw_atomic_add_i64(cfg.schedule_done, end - start)
             if fw_atomic_load_int(cfg.stop):

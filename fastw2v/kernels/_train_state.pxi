@@ -28,7 +28,7 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     """
     cdef size_t at = 0
     cdef int64_t dim = cfg.dim
-    cdef int64_t n_neg = max(cfg.negative, 1)
+    cdef int64_t n_neg = max(cfg.settings.negative, 1)
     cdef int64_t n_hot = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * dim
     st.sentence = <int32_t *>carve(base, &at, max_sentence * sizeof(int32_t))
     st.in_rows = <int32_t *>carve(base, &at, max_in * sizeof(int32_t))

@@ -39,9 +39,9 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     memset(&cfg, 0, sizeof(cfg))
     cfg.dim = dim
     cfg.n_words = n_words
-    cfg.sg = sg
-    cfg.cbow_mean = cbow_mean
-    cfg.compute_loss = compute_loss
+    cfg.settings.sg = sg
+    cfg.settings.cbow_mean = cbow_mean
+    cfg.settings.compute_loss = compute_loss
     table = sigmoid_table()
     cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
     cfg.syn0 = _ptr_f32(syn0)
@@ -52,7 +52,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         if len(codes) < 1 or len(points) != len(codes) or points.min() < 0 \
                 or points.max() >= syn1.shape[0]:
             raise ValueError("Huffman path out of range")
-        cfg.hs = 1
+        cfg.settings.hs = 1
         cfg.syn1 = _ptr_f32(syn1)
         cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
         cfg.points = <const int32_t *><size_t>points.ctypes.data
@@ -60,16 +60,16 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     if syn1neg is not None:
         _check_matrix("syn1neg", syn1neg, n_words, dim)
         cfg.syn1neg = _ptr_f32(syn1neg)
-        cfg.negative = len(negatives)
-        if cfg.negative == 0:
+        cfg.settings.negative = len(negatives)
+        if cfg.settings.negative == 0:
             raise ValueError("negative sampling needs at least one negative")
-    if not (cfg.hs or cfg.negative):
+    if not (cfg.settings.hs or cfg.settings.negative):
         raise ValueError("give syn1 (HS) or syn1neg (NS)")
     st = new_thread_state(&cfg, 1, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
     try:
         for r in range(n_ctx):
             st.in_rows[r] = context[r]
-        for d in range(cfg.negative):
+        for d in range(cfg.settings.negative):
             st.negatives[d] = negatives[d]
         with nogil:
             if sg:
@@ -103,7 +103,7 @@ def negative_draws(alias, int negative, int windows, uint64_t seed=1):
     out = result
     memset(&cfg, 0, sizeof(cfg))
     cfg.n_words = n_words
-    cfg.negative = negative
+    cfg.settings.negative = negative
     cfg.dim = 1
     cfg.alias = <const uint32_t *><size_t>table.ctypes.data
     cfg.syn1neg = <float *><size_t>rows.ctypes.data

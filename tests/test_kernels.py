@@ -215,6 +215,14 @@ def test_dispatch_picks_a_runnable_build_and_honours_the_override(monkeypatch):
         kernels.load("sse9")
 
 
+def test_missing_builds_raise_an_import_error_that_says_how_to_build():
+    # What an unbuilt source checkout sees (it was an IndexError).
+    missing = {"avx2": ("_train_nonexistent_avx2", ()), "generic": ("_train_nonexistent", ())}
+    with pytest.raises(ImportError, match="compiled kernels are missing.*pip install"):
+        kernels._best(missing)
+    assert kernels._best(kernels._VARIANTS) == kernels.available_variants()[0]
+
+
 def test_train_params_and_the_kernel_settings_struct_agree():
     # TrainJob copies the dataclass into the struct by field name: a field on one side
     # only would be dropped or missing.

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import params as _params
 from .encode import IdStream
-from .kernels import TrainJob
+from .kernels import TrainJob, TrainParams
 from .progress import make_reporter
 
 logger = logging.getLogger("fastw2v")
@@ -51,10 +52,38 @@ def _finite(name, matrix, epoch):
 
 
 # Hierarchical softmax with several threads: each thread keeps private copies of the
-# Huffman tree's HOT_NODES top inner nodes and merges its changes every SYNC_WORDS words
-# (see TrainConfig in fastw2v/kernels/_train_decl.pxi; measured in benchmarks/README.md).
+# Huffman tree's top inner nodes and merges its changes every SYNC_WORDS words (see
+# TrainConfig in fastw2v/kernels/_train_decl.pxi; docs/notes/benchmark-history.md has the
+# measurements: two threads burned 24-48 CPU-s for 20 s of one-thread work without them).
 HOT_NODES = 2048
 SYNC_WORDS = 10_000
+# The copies trade staleness for contention. They pay on a large tree, where the copied
+# top is a small share of all nodes (IMDB: 2,048 of 53k); on a small vocabulary nearly
+# every node would be private and each thread would train on a copy that is stale for
+# SYNC_WORDS words at a time (gensim's lee-corpus CBOW-HS check failed 3 runs in 30 that
+# way). So at most 1/HOT_SHARE of the nodes are copied, and none below MIN_HOT_NODES.
+HOT_SHARE = 16
+MIN_HOT_NODES = 256
+
+
+def hot_hs_nodes(n_words: int) -> int:
+    """How many top Huffman nodes each thread copies privately for a vocabulary of ``n_words``."""
+    hot = min(HOT_NODES, max(n_words - 1, 0) // HOT_SHARE)
+    return hot if hot >= MIN_HOT_NODES else 0
+
+
+def train_params(model, *, schedule_total: int, start_alpha: float, end_alpha: float,
+                 compute_loss: bool) -> TrainParams:
+    """The kernels' settings for one ``train()`` call, built in this one place.
+
+    Every row of :data:`fastw2v.params.PARAMS` marked ``kernel`` is copied by name;
+    the rest are this call's schedule and the trainer's own choices.
+    """
+    return TrainParams(
+        **{name: getattr(model, name) for name in _params.KERNEL},
+        compute_loss=compute_loss, start_alpha=start_alpha, end_alpha=end_alpha,
+        schedule_total=schedule_total, hot_nodes=hot_hs_nodes(len(model.wv.index_to_key)),
+        sync_words=SYNC_WORDS)
 
 
 def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, end_alpha: float,
@@ -87,19 +116,13 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     TrainResult
     """
     workers = max(1, int(model.workers))
-    words_per_chunk = max(1000, int(model.batch_words or 10000))
+    words_per_chunk = max(1000, int(model.batch_words))
     chunk_starts = stream.chunk_starts(words_per_chunk)
-    tables = model._kernel_tables()
-    params = dict(
-        sg=model.sg, hs=model.hs, negative=model.negative, cbow_mean=model.cbow_mean,
-        window=model.window, shrink_windows=model.shrink_windows, compute_loss=compute_loss,
-        start_alpha=start_alpha, end_alpha=end_alpha,
-        schedule_total=stream.n_words * epochs,
-        hot_nodes=HOT_NODES, sync_words=SYNC_WORDS,
-    )
-    job = TrainJob(model.wv.vectors, model.syn1 if model.hs else None,
-                   model.syn1neg if model.negative else None, tables,
-                   stream.ids, stream.offsets, chunk_starts, params, workers, seed)
+    params = train_params(model, schedule_total=stream.n_words * epochs, start_alpha=start_alpha,
+                          end_alpha=end_alpha, compute_loss=compute_loss)
+    job = TrainJob(params, model._vocab, model.wv.vectors,
+                   model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
+                   stream.ids, stream.offsets, chunk_starts, workers, seed)
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)

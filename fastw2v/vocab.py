@@ -196,23 +196,33 @@ def sample_thresholds(counts: np.ndarray, sample: float, retain_total: int | Non
     return thresholds, float((prob * counts).sum())
 
 
-def alias_table(counts: np.ndarray, ns_exponent: float):
-    """Walker's alias tables for drawing words with probability ``count ** ns_exponent``.
+def alias_table(counts: np.ndarray, ns_exponent: float) -> np.ndarray:
+    """Walker's alias table for drawing words with probability ``count ** ns_exponent``.
 
     Draw: pick a slot ``i`` uniformly, keep ``i`` if a uniform 32-bit integer is below
-    ``prob[i]``, else take ``alias[i]``. O(1) per draw and two small arrays, where
-    word2vec.c's unigram table needs 100M entries and gensim's cumulative table a
-    binary search.
+    ``table[i, 0]``, else take ``table[i, 1]``. O(1) per draw and 8 bytes per word,
+    where word2vec.c's unigram table needs 100M entries and gensim's cumulative table
+    a binary search.
+
+    Parameters
+    ----------
+    counts : array of int
+        Word counts, one per vocabulary index.
+    ns_exponent : float
+        The exponent of the distribution (word2vec: 0.75); all-zero weights give
+        the uniform distribution.
 
     Returns
     -------
-    prob : numpy.ndarray of uint32
-        Acceptance thresholds scaled to 2**32.
-    alias : numpy.ndarray of int32
+    table : numpy.ndarray of uint32, shape (n, 2), C-contiguous
+        Packed as the kernels' sampler reads it (both values of a slot in one
+        load): column 0 the acceptance threshold scaled to 2**32, column 1 the
+        alias (a word index).
     """
     n = len(counts)
+    table = np.zeros((n, 2), np.uint32)
     if n == 0:
-        return np.zeros((0, 2), np.uint32)
+        return table
     weights = np.power(np.asarray(counts, dtype=np.float64), float(ns_exponent))
     total = weights.sum()
     if not np.isfinite(total) or total <= 0:
@@ -221,13 +231,11 @@ def alias_table(counts: np.ndarray, ns_exponent: float):
     scaled = weights * (n / total)
     # Pair each small slot (below 1) with a large one, from stacks of both (Walker);
     # leftovers are 1.0 up to rounding: always accept. The loop runs in C.
-    from .kernels import kernel
-    prob, alias = kernel.walker_alias(scaled)
-    thresholds = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-    packed = np.empty((n, 2), np.uint32)
-    packed[:, 0] = thresholds
-    packed[:, 1] = np.asarray(alias, np.int32).view(np.uint32)
-    return packed
+    from fastw2v._alias import walker_alias
+    prob, alias = walker_alias(scaled)
+    table[:, 0] = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1)
+    table[:, 1] = alias
+    return table
 
 
 def huffman_tree(counts: np.ndarray):

@@ -401,15 +401,6 @@ class Word2Vec:
         """Extend the weights for words added by ``build_vocab(update=True)``."""
         self.prepare_weights(update=True)
 
-    def _kernel_tables(self):
-        v = self._vocab
-        alias = v.alias if v.alias is not None else np.zeros((0, 2), np.uint32)
-        return {
-            "sample_int": v.sample_int,
-            "alias_prob": alias[:, 0], "alias_index": alias[:, 1].view(np.int32),
-            "codes": v.codes, "points": v.points, "path_offsets": v.path_offsets,
-        }
-
     # ------------------------------------------------------------ training
 
     def _check_training_sanity(self, epochs=None, total_examples=None, total_words=None):

@@ -10,6 +10,7 @@ from _child import CHILD_CWD, child_env
 
 from fastw2v import CallbackAny2Vec, LineSentence, Word2Vec
 from fastw2v import vocab as fvocab
+from fastw2v.kernels import TrainParams
 from fastw2v.kernels._train import TrainJob
 
 gensim_models = pytest.importorskip("gensim.models")
@@ -156,7 +157,8 @@ def test_huffman_tree_is_optimal_like_gensims():
 
 def test_alias_table_reproduces_distribution():
     counts = np.array([1000, 300, 300, 20, 7, 1, 1])
-    prob, alias = fvocab.alias_table(counts, 0.75)
+    table = fvocab.alias_table(counts, 0.75)
+    prob, alias = table[:, 0], table[:, 1]
     n = len(counts)
     p = prob.astype(np.float64) / 2**32
     implied = p / n
@@ -244,11 +246,11 @@ def test_learning_rate_decays_to_min_alpha():
     model.build_vocab(CORPUS)
     stream_ids = np.array([model.wv.key_to_index[w] for s in CORPUS for w in s], np.int32)
     offsets = np.arange(0, len(stream_ids) + 1, 12, dtype=np.int64)
-    job = TrainJob(model.wv.vectors, None, model.syn1neg, model._kernel_tables(), stream_ids,
-                   offsets, np.array([0, 100, len(offsets) - 1]), dict(
-                       sg=1, hs=0, negative=5, cbow_mean=1, window=5, shrink_windows=1,
-                       compute_loss=0, start_alpha=0.5, end_alpha=0.01,
-                       schedule_total=2 * len(stream_ids)), 2, 1)
+    params = TrainParams(sg=1, hs=0, negative=5, cbow_mean=1, window=5, shrink_windows=1,
+                         compute_loss=0, start_alpha=0.5, end_alpha=0.01,
+                         schedule_total=2 * len(stream_ids))
+    job = TrainJob(params, model._vocab, model.wv.vectors, None,
+                   model.syn1neg, stream_ids, offsets, np.array([0, 100, len(offsets) - 1]), 2, 1)
     assert job.alpha == pytest.approx(0.5)
     job.begin_epoch()
     job.run_thread(0)

@@ -1,16 +1,20 @@
 """Compiled kernels, in the best build this CPU can run.
 
-Training: the same Cython source (``_train_impl.pxi``) is compiled twice on x86-64,
-``_train`` (baseline) and ``_train_avx2`` (AVX2 + FMA). :data:`kernel` is the fastest
-one whose instructions this CPU supports (numpy's CPU feature detection);
-``FASTW2V_KERNEL=generic|avx2`` forces a choice (for testing and benchmarks).
+Training: the same Cython source (``_train_impl.pxi`` and the parts it includes; C in
+``fw_*.h``) is compiled twice on x86-64, ``_train`` (baseline) and ``_train_avx2``
+(AVX2 + FMA). :data:`kernel` is the fastest one whose instructions this CPU supports
+(numpy's CPU feature detection); ``FASTW2V_KERNEL=generic|avx2`` forces a choice (for
+testing and benchmarks). :class:`TrainJob` takes its settings as a :class:`TrainParams`.
 
-Top-k search for batch queries (``_similarity_impl.pxi``): ``_similarity`` (baseline)
-and ``_similarity_avx512``; :func:`similarity_kernel` returns the AVX-512 build where it
-runs and None elsewhere (numpy's BLAS is faster there); ``FASTW2V_SIMILARITY`` overrides.
+Top-k search for batch queries (``_similarity_impl.pxi``, C in ``fw_topk.h``):
+``_similarity`` (baseline) and ``_similarity_avx512``; :func:`similarity_kernel` returns
+the AVX-512 build where it runs and None elsewhere (numpy's BLAS is faster there);
+``FASTW2V_SIMILARITY`` overrides.
 """
 import importlib
 import os
+
+from .params import TrainParams
 
 _VARIANTS = {
     "avx2": ("_train_avx2", ("AVX2", "FMA3")),
@@ -50,9 +54,31 @@ def available_variants() -> list:
     return _runnable(_VARIANTS)
 
 
+def _best(variants: dict) -> str:
+    """The first runnable name in ``variants``; ImportError saying how to build if none is."""
+    runnable = _runnable(variants)
+    if not runnable:
+        raise ImportError(
+            "fastw2v's compiled kernels are missing (none of "
+            f"{', '.join(module for module, _ in variants.values())} imports from "
+            f"{os.path.dirname(__file__)}). From a source checkout, install the package, "
+            "which compiles them: "
+            "`pip install .` (or `pip install -e .` to keep editing), or build them in place "
+            "with `python setup.py build_ext --inplace`.")
+    return runnable[0]
+
+
 def load(name=None):
-    """The kernel module named ``name``, or the best runnable one."""
-    name = name or os.environ.get("FASTW2V_KERNEL") or available_variants()[0]
+    """The kernel module named ``name``, or the best runnable one.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` (or ``FASTW2V_KERNEL``) is not a known build.
+    ImportError
+        If that build, or with no name every build, is not compiled or not runnable here.
+    """
+    name = name or os.environ.get("FASTW2V_KERNEL") or _best(_VARIANTS)
     if name not in _VARIANTS:
         raise ValueError(f"FASTW2V_KERNEL must be one of {', '.join(_VARIANTS)}, got {name!r}")
     if name not in available_variants():

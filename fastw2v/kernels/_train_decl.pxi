@@ -1,6 +1,7 @@
 # The contract between the trainer (Python, holding the GIL) and the training
-# kernels (C, without it). Python fills one TrainConfig and one ThreadState per
-# thread, checks every bound once, then each thread calls train_chunks().
+# kernels (C, without it). Python (TrainJob) fills one TrainConfig and one
+# ThreadState per thread (new_thread_state), checks every bound once, then each
+# thread calls train_chunks().
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
@@ -9,6 +10,27 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 cdef enum:
     MAX_EXP = 6             # sigmoid is 0/1 beyond +-MAX_EXP (word2vec.c)
     SIGMOID_TABLE_SIZE = 1024
+
+
+# ---------------------------------------------------------------- settings
+
+ctypedef struct TrainSettings:
+    # One field per field of fastw2v.kernels.TrainParams, same names and meaning
+    # (see its docstring): TrainJob fills this struct from the dataclass in one
+    # assignment, and tests/test_kernels.py checks the two agree. A new kernel
+    # parameter is a field there, a field here, and its use in the kernels.
+    int sg                    # 1 skip-gram, 0 CBOW
+    int hs                    # hierarchical softmax on
+    int negative              # negatives per positive example (0 = off)
+    int cbow_mean             # CBOW hidden layer is the mean (1) or the sum (0)
+    int window
+    int shrink_windows        # draw the effective window uniformly in 1..window
+    int compute_loss
+    float start_alpha         # learning rate at the first word ...
+    float end_alpha           # ... and at the last, linear in between
+    int64_t schedule_total    # in-vocabulary words over all epochs
+    int64_t hot_nodes         # HS inner nodes each thread keeps private (see below)
+    int64_t sync_words        # words between merges of those private nodes
 
 
 # ---------------------------------------------------------------- shared config
@@ -21,14 +43,8 @@ ctypedef struct TrainConfig:
     int dim
     int32_t n_words
 
-    # Objective.
-    int sg                    # 1 skip-gram, 0 CBOW
-    int hs                    # hierarchical softmax on
-    int negative              # negatives per positive example (0 = off)
-    int cbow_mean             # CBOW hidden layer is the mean (1) or the sum (0)
-    int window
-    int shrink_windows        # draw the effective window uniformly in 1..window
-    int compute_loss
+    # The scalar settings (objective, window, learning-rate schedule), as given.
+    TrainSettings settings
 
     # Tables built by fastw2v.vocab.
     const uint32_t *sample_int   # keep a word when sample_int[w] >= a random uint32
@@ -46,10 +62,7 @@ ctypedef struct TrainConfig:
     int64_t n_chunks
     int64_t *next_chunk           # shared counter, atomically incremented
 
-    # Learning rate decays linearly over every word of every epoch of a train() call.
-    float start_alpha
-    float end_alpha
-    int64_t schedule_total        # in-vocabulary words over all epochs
+    # Learning rate decays linearly over settings.schedule_total words.
     int64_t *schedule_done        # shared counter of words processed so far
 
     int *stop                     # set to 1 by Python (Ctrl-C, an error elsewhere)
@@ -59,9 +72,10 @@ ctypedef struct TrainConfig:
     # cores on every write, so each thread updates private copies of the hottest
     # inner nodes and adds its change to the shared rows every sync_words words.
     # Off (no rows) with one thread, where there is nothing to share.
+    # TrainJob derives these from settings.hot_nodes and settings.sync_words.
     int32_t hot_hs_lo             # syn1 rows [hot_hs_lo, hot_hs_hi) are private between syncs
     int32_t hot_hs_hi
-    int64_t sync_words
+    int64_t sync_interval         # words between syncs (never, when no rows are private)
 
 
 # ---------------------------------------------------------------- per-thread state
@@ -87,6 +101,7 @@ ctypedef struct ThreadState:
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling
+    # A new buffer is a field above and one line in lay_out_state (_train_state.pxi).
 
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil

@@ -1,0 +1,457 @@
+"""The nogil training kernels: random draws, block updates, windows, sentences, chunks.
+
+Part of the _train modules (see _train_impl.pxi). Everything here runs without
+the GIL on a TrainConfig (shared) and a ThreadState (this thread's), with no
+bounds checks: TrainJob has checked every index before the first call. The small
+dense algebra is C, in fw_block.h and fw_fused.h; atomics, allocation and
+prefetch in fw_memory.h.
+"""
+from libc.math cimport exp, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memmove, memset
+
+cdef enum:
+    NEG_BATCH_WINDOWS = 256   # windows of negative draws made per batch (5 KB with 5)
+
+cdef extern from "fw_memory.h" nogil:
+    int64_t fw_atomic_add_i64(int64_t *p, int64_t v)
+    int64_t fw_atomic_load_i64(int64_t *p)
+    int fw_atomic_load_int(int *p)
+    void fw_atomic_store_int(int *p, int v)
+    size_t fw_lines(size_t n)
+    void *fw_alloc_lines(size_t n)
+    void fw_prefetch_row(const float *p, int dim)
+
+cdef extern from "fw_block.h" nogil:
+    void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n)
+    void fw_dot_many(const float *x, float * const *o, int m, int n, float *out)
+    void fw_dot2_many(const float *x0, const float *x1, float * const *o, int m, int n,
+                      float *out0, float *out1)
+
+cdef extern from "fw_fused.h" nogil:
+    void fw_fused_update(float * const *x, int n_in, float * const *o, int m, const float *g,
+                         int n)
+    enum: FW_FUSED_MAX_OUT
+
+
+
+# ---------------------------------------------------------------- random numbers
+
+cdef inline uint64_t next_u64(ThreadState *st) noexcept nogil:
+    # splitmix64: full 64-bit period, passes BigCrush, two multiplies per draw.
+    st.rng += <uint64_t>0x9E3779B97F4A7C15
+    cdef uint64_t z = st.rng
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+    return z ^ (z >> 31)
+
+
+cdef inline uint32_t next_u32(ThreadState *st) noexcept nogil:
+    return <uint32_t>(next_u64(st) >> 32)
+
+
+cdef inline uint32_t bounded(ThreadState *st, uint32_t n) noexcept nogil:
+    # Lemire's multiply-shift: uniform enough for n << 2**32, no division.
+    return <uint32_t>((<uint64_t>next_u32(st) * n) >> 32)
+
+
+cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    # One 64-bit draw: high half picks the alias slot, low half accepts or aliases.
+    cdef uint64_t r = next_u64(st)
+    cdef int32_t slot = <int32_t>(((r >> 32) * <uint64_t>cfg.n_words) >> 32)
+    # Both loads, then a select: the accept/alias outcome is a coin flip the branch
+    # predictor cannot learn (a mispredict per draw cost ~15% of the SG kernel).
+    cdef const uint32_t *entry = cfg.alias + 2 * <int64_t>slot  # one cache line holds both
+    cdef int32_t other = <int32_t>entry[1]
+    return slot if <uint32_t>r < entry[0] else other
+
+
+# ---------------------------------------------------------------- small dense algebra
+
+cdef inline void axpy(float a, const float *x, float *y, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        y[i] = y[i] + a * x[i]
+
+
+cdef inline void scale(float a, float *x, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        x[i] = x[i] * a
+
+
+cdef inline float sigmoid(const TrainConfig *cfg, float f) noexcept nogil:
+    # Written so that NaN (a diverging model) falls out as 0 instead of indexing
+    # the table with garbage; the trainer reports the divergence after the epoch.
+    if f > -MAX_EXP and f < MAX_EXP:
+        return cfg.sigmoid_table[<int>((f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))]
+    return 1.0 if f >= MAX_EXP else 0.0
+
+
+cdef inline double log_loss(float f, float label) noexcept nogil:
+    # -log sigmoid(+f) for a positive, -log sigmoid(-f) for a negative, computed
+    # stably (no table: this runs only with compute_loss).
+    cdef double z = f if label > 0.5 else -f
+    if z > 0:
+        return log1p(exp(-z))
+    return -z + log1p(exp(z))
+
+
+cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
+                       float alpha) noexcept nogil:
+    """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
+
+    scores = X O^T; grads = (labels - sigmoid(scores)) * alpha;
+    grad_in += grads O (accumulated, applied by the caller); O += grads^T X.
+    """
+    cdef int dim = cfg.dim
+    cdef int r, k
+    cdef float *grads = st.grads
+    block_scores(cfg, st, n_in, n_out, alpha)
+    for r in range(n_in):
+        # grad_in[r] += sum_k grads[r, k] O[k]: reads the outputs before any is written
+        fw_axpy_many(st.grad_in + <int64_t>r * dim, grads + r * n_out, 1, st.out_ptrs, n_out, dim)
+    for k in range(n_out):
+        fw_axpy_many(st.out_ptrs[k], grads + k, n_out, st.in_ptrs, n_in, dim)
+
+
+cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
+                       float alpha) noexcept nogil:
+    """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked."""
+    cdef int dim = cfg.dim
+    cdef int r, k
+    cdef float f
+    cdef float *grads = st.grads
+    cdef float *row
+    r = 0
+    while r + 2 <= n_in:
+        fw_dot2_many(st.in_ptrs[r], st.in_ptrs[r + 1], st.out_ptrs, n_out, dim,
+                     grads + r * n_out, grads + (r + 1) * n_out)
+        r += 2
+    if r < n_in:
+        fw_dot_many(st.in_ptrs[r], st.out_ptrs, n_out, dim, grads + r * n_out)
+    for r in range(n_in):
+        row = grads + r * n_out
+        for k in range(n_out):
+            f = row[k]
+            row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
+            if cfg.settings.compute_loss:
+                st.loss += log_loss(f, st.labels[k])
+
+
+cdef void fused_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
+                             int n_out) noexcept nogil:
+    """Apply st.grads to inputs and outputs in one sweep (fw_fused_update).
+
+    The sweep writes each row once, so a row that appears twice (a context word
+    repeated in the window, a word drawn twice as a negative) is first merged into
+    one: its grads rows (or columns) are summed, which is exactly the sum of both
+    updates that block_update applies. Uses in_rows/out_rows as scratch (row_of,
+    col_of): the window needs neither after its pointers are resolved; the merged
+    grads go to the second half of st.grads.
+    """
+    cdef int32_t *row_of = st.in_rows
+    cdef int32_t *col_of = st.out_rows
+    cdef int r, k, j, n_in2 = 0, n_out2 = 0
+    cdef float *g = st.grads
+    cdef float *merged
+    for r in range(n_in):
+        j = 0
+        while j < n_in2 and st.in_ptrs[j] != st.in_ptrs[r]:
+            j += 1
+        row_of[r] = j
+        if j == n_in2:
+            st.in_ptrs[n_in2] = st.in_ptrs[r]
+            n_in2 += 1
+    for k in range(n_out):
+        j = 0
+        while j < n_out2 and st.out_ptrs[j] != st.out_ptrs[k]:
+            j += 1
+        col_of[k] = j
+        if j == n_out2:
+            st.out_ptrs[n_out2] = st.out_ptrs[k]
+            n_out2 += 1
+    if n_in2 < n_in or n_out2 < n_out:
+        merged = g + n_in * n_out
+        memset(merged, 0, n_in2 * n_out2 * sizeof(float))
+        for r in range(n_in):
+            for k in range(n_out):
+                merged[row_of[r] * n_out2 + col_of[k]] += g[r * n_out + k]
+        g = merged
+    fw_fused_update(st.in_ptrs, n_in2, st.out_ptrs, n_out2, g, cfg.dim)
+
+
+cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows, int32_t hot_lo,
+                                 int32_t hot_hi, int n_out, int dim) noexcept nogil:
+    """Point st.out_ptrs at each output row: the thread's private copy for hot rows."""
+    cdef int k
+    cdef int32_t row
+    for k in range(n_out):
+        row = st.out_rows[k]
+        if row >= hot_lo and row < hot_hi:
+            st.out_ptrs[k] = hot_rows + <int64_t>(row - hot_lo) * dim
+        else:
+            st.out_ptrs[k] = matrix + <int64_t>row * dim
+
+
+cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
+                          float alpha) noexcept nogil:
+    cdef int n_out = huffman_outputs(cfg, st, centre)
+    resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
+    block_update(cfg, st, n_in, n_out, alpha)
+
+
+cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
+                          float alpha) noexcept nogil:
+    cdef int n_out = negative_outputs(cfg, st, centre)
+    resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows
+    block_update(cfg, st, n_in, n_out, alpha)
+
+
+# ---------------------------------------------------------------- hot rows
+
+cdef void sync_rows(float *shared, float *rows, float *base, int64_t n) noexcept nogil:
+    """Add this thread's change since the last sync to the shared rows; re-read them."""
+    cdef int64_t i
+    cdef float v
+    for i in range(n):
+        v = shared[i] + (rows[i] - base[i])
+        shared[i] = v
+        rows[i] = v
+        base[i] = v
+
+
+cdef void load_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    cdef int64_t i, n
+    if cfg.hot_hs_hi > cfg.hot_hs_lo:
+        n = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim
+        for i in range(n):
+            st.hot_hs_rows[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
+            st.hot_hs_base[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
+    st.since_sync = 0
+
+
+cdef void sync_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    if cfg.hot_hs_hi > cfg.hot_hs_lo:
+        sync_rows(cfg.syn1 + <int64_t>cfg.hot_hs_lo * cfg.dim, st.hot_hs_rows, st.hot_hs_base,
+                  <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim)
+    st.since_sync = 0
+
+
+# ---------------------------------------------------------------- output sets
+
+cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
+    """Fill out_rows/labels with ``word``'s Huffman path; return its length."""
+    cdef int64_t start = cfg.path_offsets[word]
+    cdef int n = <int>(cfg.path_offsets[word + 1] - start)
+    cdef int k
+    for k in range(n):
+        st.out_rows[k] = cfg.points[start + k]
+        st.labels[k] = 1.0 - cfg.codes[start + k]
+    return n
+
+
+cdef inline void refill_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Draw a batch of negatives, keeping the unused tail (already prefetched) in front.
+
+    Drawn many at once, the alias-table loads of different draws overlap; drawn
+    one window at a time, each waited on its load (perf: ~15% of the SG kernel
+    on the draw, with the accept/alias branch mispredicted half the time).
+    """
+    cdef int64_t keep = st.neg_len - st.neg_pos, d
+    memmove(st.neg_batch, st.neg_batch + st.neg_pos, keep * sizeof(int32_t))
+    for d in range(keep, st.neg_len):
+        st.neg_batch[d] = sample_negative(cfg, st)
+    st.neg_pos = 0
+
+
+cdef inline void empty_negative_batch(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Size the batch of draws for this config, empty: the first window draws one."""
+    st.neg_len = NEG_BATCH_WINDOWS * cfg.settings.negative
+    st.neg_pos = st.neg_len
+
+
+cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """The window's negatives into st.negatives; prefetch the next window's rows.
+
+    Prefetching one window ahead gives the memory system a whole window update
+    to bring the random output rows into cache (they miss it otherwise, and the
+    forward pass waits on them). Drawing apart from the update also keeps the
+    update a function of its inputs, so the test twin can feed it known draws.
+    """
+    cdef int d, k = cfg.settings.negative
+    if st.neg_pos + 2 * k > st.neg_len:
+        refill_negatives(cfg, st)
+    memcpy(st.negatives, st.neg_batch + st.neg_pos, k * sizeof(int32_t))
+    st.neg_pos += k
+    for d in range(k):
+        fw_prefetch_row(cfg.syn1neg + <int64_t>st.neg_batch[st.neg_pos + d] * cfg.dim, cfg.dim)
+
+
+cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:
+    """Prefetch what window i + 1 needs beyond window i: its centre's output rows and
+    the context row that enters it."""
+    cdef int32_t centre
+    cdef int64_t k
+    if i + 1 >= n:
+        return
+    centre = st.sentence[i + 1]
+    if cfg.settings.negative:
+        fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
+    if cfg.settings.hs:
+        for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
+            fw_prefetch_row(cfg.syn1 + <int64_t>cfg.points[k] * cfg.dim, cfg.dim)
+    if i + 1 + cfg.settings.window < n:
+        fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,
+                        cfg.dim)
+
+
+cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:
+    """Fill out_rows/labels with ``word`` (label 1) and st.negatives (label 0).
+
+    A draw equal to ``word`` is dropped, as word2vec.c does.
+    """
+    cdef int n = 1
+    cdef int d
+    cdef int32_t w
+    st.out_rows[0] = word
+    st.labels[0] = 1.0
+    for d in range(cfg.settings.negative):
+        w = st.negatives[d]
+        if w != word:
+            st.out_rows[n] = w
+            st.labels[n] = 0.0
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------- window updates
+
+cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                    float alpha) noexcept nogil:
+    """Skip-gram: context rows st.in_rows[0:n_ctx] predict ``centre``."""
+    cdef int r, n_out
+    cdef int dim = cfg.dim
+    for r in range(n_ctx):
+        st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
+    if not cfg.settings.hs and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT:
+        # One block: both updates in one sweep, straight into the rows.
+        n_out = negative_outputs(cfg, st, centre)
+        resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
+        block_scores(cfg, st, n_ctx, n_out, alpha)
+        fused_block_update(cfg, st, n_ctx, n_out)
+        return
+    memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
+    if cfg.settings.hs:
+        hs_block(cfg, st, centre, n_ctx, alpha)
+    if cfg.settings.negative:
+        ns_block(cfg, st, centre, n_ctx, alpha)
+    for r in range(n_ctx):
+        axpy(1.0, st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
+
+
+cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                      float alpha) noexcept nogil:
+    """CBOW: the mean (or sum) of context rows st.in_rows[0:n_ctx] predicts ``centre``."""
+    cdef int r
+    cdef int dim = cfg.dim
+    memset(st.hidden, 0, dim * sizeof(float))
+    for r in range(n_ctx):
+        axpy(1.0, cfg.syn0 + <int64_t>st.in_rows[r] * dim, st.hidden, dim)
+    if cfg.settings.cbow_mean:
+        scale(1.0 / n_ctx, st.hidden, dim)
+    st.in_ptrs[0] = st.hidden
+    memset(st.grad_in, 0, dim * sizeof(float))
+    if cfg.settings.hs:
+        hs_block(cfg, st, centre, 1, alpha)
+    if cfg.settings.negative:
+        ns_block(cfg, st, centre, 1, alpha)
+    # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
+    for r in range(n_ctx):
+        axpy(1.0, st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim, dim)
+
+
+# ---------------------------------------------------------------- sentences and chunks
+
+cdef inline float current_alpha(const TrainConfig *cfg) noexcept nogil:
+    cdef double done = <double>fw_atomic_load_i64(cfg.schedule_done)
+    cdef const TrainSettings *s = &cfg.settings
+    cdef double progress = done / <double>s.schedule_total if s.schedule_total > 0 else 1.0
+    cdef double alpha = s.start_alpha - (s.start_alpha - s.end_alpha) * progress
+    if alpha < s.end_alpha:
+        alpha = s.end_alpha
+    return <float>alpha
+
+
+cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end) noexcept nogil:
+    """Copy the sentence ids[start:end] into st.sentence, dropping subsampled words."""
+    cdef int n = 0
+    cdef int64_t k
+    cdef int32_t w
+    for k in range(start, end):
+        w = cfg.ids[k]
+        if cfg.sample_int[w] < next_u32(st):
+            continue
+        st.sentence[n] = w
+        n += 1
+    return n
+
+
+cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                         float alpha) noexcept nogil:
+    cdef int n = subsample(cfg, st, start, end)
+    cdef int i, j, lo, hi, b, n_ctx
+    st.effective_words += n
+    for i in range(n):
+        b = <int>bounded(st, cfg.settings.window) if cfg.settings.shrink_windows else 0
+        lo = i - cfg.settings.window + b
+        if lo < 0:
+            lo = 0
+        hi = i + cfg.settings.window + 1 - b
+        if hi > n:
+            hi = n
+        n_ctx = 0
+        for j in range(lo, hi):
+            if j != i:
+                st.in_rows[n_ctx] = st.sentence[j]
+                n_ctx += 1
+        if n_ctx == 0:
+            continue
+        if cfg.settings.negative:
+            draw_negatives(cfg, st)
+        prefetch_window(cfg, st, i, n)
+        if cfg.settings.sg:
+            sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
+        else:
+            cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+
+
+cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    """Take chunks from the shared counter and train their sentences until none is left."""
+    load_hot_rows(cfg, st)
+    empty_negative_batch(cfg, st)
+    take_chunks(cfg, st)
+    sync_hot_rows(cfg, st)
+
+
+cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
+    cdef int64_t c, s, start, end
+    cdef float alpha
+    while True:
+        if fw_atomic_load_int(cfg.stop):
+            return
+        c = fw_atomic_add_i64(cfg.next_chunk, 1)
+        if c >= cfg.n_chunks:
+            return
+        for s in range(cfg.chunk_starts[c], cfg.chunk_starts[c + 1]):
+            start = cfg.sent_offsets[s]
+            end = cfg.sent_offsets[s + 1]
+            alpha = current_alpha(cfg)
+            train_sentence(cfg, st, start, end, alpha)
+            st.words += end - start
+            st.since_sync += end - start
+            if st.since_sync >= cfg.sync_interval:
+                sync_hot_rows(cfg, st)
+            fw_atomic_add_i64(cfg.schedule_done, end - start)
+            if fw_atomic_load_int(cfg.stop):
+                return

@@ -1,0 +1,119 @@
+"""Test twins: the kernels' own window update and negative sampler, callable from Python.
+
+Part of the _train modules (see _train_impl.pxi), so every build (baseline,
+AVX2) has them. Each twin builds a TrainConfig by hand, takes its ThreadState
+from :func:`new_thread_state` like TrainJob, and runs one piece of the
+production code with known inputs, so tests can compare it with numpy.
+"""
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+
+
+def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes, points,
+                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0):
+    """Apply one window's update with known draws: the kernel's own code, callable from Python.
+
+    Calls ``sg_window`` / ``cbow_window`` with the negative draws replaced by
+    ``negatives`` (a draw equal to ``centre`` is dropped, as in training) and the
+    centre word's Huffman path given by ``codes``/``points``, so tests can compare
+    it with a numpy reference. Pass ``syn1=None`` for NS only and ``syn1neg=None``
+    for HS only. Returns the loss of the window.
+    """
+    cdef TrainConfig cfg
+    cdef ThreadState *st
+    cdef int n_ctx, r, d
+    cdef double loss
+    n_words, dim = _check_matrix("syn0", syn0, None, None)
+    context = np.ascontiguousarray(context, np.int32)
+    negatives = np.ascontiguousarray(negatives, np.int32)
+    codes = np.ascontiguousarray(codes, np.uint8)
+    points = np.ascontiguousarray(points, np.int32)
+    n_ctx = len(context)
+    if not 1 <= n_ctx <= 64 or context.min() < 0 or context.max() >= n_words \
+            or not 0 <= centre < n_words:
+        raise ValueError("context (1..64 words) or centre out of range")
+    if len(negatives) and (negatives.min() < 0 or negatives.max() >= n_words):
+        raise ValueError("negatives out of range")
+    memset(&cfg, 0, sizeof(cfg))
+    cfg.dim = dim
+    cfg.n_words = n_words
+    cfg.settings.sg = sg
+    cfg.settings.cbow_mean = cbow_mean
+    cfg.settings.compute_loss = compute_loss
+    table = sigmoid_table()
+    cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
+    cfg.syn0 = _ptr_f32(syn0)
+    path_offsets = np.zeros(n_words + 1, np.int64)
+    path_offsets[centre + 1:] = len(codes)
+    if syn1 is not None:
+        _check_matrix("syn1", syn1, None, dim)
+        if len(codes) < 1 or len(points) != len(codes) or points.min() < 0 \
+                or points.max() >= syn1.shape[0]:
+            raise ValueError("Huffman path out of range")
+        cfg.settings.hs = 1
+        cfg.syn1 = _ptr_f32(syn1)
+        cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
+        cfg.points = <const int32_t *><size_t>points.ctypes.data
+        cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
+    if syn1neg is not None:
+        _check_matrix("syn1neg", syn1neg, n_words, dim)
+        cfg.syn1neg = _ptr_f32(syn1neg)
+        cfg.settings.negative = len(negatives)
+        if cfg.settings.negative == 0:
+            raise ValueError("negative sampling needs at least one negative")
+    if not (cfg.settings.hs or cfg.settings.negative):
+        raise ValueError("give syn1 (HS) or syn1neg (NS)")
+    st = new_thread_state(&cfg, 1, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
+    try:
+        for r in range(n_ctx):
+            st.in_rows[r] = context[r]
+        for d in range(cfg.settings.negative):
+            st.negatives[d] = negatives[d]
+        with nogil:
+            if sg:
+                sg_window(&cfg, st, centre, n_ctx, alpha)
+            else:
+                cbow_window(&cfg, st, centre, n_ctx, alpha)
+        loss = st.loss
+    finally:
+        free_thread_state(st)
+    return loss
+
+
+def negative_draws(alias, int negative, int windows, uint64_t seed=1):
+    """``windows`` x ``negative`` draws of the kernel's negative sampler, for tests.
+
+    Runs the training path itself (batched draws from the packed alias table of
+    :func:`fastw2v.vocab.alias_table`) on a thread state seeded like thread 0 of
+    a job with ``seed``.
+    """
+    cdef TrainConfig cfg
+    cdef ThreadState *st
+    cdef int w, d
+    cdef int32_t[:, ::1] out
+    table = np.ascontiguousarray(alias, np.uint32)
+    n_words = len(table)
+    if n_words < 1 or table.shape != (n_words, 2) or table[:, 1].max() >= n_words \
+            or negative < 1 or windows < 0:
+        raise ValueError("a packed (n, 2) alias table with aliases in range, negative >= 1")
+    rows = np.zeros((n_words, 1), np.float32)  # prefetched, never read
+    result = np.zeros((windows, negative), np.int32)
+    out = result
+    memset(&cfg, 0, sizeof(cfg))
+    cfg.n_words = n_words
+    cfg.settings.negative = negative
+    cfg.dim = 1
+    cfg.alias = <const uint32_t *><size_t>table.ctypes.data
+    cfg.syn1neg = <float *><size_t>rows.ctypes.data
+    st = new_thread_state(&cfg, 1, 1, 1 + negative, seed, 0)
+    try:
+        empty_negative_batch(&cfg, st)
+        for w in range(windows):
+            draw_negatives(&cfg, st)
+            for d in range(negative):
+                out[w, d] = st.negatives[d]
+    finally:
+        free_thread_state(st)
+    return result

@@ -1,0 +1,116 @@
+/* Small dense algebra of the HogBatch block update: dot products and axpys
+ * over a few rows at a time, written so the compiler vectorises them (the
+ * kernels build with -fassociative-math so it may reorder the sums).
+ * Included by the training kernels (_train_kernels.pxi).
+ */
+#ifndef FASTW2V_FW_BLOCK_H
+#define FASTW2V_FW_BLOCK_H
+
+/* Register-blocked pieces of the HogBatch block update. Each combines up
+   to four rows per pass over the vector, so the destination row is loaded
+   and stored once per four sources (and the source once per four dot
+   products) instead of once per pair. `restrict` holds: destinations are
+   gradient buffers or output rows, sources are rows of other matrices or
+   other buffers; a row that repeats among the outputs is only ever a
+   source of one call and a destination of another. */
+static inline void fw_axpy4(float *__restrict__ y, float a0, const float *__restrict__ x0,
+                            float a1, const float *__restrict__ x1, float a2,
+                            const float *__restrict__ x2, float a3,
+                            const float *__restrict__ x3, int n) {
+    for (int i = 0; i < n; i++)
+        y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
+}
+static inline void fw_axpy2(float *__restrict__ y, float a0, const float *__restrict__ x0,
+                            float a1, const float *__restrict__ x1, int n) {
+    for (int i = 0; i < n; i++)
+        y[i] += a0 * x0[i] + a1 * x1[i];
+}
+static inline void fw_axpy1(float *__restrict__ y, float a0, const float *__restrict__ x0, int n) {
+    for (int i = 0; i < n; i++)
+        y[i] += a0 * x0[i];
+}
+/* y += sum_j a[j * stride] * x[j] over m sources, four at a time. */
+static inline void fw_axpy_many(float *__restrict__ y, const float *a, int stride,
+                                float *const *x, int m, int n) {
+    int j = 0;
+    for (; j + 4 <= m; j += 4)
+        fw_axpy4(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1],
+                 a[(j + 2) * stride], x[j + 2], a[(j + 3) * stride], x[j + 3], n);
+    if (j + 2 <= m) {
+        fw_axpy2(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1], n);
+        j += 2;
+    }
+    if (j < m)
+        fw_axpy1(y, a[j * stride], x[j], n);
+}
+/* out[j] = x . o[j] for m rows, four at a time (one load of x per four). */
+static inline void fw_dot_many(const float *__restrict__ x, float *const *o, int m, int n,
+                               float *out) {
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+        const float *__restrict__ o2 = o[j + 2], *__restrict__ o3 = o[j + 3];
+        float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+        for (int i = 0; i < n; i++) {
+            s0 += x[i] * o0[i]; s1 += x[i] * o1[i];
+            s2 += x[i] * o2[i]; s3 += x[i] * o3[i];
+        }
+        out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
+    }
+    if (j + 2 <= m) {  /* 1 + 5 negatives leaves two */
+        const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+        float s0 = 0.f, s1 = 0.f;
+        for (int i = 0; i < n; i++) {
+            s0 += x[i] * o0[i]; s1 += x[i] * o1[i];
+        }
+        out[j] = s0; out[j + 1] = s1;
+        j += 2;
+    }
+    if (j < m) {
+        const float *__restrict__ o0 = o[j];
+        float s0 = 0.f;
+        for (int i = 0; i < n; i++)
+            s0 += x[i] * o0[i];
+        out[j] = s0;
+    }
+}
+/* out0[j] = x0 . o[j], out1[j] = x1 . o[j]: two inputs against four outputs per
+   pass, so eight independent sums hide the FMA latency (one input's four sums
+   left the FMA units half idle) and each output row is loaded once per two. */
+static inline void fw_dot2_many(const float *__restrict__ x0, const float *__restrict__ x1,
+                                float *const *o, int m, int n, float *out0, float *out1) {
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+        const float *__restrict__ o2 = o[j + 2], *__restrict__ o3 = o[j + 3];
+        float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
+        for (int i = 0; i < n; i++) {
+            float u = x0[i], v = x1[i];
+            a0 += u * o0[i]; a1 += u * o1[i]; a2 += u * o2[i]; a3 += u * o3[i];
+            b0 += v * o0[i]; b1 += v * o1[i]; b2 += v * o2[i]; b3 += v * o3[i];
+        }
+        out0[j] = a0; out0[j + 1] = a1; out0[j + 2] = a2; out0[j + 3] = a3;
+        out1[j] = b0; out1[j + 1] = b1; out1[j + 2] = b2; out1[j + 3] = b3;
+    }
+    if (j + 2 <= m) {
+        const float *__restrict__ o0 = o[j], *__restrict__ o1 = o[j + 1];
+        float a0 = 0.f, a1 = 0.f, b0 = 0.f, b1 = 0.f;
+        for (int i = 0; i < n; i++) {
+            float u = x0[i], v = x1[i];
+            a0 += u * o0[i]; a1 += u * o1[i];
+            b0 += v * o0[i]; b1 += v * o1[i];
+        }
+        out0[j] = a0; out0[j + 1] = a1; out1[j] = b0; out1[j + 1] = b1;
+        j += 2;
+    }
+    if (j < m) {
+        const float *__restrict__ o0 = o[j];
+        float a0 = 0.f, b0 = 0.f;
+        for (int i = 0; i < n; i++) {
+            a0 += x0[i] * o0[i]; b0 += x1[i] * o0[i];
+        }
+        out0[j] = a0; out1[j] = b0;
+    }
+}
+
+#endif

@@ -263,14 +263,25 @@ def resolve(*argv):
 
 
 def test_defaults_follow_the_spelling():
-    ours = resolve("train", "c.txt", "-o", "v.bin")
-    assert (ours["sg"], ours["alpha"], ours["binary"], ours["threads"]) == (0, 0.025, True, 3)
-    theirs = resolve("-train", "c.txt", "-output", "v.bin")
-    assert (theirs["sg"], theirs["alpha"], theirs["binary"], theirs["threads"]) == (0, 0.05, False, 12)
-    sg = resolve("-train", "c.txt", "-output", "v.bin", "-cbow", "0", "-hs", "1", "-iter", "3")
+    ours, files = resolve("train", "c.txt", "-o", "v.bin")
+    assert (ours["sg"], ours["alpha"], files["binary"], ours["workers"]) == (0, 0.025, True, 3)
+    theirs, files = resolve("-train", "c.txt", "-output", "v.bin")
+    assert (theirs["sg"], theirs["alpha"], files["binary"], theirs["workers"]) == (0, 0.05, False, 12)
+    sg, _ = resolve("-train", "c.txt", "-output", "v.bin", "-cbow", "0", "-hs", "1", "-iter", "3")
     assert (sg["sg"], sg["alpha"], sg["hs"], sg["epochs"]) == (1, 0.025, 1, 3)
-    mixed = resolve("train", "c.txt", "-output", "v.bin", "--alpha", "0.1", "-size", "7")
-    assert (mixed["alpha"], mixed["size"], mixed["corpus"]) == (0.1, 7, "c.txt")
+    mixed, files = resolve("train", "c.txt", "-output", "v.bin", "--alpha", "0.1", "-size", "7")
+    assert (mixed["alpha"], mixed["vector_size"], files["corpus"]) == (0.1, 7, "c.txt")
+    gensim_style, _ = resolve("-train", "c.txt", "-output", "v.txt", "-min_count", "1")
+    assert gensim_style["min_count"] == 1  # gensim's word2vec_standalone spelling
+
+
+def test_train_options_come_from_the_parameter_table():
+    from fastw2v.cli import TRAIN_OPTIONS
+    from fastw2v.params import PARAMS
+
+    assert set(TRAIN_OPTIONS) == {p.name for p in PARAMS if p.flags}
+    opts, _ = resolve("train", "c.txt", "-o", "v.bin", "--ns-exponent", "0.5", "--seed", "9")
+    assert (opts["ns_exponent"], opts["seed"]) == (0.5, 9)
 
 
 def test_tsne_plot(vectors):

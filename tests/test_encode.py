@@ -313,11 +313,16 @@ def test_malformed_files_are_ignored(tmp_path):
     assert default_memory_budget(root) == 2 * GiB // 4
 
 
-def test_the_model_default_is_the_computed_budget():
+def test_the_model_default_is_the_computed_budget(monkeypatch):
+    import fastw2v.word2vec
     from fastw2v import Word2Vec
     from fastw2v.encode import DEFAULT_MEMORY_BUDGET
     assert MIN_DEFAULT_BUDGET <= DEFAULT_MEMORY_BUDGET <= MAX_DEFAULT_BUDGET
-    assert Word2Vec().memory_budget == DEFAULT_MEMORY_BUDGET
+    model = Word2Vec()
+    assert model.memory_budget is None  # kept unset: a saved model adapts to where it loads
+    monkeypatch.setattr(fastw2v.word2vec, "default_memory_budget", lambda: 12345)
+    assert model._memory_budget() == 12345
+    assert Word2Vec(memory_budget=7)._memory_budget() == 7
 
 
 # ---------------------------------------------------------------- the read-once cache

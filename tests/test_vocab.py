@@ -133,14 +133,13 @@ def test_sample_thresholds_of_a_zero_count_keep_it():
 
 
 def test_alias_table_of_zero_counts_is_uniform():
-    prob, alias = _vocab.alias_table(np.zeros(4, np.int64), 0.75)
-    assert prob.dtype == np.uint32 and alias.dtype == np.int32
-    assert (prob.astype(np.float64) >= 2**32 - 2).all()  # every slot accepts itself
+    table = _vocab.alias_table(np.zeros(4, np.int64), 0.75)
+    assert table.dtype == np.uint32 and table.shape == (4, 2)
+    assert (table[:, 0].astype(np.float64) >= 2**32 - 2).all()  # every slot accepts itself
 
 
 def test_alias_table_of_no_words_is_empty():
-    prob, alias = _vocab.alias_table(np.zeros(0, np.int64), 0.75)
-    assert len(prob) == len(alias) == 0
+    assert _vocab.alias_table(np.zeros(0, np.int64), 0.75).shape == (0, 2)
 
 
 # ---------------------------------------------------------------- Huffman tree
@@ -208,16 +207,70 @@ def test_counts_above_2_to_the_31(kw):
     assert (sample_int > 0).all() and (sample_int <= 2**32 - 1).all()
     assert sample_int[model.wv.key_to_index["a0"]] < sample_int[model.wv.key_to_index["b0"]]
     if model.negative:
-        prob, alias = _vocab.alias_table(counts, model.ns_exponent)
+        table = model._vocab.alias  # the packed table the kernels read
+        prob, alias = table[:, 0], table[:, 1].view(np.int32)
         p = prob.astype(np.float64) / 2**32
         implied = p / len(counts)
         np.add.at(implied, alias, (1 - p) / len(counts))
         target = counts.astype(np.float64) ** 0.75
         np.testing.assert_allclose(implied, target / target.sum(), atol=1e-7)
     if model.hs:
-        lengths = np.diff(huffman_tree(counts)[2])
+        lengths = np.diff(model._vocab.path_offsets)
         assert lengths.min() >= 1 and lengths.max() < len(counts)
         assert lengths[model.wv.key_to_index["a0"]] == 1  # the dominant word sits next to the root
     effective, raw = model.train(small_corpus(), total_examples=400, epochs=2)
     assert raw == 8000 and 0 < effective <= raw
     assert np.isfinite(model.wv.vectors).all()
+
+
+# ---------------------------------------------------------------- vocab.build and Vocab
+
+
+def _build(keys, counts, **kw):
+    settings = dict(min_count=2, sample=1e-3, ns_exponent=0.75, hs=True, negative=5)
+    settings.update(kw)
+    return _vocab.build(keys, np.array(counts), **settings)
+
+
+def test_build_keeps_sorts_and_builds_every_table():
+    vocab, report = _build(["x", "y", "z", "w"], [3, 1, 7, 3])
+    assert vocab.words == ["z", "x", "w"]                  # by count, ties in scan order
+    assert vocab.counts.tolist() == [7, 3, 3]
+    assert report["drop_unique"] == 1 and report["retain_total"] == 13
+    assert vocab.sample_int.dtype == np.uint32 and len(vocab.sample_int) == 3
+    assert vocab.alias.shape == (3, 2) and vocab.alias.dtype == np.uint32
+    assert vocab.path_offsets.tolist()[0] == 0 and len(vocab.path_offsets) == 4
+
+
+def test_build_skips_tables_the_objective_does_not_need():
+    vocab, _ = _build(["x", "y"], [3, 4], hs=False, negative=0)
+    assert vocab.alias is None and vocab.codes is None and vocab.path_offsets is None
+    vocab, _ = _build(["x", "y"], [3, 4], hs=False, negative=3)
+    assert vocab.alias is not None and vocab.codes is None
+
+
+def test_build_with_nothing_kept_returns_none_and_the_report():
+    vocab, report = _build(["x"], [1], min_count=5)
+    assert vocab is None and report["num_retained_words"] == 0
+
+
+def test_build_trim_rule_max_final_vocab_and_null_word():
+    def rule(word, count, min_count):
+        return _vocab.RULE_KEEP if word == "rare" else _vocab.RULE_DEFAULT
+
+    vocab, report = _build(["rare", "a", "b", "c"], [1, 9, 8, 7], trim_rule=rule,
+                           max_final_vocab=2, null_word=True)
+    assert report["effective_min_count"] == 8
+    assert vocab.words == ["a", "b", "rare", "\0"]
+
+
+def test_online_update_keeps_prior_order_and_sums_counts():
+    prior, _ = _build(["a", "b"], [5, 3])
+    vocab, _ = _build(["b", "new"], [2, 4], prior=prior)
+    assert vocab.words == ["a", "b", "new"]
+    assert vocab.counts.tolist() == [5, 5, 4]
+
+
+def test_from_counts_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="2 words but 1 counts"):
+        _vocab.Vocab.from_counts(["a", "b"], [1], sample=0, ns_exponent=0.75, hs=False, negative=1)

@@ -38,6 +38,7 @@ class Trainer:
     name: str      # label in tables, e.g. "gensim-file"
     backend: str   # module the runner imports: fastw2v | gensim | fasttext
     input: str     # corpus_file | iterable (fastText always reads its file)
+    pythonpath: str = ""  # a checkout to import the backend from (e.g. fastw2v before a change)
 
 
 TRAINERS = {
@@ -155,7 +156,11 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
               seconds=math.nan, peak_rss_mb=math.nan, words=tokens * epochs)
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, env={**os.environ, **CHILD_ENV})
+        env = {**os.environ, **CHILD_ENV}
+        if trainer.pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [trainer.pythonpath,
+                                                               env.get("PYTHONPATH")]))
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env)
         # wait4 instead of proc.wait(): it also gives this child's own rusage.
         _, status, usage = os.wait4(proc.pid, 0)
         run.seconds = time.perf_counter() - start

@@ -2,7 +2,8 @@ r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh 
 
     python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
         --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \
-        [--json results.json] [--plot results.png] [--scaling 1,2,4] [--vocab 3]
+        [--json results.json] [--plot results.png] [--scaling 1,2,4] [--vocab 3] \
+        [--baseline CHECKOUT]
 
 fastw2v (corpus_file and LineSentence input) is always attempted and skipped with a note
 when it cannot be imported; --peers picks the others (backend names, or trainer names such
@@ -56,6 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--vocab", type=int, metavar="ROUNDS", default=0,
                    help="also time build_vocab(corpus_file=...) of fastw2v and gensim, "
                         "ROUNDS fresh processes each, alternating (median reported)")
+    p.add_argument("--baseline", metavar="CHECKOUT",
+                   help="also run fastw2v (corpus_file) imported from this built checkout, "
+                        "e.g. the code before a change (git worktree + build_ext --inplace), "
+                        "interleaved with the current code as 'fastw2v-base-file'")
     p.add_argument("--scaling-trainer", default="fastw2v-file", choices=list(B.TRAINERS),
                    help=argparse.SUPPRESS)  # to exercise --scaling before fastw2v exists
     args = p.parse_args(argv)
@@ -215,6 +220,10 @@ def main(argv=None):
     args = parse_args(argv)
     versions = B.backend_versions()
     trainers = B.available(B.select_trainers(args.peers.split(",")), versions)
+    if args.baseline:
+        base = B.Trainer("fastw2v-base-file", "fastw2v", "corpus_file",
+                         pythonpath=os.path.abspath(args.baseline))
+        trainers.insert(1, base)
     B.warn_if_busy()
     machine = B.machine_info(versions)
     settings = dict(DEFAULTS, epochs=args.epochs, threads=args.threads, modes=args.modes,

@@ -107,13 +107,13 @@ def read_analogies(path, ok_vocab, case_insensitive, dummy4unknown):
                             n_quadruplets, oov)
 
 
-def solve_analogies(unit, keys, questions, ok_vocab, case_insensitive):
+def solve_analogies(unit, keys, questions, ok_vocab, case_insensitive, multiplicative=False):
     """Boolean array: is each (a, b, c, expected) row of `questions` answered correctly?
 
     `unit` and `keys` are the searched rows (the first ``restrict_vocab``) and
     their keys. Replicates gensim: the answer is the first of the top 5 keys
     (inputs excluded) whose (upper-cased) form is not an input's; if none is,
-    the fifth.
+    the fifth. ``multiplicative`` scores by 3CosMul instead of 3CosAdd.
     """
     n_q = len(questions)
     correct = np.zeros(n_q, dtype=bool)
@@ -122,7 +122,7 @@ def solve_analogies(unit, keys, questions, ok_vocab, case_insensitive):
     # canon[i]: index of the key that key i is equal to after case folding
     canon = np.array([ok_vocab[k.upper() if case_insensitive else k] for k in keys], dtype=np.int64)
     a, b, c, expected = questions.T
-    top, top_scores = analogy_top_k(unit, a, b, c, 5)
+    top, top_scores = analogy_top_k(unit, a, b, c, 5, multiplicative=multiplicative)
     present = np.isfinite(top_scores)
     cand = canon[top]
     ok = present & (cand != a[:, None]) & (cand != b[:, None]) & (cand != c[:, None])

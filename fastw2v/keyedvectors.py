@@ -1,13 +1,12 @@
 """Word vectors with gensim 4.x's ``KeyedVectors`` API: lookups, per-key
 attributes, similarity queries; evaluation and persistence through their modules.
 
-This module's one job is the class and its gensim-shaped API. The work behind
-it lives beside it: top-k selection and the fused similarity kernel in
-:mod:`fastw2v.search`, analogy and word-pair evaluation in
-:mod:`fastw2v.evaluation`, the file formats in :mod:`fastw2v.io`. The file is
-longer than our ~700-line aim because that API is wide (some 50 public methods
-and aliases, each with its numpydoc docstring: more than a third of the lines);
-the method bodies are short.
+This module's one job is what is asked of the vectors, with gensim's API:
+similarity queries, evaluation, files. The keys, rows, per-key attributes and
+norms they rest on are :class:`fastw2v.vector_store.VectorStore`, which this
+class extends; the work behind the queries lives beside it: top-k selection and
+the fused similarity kernel in :mod:`fastw2v.search`, analogy and word-pair
+evaluation in :mod:`fastw2v.evaluation`, the file formats in :mod:`fastw2v.io`.
 
 Queries run on a cache of unit-length rows (``vectors / norms``) built lazily
 on first use: one BLAS matrix-vector product plus a top-k selection per
@@ -28,55 +27,33 @@ Differences from gensim, all deliberate:
   gensim);
 * ``save``/``load`` use the pickle-free native format of
   :mod:`fastw2v.io.native`;
-* ``save_word2vec_format`` writes rows in index order (gensim re-sorts by
-  ``count``; a trained model's index order is already by descending count).
 """
 import logging
-import warnings
 from numbers import Integral
 
 import numpy as np
 
 from fastw2v import evaluation
+from fastw2v.compat import class_only_method
 from fastw2v.io.keyedvectors_file import load_keyedvectors, save_keyedvectors
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
-from fastw2v.search import BLOCK_CELLS, batch_top_k, top_indices
+from fastw2v.search import batch_top_k, top_indices
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["KeyedVectors", "EmptyQueryError"]
-
-_KEY_TYPES = (str, int, np.integer)
-_EXTENDED_KEY_TYPES = (str, int, np.integer, np.ndarray)
-
-
-class EmptyQueryError(ValueError, ZeroDivisionError):
-    """A query has no input. Also a ZeroDivisionError, which gensim raises in places."""
+from fastw2v.vector_store import (_EXTENDED_KEY_TYPES, _KEY_TYPES, EmptyQueryError,  # noqa: F401
+                                  VectorStore, _ensure_list, _safe, _unitvec)
 
 
-def _ensure_list(value):
-    """Wrap a single key or 1-D vector in a list (gensim's semantics)."""
-    if value is None:
-        return []
-    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
-        return [value]
-    if isinstance(value, np.ndarray) and value.ndim == 2:
-        return list(value)
-    return list(value)
+def _cosine(v1, v2):
+    """Cosine of two vectors, computed in float64 and rounded to float32 (the vectors'
+    precision): a vector's cosine with itself is then exactly 1."""
+    v1, v2 = np.asarray(v1, dtype=np.float64), np.asarray(v2, dtype=np.float64)
+    return float(np.float32(np.dot(_unitvec(v1), _unitvec(v2))))
 
 
-def _unitvec(vec):
-    """`vec` scaled to unit L2 length; a zero vector is returned unchanged."""
-    norm = np.linalg.norm(vec)
-    return vec / norm if norm > 0 else vec
-
-
-def _safe(norms):
-    """Norms with zeros replaced by 1, so zero rows give similarity 0, never NaN."""
-    return np.where(norms > 0, norms, 1).astype(norms.dtype, copy=False)
-
-
-class KeyedVectors:
+class KeyedVectors(VectorStore):
     """Mapping between keys (words) and vectors, with gensim 4.x's API.
 
     Parameters
@@ -103,307 +80,6 @@ class KeyedVectors:
     norms : numpy.ndarray or None
         Cached L2 norms of `vectors`; None when they must be recomputed.
     """
-
-    def __init__(self, vector_size, count=0, dtype=np.float32):
-        self.vector_size = int(vector_size)
-        self.index_to_key = [None] * count
-        self.next_index = 0
-        self.key_to_index = {}
-        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)  # sets the caches to None
-        self.expandos = {}
-
-    def __str__(self):
-        return f"{self.__class__.__name__}<vector_size={self.vector_size}, {len(self)} keys>"
-
-    __repr__ = __str__
-
-    @property
-    def vectors(self):
-        """The (len(index_to_key), vector_size) array of vectors.
-
-        Assigning a new array drops what was cached from the old one (`norms`,
-        the unit-length rows); they are recomputed on the next query. The array
-        is kept as given: a memory-mapped or read-only array stays one.
-
-        Writes *into* the array (``kv.vectors[i] = v``, ``kv.vectors *= 2``,
-        training) cannot be seen here, as in gensim: call `vectors_changed`
-        after them, or the next query may use stale norms.
-        """
-        return self._vectors
-
-    @vectors.setter
-    def vectors(self, value):
-        self._vectors = value
-        self.vectors_changed()
-
-    def vectors_changed(self):
-        """Drop the caches derived from `vectors` (`norms`, the unit-length rows).
-
-        Call it after writing into `vectors` in place; assigning `vectors`
-        calls it itself. (fastw2v extension; in gensim, set ``norms = None``.)
-        """
-        self.norms = None
-        self._unit = None
-        self._unit_norms = None
-
-    # ------------------------------------------------------------------ lookups
-
-    def __len__(self):
-        return len(self.index_to_key)
-
-    def __contains__(self, key):
-        return self.has_index_for(key)
-
-    def __getitem__(self, key_or_keys):
-        """Vector of a key (1-D) or of a list of keys (2-D)."""
-        if isinstance(key_or_keys, _KEY_TYPES):
-            return self.get_vector(key_or_keys)
-        return self.vectors[[self.get_index(k) for k in key_or_keys]]
-
-    def __setitem__(self, keys, weights):
-        """Add or replace vectors (`add_vectors` with ``replace=True``)."""
-        if not isinstance(keys, list):
-            keys = [keys]
-            weights = np.asarray(weights).reshape(1, -1)
-        self.add_vectors(keys, weights, replace=True)
-
-    def get_index(self, key, default=None):
-        """Row index of `key`; an int within range is its own index.
-
-        Raises
-        ------
-        KeyError
-            Unknown key and no `default`.
-        """
-        val = self.key_to_index.get(key, -1)
-        if val >= 0:
-            return val
-        if isinstance(key, (int, np.integer)) and 0 <= key < len(self.index_to_key):
-            return int(key)
-        if default is not None:
-            return default
-        raise KeyError(f"Key '{key}' not present")
-
-    def has_index_for(self, key):
-        """Whether `key` has a row."""
-        return self.get_index(key, -1) >= 0
-
-    def get_vector(self, key, norm=False):
-        """Vector of `key` (read-only view); unit length if `norm`.
-
-        Raises
-        ------
-        KeyError
-            Unknown key.
-        """
-        index = self.get_index(key)
-        if norm:
-            self.fill_norms()
-            result = self.vectors[index] / _safe(self.norms[index:index + 1])[0]
-        else:
-            result = self.vectors[index]
-        result.setflags(write=False)
-        return result
-
-    def word_vec(self, *args, **kwargs):
-        """Alias of `get_vector` (deprecated in gensim)."""
-        return self.get_vector(*args, **kwargs)
-
-    # ------------------------------------------------------------------ per-key attributes
-
-    def allocate_vecattrs(self, attrs=None, types=None):
-        """Ensure arrays for the given attributes exist, sized to ``len(index_to_key)``.
-
-        With no arguments, resize all existing attribute arrays.
-        """
-        if attrs is None:
-            attrs = list(self.expandos)
-            types = [self.expandos[a].dtype for a in attrs]
-        target = len(self.index_to_key)
-        for attr, t in zip(attrs, types):
-            if t is int:
-                t = np.int64
-            if t is str:
-                t = object
-            if attr not in self.expandos:
-                self.expandos[attr] = np.zeros(target, dtype=t)
-                continue
-            prev = self.expandos[attr]
-            if not np.issubdtype(t, prev.dtype):
-                raise TypeError(f"Can't allocate type {t} for attribute {attr}, "
-                                f"conflicts with its existing type {prev.dtype}")
-            if len(prev) != target:
-                grown = np.zeros(target, dtype=prev.dtype)
-                keep = min(len(prev), target)
-                grown[:keep] = prev[:keep]
-                self.expandos[attr] = grown
-
-    def set_vecattr(self, key, attr, val):
-        """Set attribute `attr` of `key` to `val` (creating the attribute array if needed)."""
-        self.allocate_vecattrs(attrs=[attr], types=[type(val)])
-        self.expandos[attr][self.get_index(key)] = val
-
-    def get_vecattr(self, key, attr):
-        """Value of attribute `attr` of `key`."""
-        return self.expandos[attr][self.get_index(key)]
-
-    # ------------------------------------------------------------------ adding vectors
-
-    def add_vector(self, key, vector):
-        """Add one vector, into a preallocated slot when one is free.
-
-        Returns
-        -------
-        int
-            Index of the new vector.
-        """
-        target = self.next_index
-        if target >= len(self) or self.index_to_key[target] is not None:
-            target = len(self)
-            warnings.warn(
-                "Adding single vectors to a KeyedVectors which grows by one each time can be costly. "
-                "Consider adding in batches or preallocating to the required size.", UserWarning)
-            self.add_vectors([key], [vector])
-            self.next_index = target + 1
-        else:
-            self.index_to_key[target] = key
-            self.key_to_index[key] = target
-            self.vectors[target] = vector
-            self.next_index += 1
-            self.vectors_changed()  # an in-place write: the property cannot see it
-        return target
-
-    def add_vectors(self, keys, weights, extras=None, replace=False):
-        """Append keys and vectors; existing keys keep their vector unless `replace`.
-
-        Parameters
-        ----------
-        keys : key or list of keys
-        weights : numpy.ndarray or list of 1-D arrays
-        extras : dict of str -> numpy.ndarray, optional
-            Per-key attribute values, aligned with `keys`.
-        replace : bool
-            Overwrite the vectors (and extras) of keys already present.
-        """
-        if isinstance(keys, _KEY_TYPES):
-            keys = [keys]
-            weights = np.asarray(weights).reshape(1, -1)
-        weights = np.asarray(weights)
-        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
-            raise ValueError(f"weights of shape {weights.shape} do not match "
-                             f"{len(keys)} keys of size {self.vector_size}")
-        extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-        self.allocate_vecattrs(list(extras), [v.dtype for v in extras.values()])
-        new_rows, old_rows, old_index = [], [], []
-        for i, key in enumerate(keys):
-            idx = self.key_to_index.get(key)
-            if idx is None:
-                self.key_to_index[key] = len(self.index_to_key)
-                self.index_to_key.append(key)
-                new_rows.append(i)
-            else:
-                old_rows.append(i)
-                old_index.append(idx)
-        self.vectors = np.vstack((self.vectors, weights[new_rows].astype(self.vectors.dtype)))
-        self.allocate_vecattrs()
-        n_new = len(new_rows)
-        for attr, values in extras.items():
-            if n_new:
-                self.expandos[attr][-n_new:] = values[new_rows]
-        if replace and old_rows:  # writes into the array assigned above: caches already dropped
-            self.vectors[old_index] = weights[old_rows]
-            for attr, values in extras.items():
-                self.expandos[attr][old_index] = values[old_rows]
-
-    def sort_by_descending_frequency(self):
-        """Reorder keys so the most frequent (``count``) come first (stable)."""
-        if not len(self):
-            return
-        counts = np.asarray(self.expandos["count"], dtype=np.int64)
-        order = np.lexsort((np.arange(len(counts)), -counts))
-        self.index_to_key = [self.index_to_key[i] for i in order]
-        self.allocate_vecattrs()
-        for attr in self.expandos:
-            self.expandos[attr] = self.expandos[attr][order]
-        if len(self.vectors):
-            self.vectors = self.vectors[order]
-        self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
-
-    # ------------------------------------------------------------------ norms
-
-    def fill_norms(self, force=False):
-        """Compute the L2 norms of all vectors if missing, stale or `force`."""
-        if force or self.norms is None or len(self.norms) != len(self.vectors):
-            norms = np.empty(len(self.vectors), dtype=self.vectors.dtype)
-            step = max(1, BLOCK_CELLS // max(1, self.vector_size))
-            for start in range(0, len(self.vectors), step):  # bounded temporaries
-                norms[start:start + step] = np.linalg.norm(self.vectors[start:start + step], axis=1)
-            self.norms = norms
-
-    def _unit_vectors(self):
-        """Cached unit-length rows; rebuilt whenever `norms` was reset or recomputed."""
-        self.fill_norms()
-        if self._unit is None or self._unit_norms is not self.norms or len(self._unit) != len(self.vectors):
-            self._unit = self.vectors / _safe(self.norms)[:, None]
-            self._unit_norms = self.norms
-        return self._unit
-
-    def get_normed_vectors(self):
-        """All vectors scaled to unit length, shape ``(len(self), vector_size)``.
-
-        Zero vectors stay zero.
-        """
-        return self._unit_vectors().copy()
-
-    def unit_normalize_all(self):
-        """Scale all vectors to unit length in place (training cannot sensibly continue)."""
-        self.fill_norms()
-        self.vectors /= _safe(self.norms)[:, None]  # through the setter: drops the caches
-        self.norms = np.ones(len(self.vectors), dtype=self.vectors.dtype)
-
-    def init_sims(self, replace=False):
-        """Deprecated in gensim: `fill_norms`, and `unit_normalize_all` if `replace`."""
-        self.fill_norms()
-        if replace:
-            self.unit_normalize_all()
-
-    # ------------------------------------------------------------------ similarity queries
-
-    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
-                        ignore_missing=True):
-        """Weighted mean of the vectors of `keys` (keys or raw 1-D arrays).
-
-        Raises
-        ------
-        ValueError
-            No keys, or `keys` and `weights` differ in length.
-        KeyError
-            A key is missing and not `ignore_missing`.
-        """
-        if len(keys) == 0:
-            raise EmptyQueryError("cannot compute mean with no input")
-        if weights is None:
-            weights = np.ones(len(keys), dtype=self.vectors.dtype)
-        weights = np.asarray(weights, dtype=self.vectors.dtype)
-        if len(keys) != weights.shape[0]:
-            raise ValueError("keys and weights array must have same number of elements")
-        mean = np.zeros(self.vector_size, self.vectors.dtype)
-        total_weight = 0
-        for idx, key in enumerate(keys):
-            if isinstance(key, np.ndarray):
-                mean += weights[idx] * key
-                total_weight += abs(weights[idx])
-            elif key in self:
-                mean += weights[idx] * self.get_vector(key, norm=pre_normalize)
-                total_weight += abs(weights[idx])
-            elif not ignore_missing:
-                raise KeyError(f"Key '{key}' not present in vocabulary")
-        if total_weight > 0:
-            mean = mean / total_weight
-        if post_normalize:
-            mean = _unitvec(mean).astype(self.vectors.dtype)
-        return mean
-
     def _clip(self, clip_start, clip_end, restrict_vocab):
         if restrict_vocab:
             return 0, min(int(restrict_vocab), len(self.vectors))
@@ -588,8 +264,24 @@ class KeyedVectors:
         return 1 - self.similarity(w1, w2)
 
     def similarity(self, w1, w2):
-        """Cosine similarity between two keys."""
-        return float(np.dot(_unitvec(self[w1]), _unitvec(self[w2])))
+        """Cosine similarity between two keys.
+
+        Computed in float64 and rounded to the vectors' float32 precision, so a key's
+        similarity to itself is exactly 1 (and its ``distance`` exactly 0).
+        """
+        return _cosine(self[w1], self[w2])
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two token lists (needs POT: ``fastw2v[wmd]``).
+
+        See :func:`fastw2v.wmd.wmdistance`.
+        """
+        from fastw2v.wmd import wmdistance
+        return wmdistance(self, document1, document2, norm=norm)
+
+    def similarity_unseen_docs(self, *args, **kwargs):
+        """Not defined for word vectors (gensim raises the same)."""
+        raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
 
     def n_similarity(self, ws1, ws2):
         """Cosine similarity between the means of two lists of keys.
@@ -603,7 +295,7 @@ class KeyedVectors:
             raise EmptyQueryError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return float(np.dot(_unitvec(mean1), _unitvec(mean2)))
+        return _cosine(mean1, mean2)
 
     def closer_than(self, key1, key2):
         """All keys closer to `key1` than `key2` is."""
@@ -661,6 +353,14 @@ class KeyedVectors:
         question words against the vocabulary, then each question's scores as a
         sum of three of its rows and a row-wise top 5 (see :func:`fastw2v.search.analogy_top_k`).
 
+        Parameters
+        ----------
+        similarity_function : {'most_similar', 'most_similar_cosmul', '3cosmul'}
+            gensim 4.4 accepts the first two and answers both with 3CosAdd (its code
+            leaves 3CosMul as a TODO); so does fastw2v, so results match gensim's.
+            ``'3cosmul'`` (fastw2v only) ranks by 3CosMul (Levy and Goldberg 2014,
+            as :meth:`most_similar_cosmul`).
+
         Returns
         -------
         score : float
@@ -674,13 +374,16 @@ class KeyedVectors:
         ValueError
             A question before any section header, or no questions at all.
         """
-        if similarity_function != "most_similar":
-            raise ValueError("only similarity_function='most_similar' is supported")
+        if similarity_function not in ("most_similar", "most_similar_cosmul", "3cosmul"):
+            raise ValueError("similarity_function must be 'most_similar' or 'most_similar_cosmul' "
+                             "(both 3CosAdd, as in gensim 4.4) or '3cosmul', got "
+                             f"{similarity_function!r}")
         ok_vocab = evaluation.vocab_index(self.index_to_key, restrict_vocab, case_insensitive)
         parsed = evaluation.read_analogies(analogies, ok_vocab, case_insensitive, dummy4unknown)
         n_vocab = min(int(restrict_vocab), len(self.vectors))
-        correct = evaluation.solve_analogies(self._unit_vectors()[:n_vocab], self.index_to_key[:n_vocab],
-                                             parsed.questions, ok_vocab, case_insensitive)
+        correct = evaluation.solve_analogies(
+            self._unit_vectors()[:n_vocab], self.index_to_key[:n_vocab], parsed.questions, ok_vocab,
+            case_insensitive, multiplicative=similarity_function == "3cosmul")
         return evaluation.score_analogies(parsed, correct)
 
     @staticmethod
@@ -717,9 +420,9 @@ class KeyedVectors:
     # ------------------------------------------------------------------ word2vec C formats
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
-                             write_header=True):
+                             write_header=True, prefix="", append=False, sort_attr="count"):
         """Store the vectors in word2vec.c's text or binary format (see
-        :mod:`fastw2v.io.word2vec_format`), rows in index order.
+        :mod:`fastw2v.io.word2vec_format`).
 
         Parameters
         ----------
@@ -734,15 +437,60 @@ class KeyedVectors:
             Count to write in the header.
         write_header : bool
             False omits the header (GloVe text).
+        prefix : str
+            Written before every key.
+        append : bool
+            Add to the end of `fname` instead of replacing it.
+        sort_attr : str
+            Rows go out by descending value of this per-key attribute (ties in index
+            order), as gensim writes them; in index order when the attribute is absent.
 
         Raises
         ------
         ValueError
             A key is empty or contains whitespace, or `fvocab` without counts.
         """
+        order = None
+        if sort_attr in self.expandos:
+            order = np.argsort(-np.asarray(self.expandos[sort_attr], dtype=np.float64), kind="stable")
+        elif fvocab is not None:
+            raise ValueError(f"cannot write fvocab ordered by {sort_attr!r}: these vectors have "
+                             "no such attribute")
         write_word2vec_format(fname, self.index_to_key, self.vectors,
                               counts=self.expandos.get("count"), fvocab=fvocab, binary=binary,
-                              total_vec=total_vec, write_header=write_header)
+                              total_vec=total_vec, write_header=write_header, prefix=prefix,
+                              append=append, order=order)
+
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Take the vectors of a word2vec-format file for the keys both have.
+
+        No key is added; keys found in the file get its vector and the lock factor
+        `lockf` in ``vectors_lockf`` (0.0, the default, keeps them fixed in further
+        training; 1.0 trains them as usual).
+
+        Raises
+        ------
+        ValueError
+            The file's vectors have another size.
+        """
+        other = KeyedVectors.load_word2vec_format(fname, binary=binary, encoding=encoding,
+                                                  unicode_errors=unicode_errors)
+        if other.vector_size != self.vector_size:
+            raise ValueError(f"incompatible vector size {other.vector_size} in file {fname} "
+                             f"(these vectors have {self.vector_size})")
+        lockf_rows = np.ones(len(self), dtype=np.float32)  # one factor per row from now on
+        current = getattr(self, "vectors_lockf", None)
+        if current is not None and len(current) in (1, len(self)):
+            lockf_rows[:] = current
+        shared = [k for k in other.index_to_key if k in self.key_to_index]
+        rows = np.array([self.key_to_index[k] for k in shared], dtype=np.int64)
+        if len(rows):
+            self.vectors[rows] = other.vectors[[other.key_to_index[k] for k in shared]]
+            lockf_rows[rows] = lockf
+            self.vectors_changed()
+        self.vectors_lockf = lockf_rows
+        logger.info("merged %d vectors into %s matrix from %s", len(rows), self.vectors.shape, fname)
 
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
@@ -767,17 +515,6 @@ class KeyedVectors:
         kv._set_all(keys, vectors, {"count": counts})
         return kv
 
-    def _set_all(self, keys, vectors, expandos):
-        """Replace keys, vectors (kept as given, e.g. memory-mapped) and per-key attributes."""
-        self.index_to_key = list(keys)
-        self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
-        self.vectors = vectors
-        self.vector_size = vectors.shape[1]
-        self.expandos = dict(expandos)
-        self.next_index = len(self.index_to_key)
-
-    # ------------------------------------------------------------------ native format
-
     def save(self, fname):
         """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic); see
         :mod:`fastw2v.io.keyedvectors_file`.
@@ -794,7 +531,7 @@ class KeyedVectors:
         """
         save_keyedvectors(fname, self.index_to_key, self.vectors, self.expandos, self.vector_size)
 
-    @classmethod
+    @class_only_method
     def load(cls, fname, mmap=None):
         """Load what `save` wrote; ``mmap='r'`` memory-maps the arrays.
 
@@ -853,8 +590,11 @@ class KeyedVectors:
         """Copy a gensim ``KeyedVectors`` (or a model with ``.wv``) into a fastw2v one."""
         gkv = getattr(obj, "wv", obj)
         kv = cls(gkv.vector_size, dtype=gkv.vectors.dtype)
+        # gensim's per-key Huffman paths ('code', 'point') are arrays of arrays: they
+        # belong to the model's tree (Word2Vec.from_gensim keeps them), not to vectors.
         kv._set_all(list(gkv.index_to_key), np.array(gkv.vectors),
-                    {attr: np.array(v) for attr, v in gkv.expandos.items()})
+                    {attr: np.array(v) for attr, v in gkv.expandos.items()
+                     if np.asarray(v).dtype != object})
         return kv
 
     def to_gensim(self):

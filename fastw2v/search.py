@@ -128,8 +128,26 @@ def batch_top_k(q, unit, k):
     yield idx.astype(np.int64), val
 
 
-def analogy_top_k(unit, a, b, c, k, cells=1 << 20):
+def _combine(sims, ia, ib, ic, multiplicative):
+    """Each question's scores from its words' rows of `sims` (3CosAdd or 3CosMul)."""
+    if not multiplicative:
+        scores = np.take(sims, ib, axis=0)
+        scores += np.take(sims, ic, axis=0)
+        scores -= np.take(sims, ia, axis=0)
+        return scores
+    shifted = (sims + 1) / 2  # similarities moved to [0, 1], as gensim's cosmul does
+    scores = np.take(shifted, ib, axis=0)
+    scores *= np.take(shifted, ic, axis=0)
+    scores /= np.take(shifted, ia, axis=0) + np.float32(1e-6)
+    return scores
+
+
+def analogy_top_k(unit, a, b, c, k, cells=1 << 20, multiplicative=False):
     """Top `k` rows of `unit` for each 3CosAdd question ``b - a + c``, inputs excluded.
+
+    With ``multiplicative``, 3CosMul instead (Levy and Goldberg 2014, gensim's
+    ``most_similar_cosmul``): ``s'_b * s'_c / (s'_a + 1e-6)`` with ``s' = (1 + s) / 2``;
+    it is also a function of the three words' similarity rows, so the same blocks serve.
 
     gensim scores word ``w`` by ``u_w . (u_b + u_c - u_a) / |u_b + u_c - u_a|``
     (unit rows; its 1/3 mean cancels). The positive norm does not change a
@@ -153,9 +171,7 @@ def analogy_top_k(unit, a, b, c, k, cells=1 << 20):
         step = max(1, cells // (hi - lo))  # questions per block: a few MB, stays in cache
         for q0 in range(0, n_q, step):
             q1 = min(n_q, q0 + step)
-            scores = np.take(sims, ib[q0:q1], axis=0)
-            scores += np.take(sims, ic[q0:q1], axis=0)
-            scores -= np.take(sims, ia[q0:q1], axis=0)
+            scores = _combine(sims, ia[q0:q1], ib[q0:q1], ic[q0:q1], multiplicative)
             rows = np.arange(q1 - q0)
             for x in (a, b, c):
                 col = x[q0:q1] - lo

@@ -349,6 +349,14 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.words)
 
+    def code_of(self, index: int) -> np.ndarray:
+        """Word ``index``'s Huffman code (0/1 per node on its path from the root)."""
+        return self.codes[self.path_offsets[index]:self.path_offsets[index + 1]]
+
+    def point_of(self, index: int) -> np.ndarray:
+        """The inner nodes (rows of ``syn1``) on word ``index``'s Huffman path."""
+        return self.points[self.path_offsets[index]:self.path_offsets[index + 1]]
+
     @classmethod
     def from_counts(cls, words: list, counts, *, sample: float, ns_exponent: float, hs: bool,
                     negative: int) -> "Vocab":

@@ -33,8 +33,10 @@ import numpy as np
 
 from . import params as _params
 from . import vocab as _vocab
+from .compat import class_only_method
 from .errors import EmptyCorpusError
 from .keyedvectors import KeyedVectors
+from .vector_store import prep_vectors
 from .memory_budget import default_memory_budget
 from .read_once import ReadOnce
 from .trainer import run_training
@@ -42,32 +44,6 @@ from .trainer import run_training
 logger = logging.getLogger("fastw2v")
 
 MAX_WORDS_IN_BATCH = _params.BY_NAME["batch_words"].default
-
-
-class class_only_method(classmethod):
-    """A classmethod that refuses to be called on an instance (gensim's ``load`` behaviour).
-
-    ``model.load(path)`` reads like it would load into ``model`` but returns a new
-    object; gensim raises AttributeError there, and so do we.
-    """
-
-    def __get__(self, instance, owner=None):
-        if instance is not None:
-            raise AttributeError(f"{owner.__name__}.load is called on the class, not an instance: "
-                                 f"model = {owner.__name__}.load(path)")
-        return super().__get__(instance, owner)
-
-
-def _prep_vectors(target_shape, prior_vectors=None, seed=0):
-    """Random initial vectors, uniform in [-1/size, 1/size) (gensim's scheme and generator)."""
-    rng = np.random.default_rng(seed=seed)
-    vectors = rng.random(target_shape, dtype=np.float32)
-    vectors *= 2.0
-    vectors -= 1.0
-    vectors /= target_shape[1]
-    if prior_vectors is not None and len(prior_vectors):
-        vectors[:prior_vectors.shape[0]] = prior_vectors
-    return vectors
 
 
 class Word2Vec:
@@ -370,6 +346,9 @@ class Word2Vec:
         wv.index_to_key = vocab.words
         wv.key_to_index = dict(zip(vocab.words, range(len(vocab.words))))
         wv.expandos = {"count": vocab.counts, "sample_int": vocab.sample_int}
+        # gensim keeps each word's Huffman path as per-key 'code'/'point' attributes;
+        # here they are read from the tree's arrays on demand.
+        wv.derived_attrs = {"code": vocab.code_of, "point": vocab.point_of} if self.hs else {}
 
     def prepare_weights(self, update=False):
         """Initialise (or, with ``update``, extend) the input and output matrices."""
@@ -378,7 +357,7 @@ class Word2Vec:
         if update and (prior is None or not len(prior)):
             raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
                                "prior vocabulary. First build the vocabulary with a corpus.")
-        self.wv.vectors = _prep_vectors((n, self.vector_size), prior, seed=self.seed)
+        self.wv.vectors = prep_vectors((n, self.vector_size), prior, seed=self.seed)
         self.wv.vector_size = self.vector_size
         if self.hs:
             # n rows, gensim's shape; the Huffman tree uses the first n - 1 (one per inner node).

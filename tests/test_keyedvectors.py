@@ -289,6 +289,20 @@ def test_evaluate_word_analogies_matches_gensim(kv, gensim_kv):
         assert sections == gsections
 
 
+def test_evaluate_word_analogies_similarity_functions(kv, gensim_kv):
+    path = datapath("questions-words.txt")
+    # gensim 4.4 accepts 'most_similar_cosmul' here but scores with 3CosAdd (its own test
+    # asserts the two are equal): the same names give the same results here.
+    plain = kv.evaluate_word_analogies(path)
+    assert kv.evaluate_word_analogies(path, similarity_function="most_similar_cosmul") == plain
+    assert gensim_kv.evaluate_word_analogies(path, similarity_function="most_similar_cosmul") == plain
+    # '3cosmul' (fastw2v) really ranks by 3CosMul: a different, still sane, accuracy.
+    score, sections = kv.evaluate_word_analogies(path, similarity_function="3cosmul")
+    assert 0 < score < 1 and score != plain[0] and len(sections) == len(plain[1])
+    with pytest.raises(ValueError, match="similarity_function"):
+        kv.evaluate_word_analogies(path, similarity_function="cos")
+
+
 def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
     # Several vocabulary spans (merged top 5) and many question blocks.
     import fastw2v.search as search
@@ -299,15 +313,20 @@ def test_evaluate_word_analogies_in_small_blocks(kv, gensim_kv, monkeypatch):
 
 
 @pytest.mark.parametrize("cells", [1, 50, 1 << 20])
-def test_analogy_top_k_matches_direct_scores(cells, monkeypatch):
+@pytest.mark.parametrize("multiplicative", [False, True])
+def test_analogy_top_k_matches_direct_scores(cells, multiplicative, monkeypatch):
     import fastw2v.search as search
     monkeypatch.setattr(search, "BLOCK_CELLS", 64)  # spans of 64 // n_words columns, at least k
     rng = np.random.default_rng(3)
     unit = rng.standard_normal((40, 8)).astype(np.float32)
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     a, b, c = (rng.integers(0, 12, 30) for _ in range(3))
-    idx, vals = search.analogy_top_k(unit, a, b, c, 5, cells=cells)
-    direct = (unit[b] + unit[c] - unit[a]) @ unit.T
+    idx, vals = search.analogy_top_k(unit, a, b, c, 5, cells=cells, multiplicative=multiplicative)
+    if multiplicative:  # Levy and Goldberg's 3CosMul, similarities shifted to [0, 1]
+        sims = [(1 + unit[x] @ unit.T) / 2 for x in (a, b, c)]
+        direct = sims[1] * sims[2] / (sims[0] + 1e-6)
+    else:
+        direct = (unit[b] + unit[c] - unit[a]) @ unit.T
     rows = np.arange(30)
     for x in (a, b, c):
         direct[rows, x] = -np.inf

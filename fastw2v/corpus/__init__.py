@@ -1,6 +1,7 @@
 """Corpus readers: sentence iterables (pure Python) and the parallel C file reader.
 
-* :mod:`~fastw2v.corpus.readers`: ``LineSentence``, ``PathLineSentences``, ``Text8Corpus``.
+* :mod:`~fastw2v.corpus.readers`: ``LineSentence``, ``PathLineSentences``, ``Text8Corpus``,
+  ``BrownCorpus``.
 * :mod:`~fastw2v.corpus.limits`: ``MAX_SENTENCE_TOKENS``, the sentence cap of every reader.
 * ``_filescan`` (C): the ``corpus_file`` reader (``scan_vocab``, ``scan_encode``,
   ``encode_file``), one file per job: ``_reader.pxi``, ``_counting.pxi``,
@@ -9,6 +10,6 @@
   ``remap_ids``.
 """
 from .limits import MAX_SENTENCE_TOKENS
-from .readers import LineSentence, PathLineSentences, Text8Corpus
+from .readers import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 
-__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus", "MAX_SENTENCE_TOKENS"]
+__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus", "BrownCorpus", "MAX_SENTENCE_TOKENS"]

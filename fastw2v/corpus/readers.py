@@ -23,7 +23,7 @@ import re
 
 from .limits import MAX_SENTENCE_TOKENS
 
-__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus"]
+__all__ = ["LineSentence", "PathLineSentences", "Text8Corpus", "BrownCorpus"]
 
 
 # Bytes read per block: large enough that per-block overhead vanishes, small
@@ -294,3 +294,44 @@ class Text8Corpus:
         finally:
             if owned:
                 fin.close()
+
+
+class BrownCorpus:
+    """Iterate over the Brown corpus as NLTK ships it: a folder of tagged files.
+
+    Each line of each file in `dirname` (sorted by name, sub-folders skipped) is a
+    sentence of ``word/TAG`` tokens. A token becomes ``word.lower() + "/" + TAG[:2]``
+    and is kept when those two tag letters are alphabetic (punctuation and
+    untagged tokens are dropped); sentences left empty are skipped. The words of
+    gensim's ``BrownCorpus``.
+
+    Parameters
+    ----------
+    dirname : str or os.PathLike
+        Folder of corpus files (``.gz``/``.bz2`` decompressed).
+    """
+
+    def __init__(self, dirname):
+        self.dirname = os.fspath(dirname)
+
+    def __iter__(self):
+        for name in sorted(os.listdir(self.dirname)):
+            path = os.path.join(self.dirname, name)
+            if not os.path.isfile(path):
+                continue
+            with _open_binary(path) as fin:
+                for line in fin:
+                    words = [_brown_word(token) for token in split_ascii_whitespace(_decode(line))]
+                    words = [w for w in words if w is not None]
+                    if words:
+                        yield words
+
+
+def _brown_word(token):
+    """``word/TAG`` as ``word/TA`` (lower-cased word, two tag letters), or None."""
+    parts = token.split("/")
+    if len(parts) != 2:
+        return None
+    word, tag = parts
+    tag = tag[:2]
+    return f"{word.lower()}/{tag}" if tag.isalpha() else None

@@ -65,7 +65,7 @@ def _key_text(key):
 
 
 def write_word2vec_format(fname, keys, vectors, counts=None, fvocab=None, binary=False,
-                          total_vec=None, write_header=True):
+                          total_vec=None, write_header=True, prefix="", append=False, order=None):
     """Write `keys` and their rows of `vectors` in the word2vec text or binary format.
 
     Parameters
@@ -86,6 +86,13 @@ def write_word2vec_format(fname, keys, vectors, counts=None, fvocab=None, binary
         Count written in the header (default: ``len(keys)``).
     write_header : bool
         False writes no header line (GloVe text).
+    prefix : str
+        Written before every key (gensim's ``prefix``, e.g. to tell two vocabularies
+        apart in one file).
+    append : bool
+        Add to the end of `fname` instead of replacing it.
+    order : array of int, optional
+        The rows to write, in this order (default: all, in index order).
 
     Raises
     ------
@@ -96,7 +103,12 @@ def write_word2vec_format(fname, keys, vectors, counts=None, fvocab=None, binary
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or vectors.shape[0] != len(keys):
         raise ValueError(f"vectors of shape {vectors.shape} do not match {len(keys)} keys")
-    texts = [_key_text(k) for k in keys]  # validate everything before touching the disk
+    if order is not None:
+        order = np.asarray(order, dtype=np.int64)
+        keys = [keys[i] for i in order.tolist()]
+        vectors = vectors[order]
+        counts = None if counts is None else np.asarray(counts)[order]
+    texts = [_key_text(prefix + str(k) if prefix else k) for k in keys]  # all checked before writing
     if fvocab is not None:
         if counts is None:
             raise ValueError("cannot write fvocab: these vectors have no 'count' attribute")
@@ -105,7 +117,7 @@ def write_word2vec_format(fname, keys, vectors, counts=None, fvocab=None, binary
             fout.write("".join(f"{t} {int(c)}\n" for t, c in zip(texts, counts)).encode("utf8"))
     n, dim = vectors.shape
     total_vec = n if total_vec is None else int(total_vec)
-    with open_binary(fname, "wb") as fout:
+    with open_binary(fname, "ab" if append else "wb") as fout:
         if write_header:
             fout.write(f"{total_vec} {dim}\n".encode("ascii"))
         step = 4096

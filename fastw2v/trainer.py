@@ -72,6 +72,29 @@ def hot_hs_nodes(n_words: int) -> int:
     return hot if hot >= MIN_HOT_NODES else 0
 
 
+def row_lock_factors(wv):
+    """``wv.vectors_lockf`` as one float32 factor per row, or None when every factor is 1.
+
+    gensim's convention: one value applies to every row, or one value per row; 0
+    freezes a row's input vector, 1 trains it fully.
+
+    Raises
+    ------
+    ValueError
+        If there are neither 1 nor ``len(wv)`` values, or one is not finite.
+    """
+    lockf = getattr(wv, "vectors_lockf", None)
+    if lockf is None:
+        return None
+    lockf = np.asarray(lockf, dtype=np.float32).ravel()
+    n = len(wv.vectors)
+    if len(lockf) not in (1, n) or not np.isfinite(lockf).all():
+        raise ValueError(f"vectors_lockf must hold 1 or {n} finite values, got {len(lockf)}")
+    if np.all(lockf == 1.0):
+        return None
+    return np.full(n, lockf[0], np.float32) if len(lockf) == 1 else lockf
+
+
 def train_params(model, *, schedule_total: int, start_alpha: float, end_alpha: float,
                  compute_loss: bool) -> TrainParams:
     """The kernels' settings for one ``train()`` call, built in this one place.
@@ -122,7 +145,8 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                           end_alpha=end_alpha, compute_loss=compute_loss)
     job = TrainJob(params, model._vocab, model.wv.vectors,
                    model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
-                   stream.ids, stream.offsets, chunk_starts, workers, seed)
+                   stream.ids, stream.offsets, chunk_starts, workers, seed,
+                   lockf=row_lock_factors(model.wv))
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)

@@ -357,7 +357,13 @@ class Word2Vec:
         if update and (prior is None or not len(prior)):
             raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
                                "prior vocabulary. First build the vocabulary with a corpus.")
+        lockf = getattr(self.wv, "vectors_lockf", None) if update else None
         self.wv.vectors = prep_vectors((n, self.vector_size), prior, seed=self.seed)
+        # gensim's per-row lock factors: one value for every row until a user sets more;
+        # an update keeps the factors set and trains the new rows fully.
+        if lockf is not None and len(lockf) > 1:
+            lockf = np.concatenate([lockf, np.ones(n - len(lockf), np.float32)])
+        self.wv.vectors_lockf = lockf if lockf is not None else np.ones(1, dtype=np.float32)
         self.wv.vector_size = self.vector_size
         if self.hs:
             # n rows, gensim's shape; the Huffman tree uses the first n - 1 (one per inner node).

@@ -42,7 +42,8 @@ def ref_block(x, out_matrix, rows, labels, alpha):
     return grad_x, loss
 
 
-def ref_window(syn0, syn1, syn1neg, centre, context, negatives, codes, points, alpha, sg, cbow_mean):
+def ref_window(syn0, syn1, syn1neg, centre, context, negatives, codes, points, alpha, sg, cbow_mean,
+               lockf=None):
     context = np.asarray(context)
     if sg:
         x = syn0[context].astype(np.float64)
@@ -64,10 +65,11 @@ def ref_window(syn0, syn1, syn1neg, centre, context, negatives, codes, points, a
         g, l = ref_block(x, syn1neg, rows, labels, alpha)
         grad += g
         loss += l
-    if sg:
-        np.add.at(syn0, context, grad.astype(np.float32))
-    else:
-        np.add.at(syn0, context, np.repeat(grad.astype(np.float32), len(context), axis=0))
+    if not sg:
+        grad = np.repeat(grad, len(context), axis=0)
+    if lockf is not None:  # gensim's vectors_lockf: a factor per input row's update
+        grad = grad * lockf[context][:, None]
+    np.add.at(syn0, context, grad.astype(np.float32))
     return loss
 
 
@@ -122,7 +124,7 @@ def scores_clear_of_table_edges(case, variant):
     return True
 
 
-def run_both(kernel, case, variant, alpha=0.05):
+def run_both(kernel, case, variant, alpha=0.05, lockf=None):
     syn0, syn1, syn1neg, centre, context, negatives, codes, points = case
     sg, cbow_mean = variant["sg"], variant.get("cbow_mean", 1)
     mats_k = [syn0.copy(), syn1.copy() if variant["hs"] else None,
@@ -130,8 +132,9 @@ def run_both(kernel, case, variant, alpha=0.05):
     mats_r = [syn0.copy(), syn1.copy() if variant["hs"] else None,
               syn1neg.copy() if variant["ns"] else None]
     loss_k = kernel.window_update(*mats_k, centre, context, negatives, codes, points, alpha,
-                           sg=sg, cbow_mean=cbow_mean, compute_loss=1)
-    loss_r = ref_window(*mats_r, centre, context, negatives, codes, points, alpha, sg, cbow_mean)
+                                  sg=sg, cbow_mean=cbow_mean, compute_loss=1, lockf=lockf)
+    loss_r = ref_window(*mats_r, centre, context, negatives, codes, points, alpha, sg, cbow_mean,
+                        lockf=lockf)
     return mats_k, mats_r, loss_k, loss_r
 
 
@@ -144,6 +147,21 @@ def test_window_matches_numpy_reference(kernel, variant):
             if k is not None:
                 np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6)
         assert loss_k == pytest.approx(loss_r, rel=1e-5)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_window_with_lockf_matches_numpy_reference(kernel, variant):
+    for seed in range(10):
+        case = make_case(seed)
+        rng = np.random.default_rng(seed)
+        lockf = rng.choice([0.0, 0.5, 1.0], size=len(case[0])).astype(np.float32)
+        mats_k, mats_r, _, _ = run_both(kernel, case, variant, lockf=lockf)
+        for k, r in zip(mats_k, mats_r):
+            if k is not None:
+                np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6)
+        frozen = lockf == 0
+        np.testing.assert_array_equal(mats_k[0][frozen], case[0][frozen])
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

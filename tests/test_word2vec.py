@@ -299,9 +299,12 @@ def test_loss_is_float64_per_train_call_and_decreases():
     model = Word2Vec(CORPUS, min_count=1, vector_size=16, epochs=1, compute_loss=True, seed=2)
     first = model.get_latest_training_loss()
     assert isinstance(first, float) and first > 0
+    # One epoch more moves the loss by less than its sampling noise (+-5% here: it rose
+    # in 10 of 20 seeds before): train ten first, then measure one epoch again.
+    model.train(CORPUS, total_examples=len(CORPUS), epochs=10)
     model.train(CORPUS, total_examples=len(CORPUS), epochs=1, compute_loss=True)
     second = model.get_latest_training_loss()
-    assert 0 < second < first  # the latest call only, and the model got better
+    assert 0 < second < 0.8 * first  # the latest call only (0.52-0.62 over 20 seeds)
     model.train(CORPUS, total_examples=len(CORPUS), epochs=1)
     assert model.get_latest_training_loss() == 0.0
 

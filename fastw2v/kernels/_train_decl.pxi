@@ -55,6 +55,10 @@ ctypedef struct TrainConfig:
     const int64_t *path_offsets
     const float *sigmoid_table
 
+    # Per-row factor on the input rows' updates (gensim's vectors_lockf: 0 freezes a
+    # row); NULL when every factor is 1, so the default costs nothing.
+    const float *lockf
+
     # Corpus as an id stream and the chunks threads take from it.
     const int32_t *ids
     const int64_t *sent_offsets   # sentence s is ids[sent_offsets[s]:sent_offsets[s+1]]
@@ -66,6 +70,13 @@ ctypedef struct TrainConfig:
     int64_t *schedule_done        # shared counter of words processed so far
 
     int *stop                     # set to 1 by Python (Ctrl-C, an error elsewhere)
+
+    # Random streams belong to chunks, not threads: a thread that takes chunk c of
+    # epoch e restarts its stream from (seed, e, c), so which thread trains a chunk
+    # does not change its draws (a one-chunk corpus trains identically with any
+    # number of threads; only Hogwild's interleaving differs between runs).
+    uint64_t seed
+    int64_t epoch
 
     # Hot nodes: with hierarchical softmax every window writes the top of the Huffman
     # tree (the root is on every path). With several threads those rows bounce between

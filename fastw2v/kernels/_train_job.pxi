@@ -70,7 +70,11 @@ cdef class TrainJob:
         The id stream (int32), sentence offsets (int64) and chunk sentence starts (int64).
     n_threads : int
     seed : int
-        Thread ``t``'s random stream starts from ``seed`` and ``t``.
+        The random streams: chunk ``c`` of epoch ``e`` draws from (``seed``, e, c),
+        whichever thread trains it.
+    lockf : numpy.ndarray of float32, optional
+        One factor per word on its input row's updates (0 freezes the row); None
+        trains every row fully (and takes the fused SG-NS path).
 
     Raises
     ------
@@ -93,7 +97,7 @@ cdef class TrainJob:
         self.n_threads = 0
 
     def __init__(self, params, vocab, syn0, syn1, syn1neg, ids, sent_offsets, chunk_starts,
-                 int n_threads, uint64_t seed):
+                 int n_threads, uint64_t seed, lockf=None):
         if not isinstance(params, TrainParams):
             raise TypeError(
                 f"params must be a fastw2v.kernels.TrainParams, got {type(params).__name__}")
@@ -117,6 +121,12 @@ cdef class TrainJob:
         self.cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
         max_sentence = self._set_stream(ids, sent_offsets, chunk_starts)
         self._set_hot_nodes(n_threads)
+        self.cfg.lockf = NULL
+        if lockf is not None:
+            lockf = self._arr(lockf, np.float32, n_words, "lockf")
+            self.cfg.lockf = <const float *><size_t>lockf.ctypes.data
+        self.cfg.seed = seed
+        self.cfg.epoch = -1  # begin_epoch() starts epoch 0
         self._new_states(n_threads, max_sentence, seed)
 
     cdef _set_settings(self, params):
@@ -235,8 +245,9 @@ cdef class TrainJob:
             self.states = NULL
 
     def begin_epoch(self):
-        """Rewind the chunk counter for another pass over the stream."""
+        """Rewind the chunk counter for another pass over the stream (with fresh draws)."""
         self.counters[0] = 0
+        self.cfg.epoch += 1
 
     def run_thread(self, int t):
         """Train chunks as thread ``t`` until none is left or a stop is requested (releases the GIL)."""

@@ -37,13 +37,17 @@ cdef extern from "fw_fused.h" nogil:
 
 # ---------------------------------------------------------------- random numbers
 
-cdef inline uint64_t next_u64(ThreadState *st) noexcept nogil:
-    # splitmix64: full 64-bit period, passes BigCrush, two multiplies per draw.
-    st.rng += <uint64_t>0x9E3779B97F4A7C15
-    cdef uint64_t z = st.rng
+cdef inline uint64_t mix64(uint64_t z) noexcept nogil:
+    # splitmix64's finaliser: every input bit flips about half the output bits.
     z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
     z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
     return z ^ (z >> 31)
+
+
+cdef inline uint64_t next_u64(ThreadState *st) noexcept nogil:
+    # splitmix64: full 64-bit period, passes BigCrush, two multiplies per draw.
+    st.rng += <uint64_t>0x9E3779B97F4A7C15
+    return mix64(st.rng)
 
 
 cdef inline uint32_t next_u32(ThreadState *st) noexcept nogil:
@@ -327,6 +331,11 @@ cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_
 
 # ---------------------------------------------------------------- window updates
 
+cdef inline float input_factor(const TrainConfig *cfg, int32_t row) noexcept nogil:
+    """How much of its update input ``row`` takes (vectors_lockf; 1 when unset)."""
+    return cfg.lockf[row] if cfg.lockf != NULL else 1.0
+
+
 cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                     float alpha) noexcept nogil:
     """Skip-gram: context rows st.in_rows[0:n_ctx] predict ``centre``."""
@@ -334,7 +343,7 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
     cdef int dim = cfg.dim
     for r in range(n_ctx):
         st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
-    if not cfg.settings.hs and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT:
+    if not cfg.settings.hs and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT and cfg.lockf == NULL:
         # One block: both updates in one sweep, straight into the rows.
         n_out = negative_outputs(cfg, st, centre)
         resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
@@ -347,7 +356,7 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        axpy(1.0, st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
+        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
 
 
 cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
@@ -368,7 +377,8 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
         ns_block(cfg, st, centre, 1, alpha)
     # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
     for r in range(n_ctx):
-        axpy(1.0, st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim, dim)
+        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim,
+             dim)
 
 
 # ---------------------------------------------------------------- sentences and chunks
@@ -434,6 +444,15 @@ cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
     sync_hot_rows(cfg, st)
 
 
+cdef inline void start_chunk_stream(const TrainConfig *cfg, ThreadState *st, int64_t c) noexcept nogil:
+    """Restart the thread's random stream for chunk ``c`` (see TrainConfig.seed) and drop
+    the negatives it drew ahead from the previous chunk's stream."""
+    # Mixed, not summed: splitmix64 streams whose start states differ by a multiple of
+    # its increment are the same sequence shifted, so starts must be scattered.
+    st.rng = mix64(cfg.seed + mix64((<uint64_t>cfg.epoch << 32) + <uint64_t>c))
+    st.neg_pos = st.neg_len
+
+
 cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
     cdef int64_t c, s, start, end
     cdef float alpha
@@ -443,6 +462,7 @@ cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
         c = fw_atomic_add_i64(cfg.next_chunk, 1)
         if c >= cfg.n_chunks:
             return
+        start_chunk_stream(cfg, st, c)
         for s in range(cfg.chunk_starts[c], cfg.chunk_starts[c + 1]):
             start = cfg.sent_offsets[s]
             end = cfg.sent_offsets[s + 1]

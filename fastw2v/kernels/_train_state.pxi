@@ -60,7 +60,7 @@ cdef ThreadState *new_thread_state(const TrainConfig *cfg, int64_t max_sentence,
         raise MemoryError()
     cdef ThreadState *st = <ThreadState *>block
     lay_out_state(st, block + head, cfg, max(max_sentence, 1), max_in, max_out)
-    st.rng = seed * <uint64_t>0x2545F4914F6CDD1D + <uint64_t>(t + 1) * <uint64_t>0x9E3779B97F4A7C15
+    st.rng = mix64(mix64(seed) + <uint64_t>t)  # scattered starts (see start_chunk_stream)
     return st
 
 

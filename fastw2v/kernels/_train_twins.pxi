@@ -12,14 +12,15 @@ from libc.string cimport memcpy, memset
 
 
 def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes, points,
-                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0):
+                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0, lockf=None):
     """Apply one window's update with known draws: the kernel's own code, callable from Python.
 
     Calls ``sg_window`` / ``cbow_window`` with the negative draws replaced by
     ``negatives`` (a draw equal to ``centre`` is dropped, as in training) and the
     centre word's Huffman path given by ``codes``/``points``, so tests can compare
     it with a numpy reference. Pass ``syn1=None`` for NS only and ``syn1neg=None``
-    for HS only. Returns the loss of the window.
+    for HS only; ``lockf`` (float32, one per word) scales each input row's update.
+    Returns the loss of the window.
     """
     cdef TrainConfig cfg
     cdef ThreadState *st
@@ -65,6 +66,11 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
             raise ValueError("negative sampling needs at least one negative")
     if not (cfg.settings.hs or cfg.settings.negative):
         raise ValueError("give syn1 (HS) or syn1neg (NS)")
+    if lockf is not None:
+        lockf = np.ascontiguousarray(lockf, np.float32)
+        if lockf.shape != (n_words,):
+            raise ValueError("lockf needs one factor per word")
+        cfg.lockf = <const float *><size_t>lockf.ctypes.data
     st = new_thread_state(&cfg, 1, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
     try:
         for r in range(n_ctx):

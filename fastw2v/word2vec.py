@@ -700,6 +700,7 @@ class Word2Vec:
         file at ``fname``, replaced atomically (see :mod:`fastw2v.io.native`).
         """
         from .io.native import save_native
+        from .similarities._attach import save_index_beside
         meta = {"params": {k: getattr(self, k) for k in self._PARAMS},
                 "state": {k: getattr(self, k) for k in self._STATE},
                 "index_to_key": list(self.wv.index_to_key)}
@@ -713,20 +714,24 @@ class Word2Vec:
         if self.negative:
             arrays["syn1neg"] = self.syn1neg
         save_native(fname, arrays, meta, kind="Word2Vec")
+        save_index_beside(fname, self.wv)  # self.wv.indexer, if any (fastw2v.similarities)
 
     @classmethod
     def load(cls, fname, mmap=None, **kwargs):
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
         from .io.errors import FormatError
         from .io.native import load_native
+        from .similarities._attach import load_index_beside
         arrays, meta = load_native(fname, mmap=mmap, expected_kind="Word2Vec")
         try:
-            return cls._from_native(fname, arrays, meta)
+            model = cls._from_native(fname, arrays, meta)
         except FormatError:
             raise
         except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as err:
             # Whatever the JSON holds, a damaged file is reported as such, never as a KeyError.
             raise FormatError(fname, f"inconsistent Word2Vec model: {type(err).__name__}: {err}") from None
+        model.wv.indexer = load_index_beside(fname, model.wv, mmap)  # saved with the model, if it was
+        return model
 
     @classmethod
     def _from_native(cls, fname, arrays, meta):

@@ -29,6 +29,10 @@ Every method runs in its own child process; the parent reads the child's peak RS
 
 QPS of single-query loops is measured on the first ``--single-queries`` queries
 (exact search and annoy are slow); recall@10 of a row over the queries it answered.
+
+``--libraries faiss,hnswlib,usearch`` instead builds the same HNSW (``--M`` links,
+``--efConstruction``) with each library and times one-query searches at each ``--ef``:
+the measurement behind the choice of faiss (benchmarks/README.md).
 """
 import argparse
 import datetime
@@ -234,7 +238,64 @@ def child_hnsw_query_mmap(d, opts):
     return child_hnsw_query(d, opts, mmap_vectors=True)
 
 
-CHILDREN = {"make-mixture": child_make_mixture, "make-imdb": child_make_imdb, "exact": child_exact, "hnsw-build": child_hnsw_build, "hnsw-query": child_hnsw_query,
+def _library_index(name, unit, opts):
+    """Build an HNSW index of `unit` with library `name`; its one-query search(q, ef) function."""
+    m, efc, threads = opts["M"], opts["efConstruction"], opts["threads"]
+    if name == "faiss":
+        import faiss
+        faiss.omp_set_num_threads(threads)
+        index = faiss.IndexHNSWFlat(unit.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = efc
+        index.add(unit)
+        faiss.omp_set_num_threads(1)
+
+        def search(q, ef):
+            index.hnsw.efSearch = ef
+            return index.search(q[None, :], 10)[1][0]
+    elif name == "hnswlib":
+        import hnswlib
+        index = hnswlib.Index(space="ip", dim=unit.shape[1])
+        index.init_index(max_elements=len(unit), M=m, ef_construction=efc)
+        index.set_num_threads(threads)
+        index.add_items(unit, np.arange(len(unit)))
+        index.set_num_threads(1)
+
+        def search(q, ef):
+            index.set_ef(ef)
+            return index.knn_query(q, 10)[0][0]
+    elif name == "usearch":
+        from usearch.index import Index
+        index = Index(ndim=unit.shape[1], metric="ip", dtype="f32", connectivity=m, expansion_add=efc)
+        index.add(np.arange(len(unit)), unit, threads=threads)
+
+        def search(q, ef):
+            index.expansion_search = ef
+            return index.search(q, 10, threads=1).keys
+    else:
+        raise ValueError(f"unknown library {name!r}")
+    return search
+
+
+def child_library(d, opts):
+    """One HNSW library on the mixture: build time, and recall and QPS of one-query searches."""
+    vectors = np.load(os.path.join(d, "vectors.npy"))
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    del vectors
+    queries = np.load(os.path.join(d, "queries.npy"))
+    queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = np.load(os.path.join(d, "truth.npy"))
+    t = time.perf_counter()
+    search = _library_index(opts["library"], unit, opts)
+    rows = [{"method": f"{opts['library']} build M={opts['M']} efC={opts['efConstruction']}",
+             "build_s": time.perf_counter() - t}]
+    for ef in opts["ef"]:
+        found, found_s = _single_loop(lambda q: search(q, ef), queries)
+        rows.append({"method": f"{opts['library']} ef={ef}", "recall": _recall(found, truth),
+                     "qps": len(found) / found_s})
+    return rows
+
+
+CHILDREN = {"library": child_library, "make-mixture": child_make_mixture, "make-imdb": child_make_imdb, "exact": child_exact, "hnsw-build": child_hnsw_build, "hnsw-query": child_hnsw_query,
             "hnsw-query-mmap": child_hnsw_query_mmap, "annoy": child_annoy}
 
 
@@ -322,6 +383,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--skip", default="", help="comma list of children to skip: exact,hnsw,annoy")
     p.add_argument("--imdb", help="also on vectors trained on this corpus (.xz)")
+    p.add_argument("--libraries", help="instead: compare these HNSW libraries on the mixture "
+                                       "(e.g. faiss,hnswlib,usearch; --M is their M/connectivity)")
     p.add_argument("--work", default="/tmp/fastw2v_ann_bench", help="data, indexes, ground truth")
     p.add_argument("--json", help="write all rows and the machine block here")
     p.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
@@ -351,10 +414,17 @@ def main(argv=None):
         rows = []
         plan = [("exact", "exact"), ("hnsw-build", "hnsw"), ("hnsw-query", "hnsw"),
                 ("hnsw-query-mmap", "hnsw"), ("annoy", "annoy")]
+        if args.libraries:
+            if "imdb" in d:
+                continue
+            plan = [("exact", "exact")] + [(lib, "library") for lib in args.libraries.split(",")]
         for child, group in plan:
             if group in skip:
                 continue
             print(f"{os.path.basename(d)}: {child} ...", flush=True)
+            if group == "library":
+                rows += run_child("library", d, dict(opts, library=child))
+                continue
             rows += run_child(child, d, opts)
             print(f"  {json.dumps(rows[-1]) if rows else ''}", flush=True)
         vector_mb = os.path.getsize(os.path.join(d, "vectors.npy")) / 2**20

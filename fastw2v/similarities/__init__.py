@@ -15,7 +15,12 @@ given).
 
 Exact search (``indexer=None``) stays the reference each index is tested against.
 """
+import json
+import os
+
+from fastw2v.io.errors import FormatError
 from fastw2v.similarities._fingerprint import StaleIndexError, fingerprint
+from fastw2v.similarities._store import META_SUFFIX
 from fastw2v.similarities.hnsw import HnswIndexer
 
 __all__ = ["HnswIndexer", "StaleIndexError", "load_indexer", "fingerprint"]
@@ -42,12 +47,7 @@ def load_indexer(path, vectors, mmap=False):
     fastw2v.io.FormatError
         Not a fastw2v index, or an unknown kind.
     """
-    import json
-    import os
-
-    from fastw2v.io.errors import FormatError
-
-    meta_path = os.fspath(path) + ".json"
+    meta_path = os.fspath(path) + META_SUFFIX
     try:
         with open(meta_path, "rb") as fin:
             kind = json.loads(fin.read().decode("utf-8")).get("kind")

@@ -7,10 +7,12 @@ Data (synthetic): a Gaussian mixture. With ``numpy.random.default_rng(seed)``:
 ``clusters`` centres drawn from N(0, I_dim); each cluster c a spread s_c drawn from
 Uniform(0.5, 1.0); each of the ``n`` vectors (and, after them, each of the
 ``queries`` query vectors) picks a cluster uniformly at random and is
-``centre_c + s_c * N(0, I_dim)``, float32. Queries are fresh draws, not indexed
-vectors. With ``--imdb``, also vectors trained by fastw2v on that corpus (skip-gram,
-100 dimensions, 1 epoch, min_count 5, corpus_file), queried by 10,000 of their own
-rows (the query word is excluded from nothing: every method sees the same queries).
+``centre_c + s_c * N(0, I_dim)``, float32, drawn in blocks of 100,000 (the block's
+cluster ids, then its noise). Queries are fresh draws, not indexed vectors. With
+``--imdb``, also vectors trained by fastw2v on that corpus (corpus_file, skip-gram, 100
+dimensions, window 5, negative 5, sample 1e-4, min_count 5, 1 epoch, 2 threads, seed 1),
+queried by ``--queries`` of their own rows drawn with the seed (nothing is excluded: every
+method answers the same queries).
 
 Every method runs in its own child process; the parent reads the child's peak RSS
 (``ru_maxrss``) from ``os.wait4``. Rows:
@@ -39,7 +41,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -295,7 +296,8 @@ def child_library(d, opts):
     return rows
 
 
-CHILDREN = {"library": child_library, "make-mixture": child_make_mixture, "make-imdb": child_make_imdb, "exact": child_exact, "hnsw-build": child_hnsw_build, "hnsw-query": child_hnsw_query,
+CHILDREN = {"make-mixture": child_make_mixture, "make-imdb": child_make_imdb, "exact": child_exact,
+            "hnsw-build": child_hnsw_build, "hnsw-query": child_hnsw_query, "library": child_library,
             "hnsw-query-mmap": child_hnsw_query_mmap, "annoy": child_annoy}
 
 
@@ -405,7 +407,8 @@ def main(argv=None):
         print(f"note: load average {info['loadavg_1min_at_start']} at start: other processes share the CPU")
     skip = set(filter(None, args.skip.split(",")))
     opts = {"n": args.n, "dim": args.dim, "clusters": args.clusters, "queries": args.queries,
-            "seed": args.seed, "imdb": args.imdb and os.path.abspath(args.imdb), "M": args.M, "efConstruction": args.efConstruction, "threads": args.threads,
+            "seed": args.seed, "imdb": args.imdb and os.path.abspath(args.imdb), "M": args.M,
+            "efConstruction": args.efConstruction, "threads": args.threads,
             "ef": [int(x) for x in args.ef.split(",")], "trees": args.trees,
             "search_k": [int(x) for x in args.search_k.split(",") if x],
             "single_queries": args.single_queries}

@@ -34,7 +34,6 @@ from fastw2v.io._files import open_binary, open_text
 from fastw2v.io.native import load_native, save_native
 from fastw2v.io.word2vec_format import read_word2vec_format, write_word2vec_format
 from fastw2v.kernels import similarity_kernel
-from fastw2v.similarities._attach import load_index_beside, save_index_beside
 
 logger = logging.getLogger(__name__)
 
@@ -1061,6 +1060,7 @@ class KeyedVectors:
             arrays[f"expando{i}"] = np.asarray(values)
         meta = {"vector_size": self.vector_size, "keys": keys, "expandos": expando_arrays}
         save_native(fname, arrays, meta, kind="KeyedVectors")
+        from fastw2v.similarities._attach import save_index_beside
         save_index_beside(fname, self)  # self.indexer, if any, to fname + ".index"
 
     @classmethod
@@ -1085,6 +1085,7 @@ class KeyedVectors:
             raise FormatError(fname, "inconsistent KeyedVectors: keys, vectors and attributes disagree")
         kv = cls(vectors.shape[1], dtype=vectors.dtype)
         kv._set_all(keys, vectors, {attr: arrays[name] for attr, name in expandos.items()})
+        from fastw2v.similarities._attach import load_index_beside
         kv.indexer = load_index_beside(fname, kv, mmap)  # saved with the vectors, if it was
         return kv
 

@@ -331,3 +331,13 @@ def test_cli_index_and_similar(kv, tmp_path, capsys):
     assert "does not belong to these vectors" in capsys.readouterr().err
     assert main(["index", str(tmp_path / "v.kv"), "-o", str(tmp_path / "x"), "--M", "0"]) == 1
     assert "M must be" in capsys.readouterr().err
+
+
+@needs_faiss
+def test_a_stale_index_beside_saved_vectors_stops_the_load_and_says_how_to_skip_it(kv, indexer, tmp_path):
+    copy = _kv(kv.vectors)
+    copy.indexer = indexer
+    copy.save(tmp_path / "v.kv")
+    HnswIndexer(kv.vectors[:100], progress=False).save(tmp_path / "v.kv.index")  # replaced by hand
+    with pytest.raises(StaleIndexError, match="delete .*v.kv.index and .*v.kv.index.json"):
+        KeyedVectors.load(tmp_path / "v.kv")

@@ -61,5 +61,9 @@ def load_index_beside(fname, kv, mmap=None):
     path = os.fspath(fname) + INDEX_SUFFIX
     if not index_files_exist(path):
         return None
-    from fastw2v.similarities import load_indexer
-    return load_indexer(path, kv, mmap=mmap is not None)
+    from fastw2v.similarities import StaleIndexError, load_indexer
+    try:
+        return load_indexer(path, kv, mmap=mmap is not None)
+    except StaleIndexError as err:
+        raise StaleIndexError(f"{err} (or delete {path} and {path}.json to load "
+                              f"{fname} without it)") from None

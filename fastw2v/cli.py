@@ -1,4 +1,4 @@
-"""Command line: ``fastw2v train / similar / analogy / evaluate / plot / convert / demo``.
+"""Command line: ``fastw2v train / similar / analogy / evaluate / plot / index / convert / demo``.
 
 Also reachable as ``python -m fastw2v``. ``fastw2v train`` understands word2vec.c's
 flag spellings too (``-train -output -size -cbow 0|1 ...``, with word2vec.c's defaults),
@@ -183,9 +183,29 @@ def train(args) -> int:
 
 
 def similar(args) -> int:
-    """Print the nearest neighbours of WORD."""
+    """Print the nearest neighbours of WORD (through an approximate index with --index)."""
     kv = load_vectors(args.vectors)
-    _print_neighbours(kv.most_similar(args.word, topn=args.n))
+    indexer = None
+    if args.index:
+        from .similarities import load_indexer
+        indexer = load_indexer(args.index, kv, mmap=True)
+    _print_neighbours(kv.most_similar(args.word, topn=args.n, indexer=indexer))
+    return 0
+
+
+def index(args) -> int:
+    """Build an HNSW index of VECTORS and save it to INDEX (and INDEX.json)."""
+    from .similarities import HnswIndexer
+    progress = _progress(args)
+    _setup_logging(progress)
+    kv = load_vectors(args.vectors)
+    start = time.perf_counter()
+    indexer = HnswIndexer(kv, M=args.M, efConstruction=args.efConstruction, efSearch=args.efSearch,
+                          workers=args.threads, progress=progress)
+    indexer.save(args.output)
+    if progress is not False:
+        print(f"indexed {len(kv):,} vectors in {time.perf_counter() - start:.1f}s: {args.output} "
+              f"(and {args.output}.json)", file=sys.stderr)
     return 0
 
 
@@ -319,6 +339,8 @@ def _add_queries(sub) -> None:
     p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
     p.add_argument("word", metavar="WORD")
     p.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    p.add_argument("--index", metavar="INDEX", help="answer from this approximate index "
+                                                    "(built by 'fastw2v index' for VECTORS)")
     p.set_defaults(func=similar)
     p = sub.add_parser("analogy", help="A is to B as C is to ?", formatter_class=RAW,
                        description="Answer 'A is to B as C is to ?' by B - A + C (3CosAdd).",
@@ -391,11 +413,32 @@ def _add_demo(sub) -> None:
     p.set_defaults(func=demo)
 
 
+def _add_index(sub) -> None:
+    p = sub.add_parser("index", help="build an approximate nearest-neighbour (HNSW) index",
+                       formatter_class=RAW,
+                       description="Build an HNSW index of VECTORS (faiss; pip install "
+                                   "\"fastw2v[ann]\") and save it to INDEX and INDEX.json, for "
+                                   "'fastw2v similar VECTORS WORD --index INDEX'.",
+                       epilog="example:\n  fastw2v index vectors.bin -o vectors.hnsw\n"
+                              "  fastw2v similar vectors.bin king --index vectors.hnsw")
+    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("-o", "--output", required=True, metavar="INDEX", help="where to write")
+    p.add_argument("--M", type=int, default=32, help="graph links per vector (default 32)")
+    p.add_argument("--efConstruction", type=int, default=100,
+                   help="candidates while building (default 100)")
+    p.add_argument("--efSearch", type=int, default=64,
+                   help="candidates while searching, saved with the index (default 64)")
+    p.add_argument("--threads", type=int, default=None, help="build threads (default all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=index)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastw2v", description="Fast word2vec training.",
                                      allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_queries, _add_evaluate, _add_plot, _add_convert, _add_demo):
+    for add in (_add_train, _add_queries, _add_evaluate, _add_plot, _add_index, _add_convert,
+                _add_demo):
         add(sub)
     return parser
 

@@ -80,6 +80,8 @@ class KeyedVectors(VectorStore):
     norms : numpy.ndarray or None
         Cached L2 norms of `vectors`; None when they must be recomputed.
     """
+
+    indexer = None  # class default: set per instance by the user or by `load`
     def _clip(self, clip_start, clip_end, restrict_vocab):
         if restrict_vocab:
             return 0, min(int(restrict_vocab), len(self.vectors))
@@ -104,7 +106,11 @@ class KeyedVectors(VectorStore):
             Search only the first `restrict_vocab` rows (overrides clipping).
         indexer : object, optional
             An approximate-nearest-neighbour indexer with gensim's
-            ``most_similar(vector, topn)`` interface.
+            ``most_similar(vector, num_neighbors)`` interface (e.g.
+            :class:`fastw2v.similarities.HnswIndexer`, gensim's ``AnnoyIndexer``).
+            As in gensim, its results are returned as they are (input keys
+            included; clipping and `restrict_vocab` do not apply). Batches use
+            its ``most_similar_batch`` when it has one.
         batch : bool
             fastw2v extension: with `positive` a 2-D array (n_queries x dim) and no
             `negative`, each row is a separate query; all are scored by one
@@ -129,6 +135,8 @@ class KeyedVectors(VectorStore):
             positive = np.asarray(positive, dtype=np.float32)
             if positive.ndim != 2 or _ensure_list(negative):
                 raise ValueError("batch=True takes a 2-D array of query vectors and no negative")
+            if indexer is not None and isinstance(topn, int):
+                return self._most_similar_batch_indexed(positive, topn, indexer)
             return self._most_similar_batch(positive, topn, clip_start, clip_end, restrict_vocab)
         positive = _ensure_list(positive)
         negative = _ensure_list(negative)
@@ -179,17 +187,29 @@ class KeyedVectors(VectorStore):
                 results.append([(keys[i + start], s) for i, s in zip(row_idx, row_scores) if i >= 0])
         return results
 
-    def similar_by_key(self, key, topn=10, restrict_vocab=None):
-        """Top-`topn` keys most similar to `key` (see `most_similar`)."""
-        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+    def _most_similar_batch_indexed(self, queries, topn, indexer):
+        """Each row of `queries` a separate query, answered by `indexer`."""
+        if queries.shape[0] == 0:
+            raise EmptyQueryError("cannot compute similarity with no input")
+        if queries.shape[1] != self.vector_size:
+            raise ValueError(f"query vectors have size {queries.shape[1]}, not {self.vector_size}")
+        if hasattr(indexer, "most_similar_batch"):
+            return indexer.most_similar_batch(queries, topn)
+        return [indexer.most_similar(_unitvec(q), topn) for q in queries]
 
-    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+    def similar_by_key(self, key, topn=10, restrict_vocab=None, indexer=None):
+        """Top-`topn` keys most similar to `key` (see `most_similar`, also for `indexer`)."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
+
+    def similar_by_word(self, word, topn=10, restrict_vocab=None, indexer=None):
         """Alias of `similar_by_key`."""
-        return self.similar_by_key(word, topn, restrict_vocab)
+        return self.similar_by_key(word, topn, restrict_vocab, indexer=indexer)
 
-    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
-        """Top-`topn` keys most similar to a 1-D `vector` (see `most_similar`)."""
-        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None, indexer=None):
+        """Top-`topn` keys most similar to a 1-D `vector` (see `most_similar`, also for `indexer`)."""
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Top-`topn` keys by 3CosMul (Levy & Goldberg 2014), similarities shifted to [0, 1].
@@ -519,7 +539,9 @@ class KeyedVectors(VectorStore):
         """Save in fastw2v's native format (JSON + ``.npy``, no pickle, atomic); see
         :mod:`fastw2v.io.keyedvectors_file`.
 
-        Keys must be str or int.
+        Keys must be str or int. ``self.indexer``, when set, is saved beside
+        (``fname + ".index"``, see :mod:`fastw2v.similarities`) and `load`
+        brings it back.
 
         Raises
         ------
@@ -530,6 +552,8 @@ class KeyedVectors(VectorStore):
             would not load): nothing is written.
         """
         save_keyedvectors(fname, self.index_to_key, self.vectors, self.expandos, self.vector_size)
+        from fastw2v.similarities._attach import save_index_beside
+        save_index_beside(fname, self)  # self.indexer, if any, to fname + ".index"
 
     @class_only_method
     def load(cls, fname, mmap=None):
@@ -543,6 +567,8 @@ class KeyedVectors(VectorStore):
         keys, vectors, expandos = load_keyedvectors(fname, mmap=mmap)
         kv = cls(vectors.shape[1], dtype=vectors.dtype)
         kv._set_all(keys, vectors, expandos)
+        from fastw2v.similarities._attach import load_index_beside
+        kv.indexer = load_index_beside(fname, kv, mmap)  # saved with the vectors, if it was
         return kv
 
     # ------------------------------------------------------------------ pictures

@@ -627,6 +627,8 @@ class Word2Vec:
         """
         from .io.model_file import save_model
         save_model(self, fname)
+        from .similarities._attach import save_index_beside
+        save_index_beside(fname, self.wv)  # self.wv.indexer, if any (fastw2v.similarities)
 
     @classmethod
     def from_gensim(cls, gensim_model):
@@ -645,4 +647,7 @@ class Word2Vec:
     def load(cls, fname, mmap=None, **kwargs):
         """Load a model written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
         from .io.model_file import load_model
-        return load_model(cls, fname, mmap=mmap)
+        from .similarities._attach import load_index_beside
+        model = load_model(cls, fname, mmap=mmap)
+        model.wv.indexer = load_index_beside(fname, model.wv, mmap)  # saved with the model, if it was
+        return model

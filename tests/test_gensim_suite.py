@@ -7,9 +7,9 @@ standalone-script test runs ``python -m fastw2v``), and pytest runs them in a ch
 process. gensim's data helpers (``datapath``, ``get_tmpfile``, ``common_texts``,
 ``REAL``, ``pseudorandom_weak_vector``...) stay gensim's. No assertion is edited.
 
-The test passes when every failing gensim test is one of :data:`EXCUSED`: those
-load gensim's pickles or call gensim's private functions, which fastw2v does not
-read on purpose (no pickle on any load path).
+The test passes when every failing gensim test is one of :data:`EXCUSED` (those
+load gensim's pickles or call gensim's private functions: fastw2v reads no pickle on
+any load path) or of :data:`DELIBERATE` (one behaviour fastw2v declines, with why).
 """
 import os
 import re
@@ -30,6 +30,14 @@ EXCUSED = {
     # LoadWord2VecFormatTest's three tests that call gensim.models.keyedvectors._load_word2vec_format
     "test_load_word2vec_format_basic", "test_load_word2vec_format_limit",
     "test_load_word2vec_format_space_stripping",
+}
+
+#: gensim tests whose expectation fastw2v declines on purpose, with the reason.
+DELIBERATE = {
+    # gensim trains on the characters of each string when a corpus is a list of strings,
+    # and only logs a warning (this test checks the log line); fastw2v refuses such a
+    # corpus with a TypeError that says what to pass instead (issue 13, part 2).
+    "test_build_vocab_warning": "a list of strings is refused, not trained on as characters",
 }
 
 # (pattern, replacement) applied in order to each file's text: imports only.
@@ -66,7 +74,7 @@ def _failures(junit_xml):
 
 
 def _excused(classname, name):
-    return name in EXCUSED or f"{classname}::{name}" in EXCUSED
+    return name in EXCUSED or f"{classname}::{name}" in EXCUSED or name in DELIBERATE
 
 
 @pytest.mark.timeout(900)

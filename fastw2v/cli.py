@@ -137,9 +137,12 @@ def _open_corpus(path: str) -> dict:
     from .corpus import LineSentence
     if path == "-":
         return {"corpus_iterable": [line.split() for line in sys.stdin if line.strip()]}
+    from .corpus.sources import is_uri
+    if is_uri(path):  # s3://, https://...: streamed (corpus_file needs a local file)
+        return {"corpus_iterable": LineSentence(path)}
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such corpus file: {path}")
-    if path.endswith((".gz", ".bz2")):
+    if path.endswith((".gz", ".bz2", ".xz", ".zst")):
         return {"corpus_iterable": LineSentence(path)}
     return {"corpus_file": path}
 

@@ -6,7 +6,7 @@ costs the training threads nothing. Pick one with :func:`make_reporter`:
 
 - ``progress=None`` (default): log lines through the ``fastw2v`` logger every
   ``report_delay`` seconds, like gensim;
-- ``progress=True``: a tqdm bar (``pip install fastw2v[progress]``);
+- ``progress=True``: a tqdm bar (tqdm is a dependency of fastw2v);
 - ``progress=False``: silent.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 
 logger = logging.getLogger("fastw2v")
 
-TQDM_MISSING = "progress=True needs tqdm: pip install fastw2v[progress] (or pip install tqdm)"
+TQDM_MISSING = "progress=True needs tqdm, a dependency of fastw2v: pip install tqdm"
 
 
 class Reporter:

@@ -34,6 +34,7 @@ import numpy as np
 from . import params as _params
 from . import vocab as _vocab
 from .compat import class_only_method
+from .corpus.sources import is_uri
 from .errors import EmptyCorpusError
 from .keyedvectors import KeyedVectors
 from .vector_store import prep_vectors
@@ -116,7 +117,7 @@ class Word2Vec:
     progress : None, bool or fastw2v.progress.Reporter, keyword-only
         How training reports progress (fastw2v only): None logs lines through the
         ``fastw2v`` logger every ``report_delay`` seconds, like gensim; True draws a tqdm
-        bar (``pip install fastw2v[progress]``) over training and vocabulary scans;
+        bar over training and vocabulary scans;
         False is silent. See :mod:`fastw2v.progress`.
     """
 
@@ -181,6 +182,9 @@ class Word2Vec:
             raise TypeError("Both corpus_file and corpus_iterable must not be provided at the same time")
         if corpus_file is not None:
             path = os.fspath(corpus_file)
+            if is_uri(path):
+                raise ValueError(f"corpus_file reads local files (its threads seek to byte "
+                                 f"ranges); stream {path!r} with LineSentence({path!r}) instead")
             if not os.path.exists(path):
                 raise FileNotFoundError(f"corpus_file {path!r} does not exist")
             if not os.path.isfile(path):

@@ -1,8 +1,10 @@
 """Restartable sentence iterables over text files, with gensim 4.x's semantics.
 
 Each reader yields sentences as lists of ``str`` tokens and can be iterated
-any number of times (once per epoch). Files ending in ``.gz`` or ``.bz2`` are
-decompressed transparently.
+any number of times (once per epoch). Files ending in ``.gz``, ``.bz2``, ``.xz``
+(and, with smart_open, ``.zst``) are decompressed transparently, and a path may be a
+remote URI (``s3://``, ``gs://``, ``http(s)://``, ``hdfs://``...) streamed through
+smart_open, as in gensim (see :mod:`fastw2v.corpus.sources`).
 
 Two documented differences from gensim, shared with the C file reader
 (:mod:`fastw2v.corpus._filescan`) so that ``corpus_iterable`` and
@@ -15,13 +17,12 @@ Two documented differences from gensim, shared with the C file reader
   also split on Unicode spaces such as U+00A0, U+2028 or ``\\x1c``-``\\x1f``;
   we keep those inside tokens.
 """
-import bz2
-import gzip
 import itertools
 import os
 import re
 
 from .limits import MAX_SENTENCE_TOKENS
+from .sources import is_uri, open_source
 
 __all__ = ["LineSentence", "PathLineSentences", "Text8Corpus", "BrownCorpus"]
 
@@ -71,13 +72,8 @@ def _decode(data):
 
 
 def _open_binary(path):
-    """Open `path` for reading bytes, decompressing by extension as gensim does."""
-    path = os.fspath(path)
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return open(path, "rb")
+    """Open `path` for reading bytes: local, compressed or remote (see :mod:`.sources`)."""
+    return open_source(path)
 
 
 def _iter_line_blocks(fin):
@@ -153,9 +149,10 @@ class LineSentence:
     Parameters
     ----------
     source : str, os.PathLike or file-like object
-        Path to a text file (``.gz`` and ``.bz2`` decompressed), or an open
-        file object in text or binary mode that supports ``seek(0)``; it is
-        rewound at the start of every iteration.
+        Path or URI of a text file (``s3://bucket/key``, ``https://...``;
+        ``.gz``/``.bz2``/``.xz``/``.zst`` decompressed), or an open file object in
+        text or binary mode that supports ``seek(0)``; it is rewound at the start of
+        every iteration.
     max_sentence_length : int, optional
         A line with more tokens is yielded as several sentences of at most
         this many tokens; nothing is truncated.
@@ -197,7 +194,8 @@ class PathLineSentences:
     Parameters
     ----------
     source : str or os.PathLike
-        Path to a directory (not recursed into), or to a single file.
+        Path to a directory (not recursed into), or to a single file (a local path
+        or a URI, as for :class:`LineSentence`).
     max_sentence_length : int, optional
         A line with more tokens is yielded as several sentences of at most
         this many tokens; nothing is truncated.
@@ -214,7 +212,7 @@ class PathLineSentences:
         self.source = os.fspath(source)
         self.max_sentence_length = max_sentence_length
         self.limit = limit
-        if os.path.isfile(self.source):
+        if is_uri(self.source) or os.path.isfile(self.source):
             self.input_files = [self.source]
         elif os.path.isdir(self.source):
             self.source = os.path.join(self.source, "")
@@ -237,8 +235,8 @@ class Text8Corpus:
     Parameters
     ----------
     fname : str, os.PathLike or binary file-like object
-        Path to the file (``.gz`` and ``.bz2`` decompressed) or an open binary
-        file, rewound with ``seek(0)`` at the start of every iteration.
+        Path or URI of the file (compressed as for :class:`LineSentence`) or an open
+        binary file, rewound with ``seek(0)`` at the start of every iteration.
     max_sentence_length : int, optional
         Tokens per sentence.
 

@@ -167,6 +167,28 @@ def _split_lengths(lengths: np.ndarray, max_len: int) -> np.ndarray:
     return lengths
 
 
+class _IntKeyIndex:
+    """Vectorised lookup of integer tokens (item and node ids) in a vocabulary: a sorted
+    array of the int keys and their rows, so an integer-array sentence is encoded by one
+    ``searchsorted`` instead of a dict lookup per token."""
+
+    def __init__(self, key_to_index: dict):
+        pairs = [(k, i) for k, i in key_to_index.items()
+                 if isinstance(k, (int, np.integer)) and not isinstance(k, bool)]
+        keys = np.array([k for k, _ in pairs], dtype=np.int64)
+        rows = np.array([i for _, i in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.rows = keys[order], rows[order]
+
+    def look_up(self, sentence: np.ndarray) -> np.ndarray:
+        """Row of each token of ``sentence``, -1 for tokens not in the vocabulary."""
+        if not len(self.keys):
+            return np.full(len(sentence), -1, np.int64)
+        tokens = sentence.astype(np.int64, copy=False)
+        at = np.minimum(np.searchsorted(self.keys, tokens), len(self.keys) - 1)
+        return np.where(self.keys[at] == tokens, self.rows[at], -1)
+
+
 def encode_iterable(corpus, key_to_index: dict,
                     max_sentence_length: int = MAX_SENTENCE_TOKENS,
                     memory_budget: int = DEFAULT_MEMORY_BUDGET) -> IdStream:
@@ -174,7 +196,9 @@ def encode_iterable(corpus, key_to_index: dict,
 
     Parameters
     ----------
-    corpus : iterable of list of str
+    corpus : iterable of list
+        Token lists of any hashable tokens, or 1-D numpy integer arrays (looked up
+        by :class:`_IntKeyIndex`, no Python object per token).
     key_to_index : dict
         Vocabulary; tokens not in it are dropped.
     max_sentence_length : int
@@ -209,12 +233,19 @@ def encode_iterable(corpus, key_to_index: dict,
         flat.clear()
         sentence_lengths.clear()
 
+    int_ids = None  # built on the first integer-array sentence
     for sentence in corpus:
         _check_sentence(sentence, corpus_count)
         corpus_count += 1
         n = len(sentence)
         raw_words += n
-        flat.extend(map(get, sentence, minus_one))
+        if isinstance(sentence, np.ndarray) and sentence.ndim == 1 \
+                and np.issubdtype(sentence.dtype, np.integer):
+            if int_ids is None:
+                int_ids = _IntKeyIndex(key_to_index)
+            flat.extend(int_ids.look_up(sentence).tolist())
+        else:
+            flat.extend(map(get, sentence, minus_one))
         sentence_lengths.append(n)
         if len(flat) >= _BLOCK_TOKENS:
             flush()

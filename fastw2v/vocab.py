@@ -89,10 +89,14 @@ def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
                 trim_rule: Callable | None = None, progress_per: int = 10000):
     """Count the tokens of an iterable of token lists.
 
+    Tokens may be any hashable, as in gensim: words (str), item or node ids (int, for
+    item2vec or DeepWalk walks)... Sentences given as numpy integer arrays are counted
+    by numpy in blocks, with no Python object per token.
+
     Parameters
     ----------
-    corpus_iterable : iterable of list of str
-        The corpus.
+    corpus_iterable : iterable of list
+        The corpus: token lists (or 1-D numpy integer arrays).
     max_vocab_size : int, optional
         When more distinct words than this have been seen, drop the rarest during the
         scan (gensim semantics: words with count below ``min_reduce``, which then grows by 1).
@@ -103,7 +107,8 @@ def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
 
     Returns
     -------
-    raw_vocab : dict of str to int
+    raw_vocab : dict of token to int
+        numpy integer and string scalars become Python int and str keys.
     total_words : int
         Number of tokens seen (including pruned ones).
     corpus_count : int
@@ -114,10 +119,11 @@ def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
     Raises
     ------
     TypeError
-        If a sentence is a string rather than a list of tokens, or a token is not a str.
+        If a sentence is a string rather than a list of tokens (gensim would train on
+        its characters), or a token is unhashable.
     """
     counts: Counter = Counter()
-    update = counts.update
+    id_blocks = _IdBlocks(counts)
     total_words = 0
     min_reduce = 1
     sentence_no = -1
@@ -126,24 +132,73 @@ def count_words(corpus_iterable: Iterable, max_vocab_size: int | None = None,
         if progress_per and sentence_no % progress_per == 0 and sentence_no:
             logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                         sentence_no, total_words, len(counts))
-        update(sentence)
+        if not id_blocks.add(sentence):
+            id_blocks.flush()  # keep first-seen order across both kinds of sentence
+            try:
+                counts.update(sentence)
+            except TypeError:
+                raise TypeError(f"sentence #{sentence_no} holds an unhashable token "
+                                f"({_first_unhashable(sentence)!r}); tokens must be hashable: "
+                                "str, int, ...") from None
         total_words += len(sentence)
-        if max_vocab_size and len(counts) > max_vocab_size:
-            prune_vocab(counts, min_reduce, trim_rule)
-            min_reduce += 1
-    raw_vocab = dict(counts)
-    check_token_types(raw_vocab)
-    return raw_vocab, total_words, sentence_no + 1, min_reduce
+        if max_vocab_size and len(counts) + id_blocks.pending > max_vocab_size:
+            id_blocks.flush()
+            if len(counts) > max_vocab_size:
+                prune_vocab(counts, min_reduce, trim_rule)
+                min_reduce += 1
+    id_blocks.flush()
+    return plain_keys(counts), total_words, sentence_no + 1, min_reduce
 
 
-def check_token_types(raw_vocab: dict) -> None:
-    """Raise TypeError if any key is not a str (checked once per distinct token)."""
-    for word in raw_vocab:
-        if type(word) is not str:
-            raise TypeError(
-                f"tokens must be str, found {type(word).__name__} {word!r}; "
-                "convert tokens to strings before training"
-            )
+class _IdBlocks:
+    """Integer-array sentences counted by numpy, a block at a time, into ``counts``
+    (new ids in first-seen order, so ties sort as they do for list sentences)."""
+
+    BLOCK = 1 << 20  # tokens per np.unique call
+
+    def __init__(self, counts: Counter):
+        self.counts, self.arrays, self.pending = counts, [], 0
+
+    def add(self, sentence) -> bool:
+        if not (isinstance(sentence, np.ndarray) and sentence.ndim == 1
+                and np.issubdtype(sentence.dtype, np.integer)):
+            return False
+        self.arrays.append(sentence)
+        self.pending += len(sentence)
+        if self.pending >= self.BLOCK:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        if not self.arrays:
+            return
+        ids, first, n = np.unique(np.concatenate(self.arrays), return_index=True,
+                                  return_counts=True)
+        order = np.argsort(first, kind="stable")  # first-seen order, as Counter keeps it
+        self.counts.update(dict(zip(ids[order].tolist(), n[order].tolist())))
+        self.arrays, self.pending = [], 0
+
+
+def _first_unhashable(sentence):
+    for token in sentence:
+        try:
+            hash(token)
+        except TypeError:
+            return token
+    return None
+
+
+def plain_keys(counts) -> dict:
+    """``counts`` as a dict whose numpy scalar keys are Python ints and strs (JSON-able,
+    and ``index_to_key`` then holds the types users passed before numpy wrapped them)."""
+    if all(type(k) is str for k in counts):  # the common case: nothing to convert
+        return dict(counts)
+    plain = {}
+    for key, count in counts.items():
+        if isinstance(key, np.generic):
+            key = key.item()
+        plain[key] = plain.get(key, 0) + count
+    return plain
 
 
 def effective_min_count(raw_vocab, min_count: int, max_final_vocab: int | None) -> int:
@@ -430,6 +485,8 @@ def build(keys, counts, *, min_count: int, sample: float, ns_exponent: float, hs
     if prior is not None:
         words, new_counts = _merge_update(prior, kept, kept_counts)
         vocab = Vocab.from_counts(words, new_counts, **tables)
+        if prior.sample_int is not None:
+            _update_thresholds(vocab, prior, kept, kept_counts, sample)
     elif not kept:
         return None, report
     else:
@@ -467,6 +524,23 @@ def select(keys, counts, *, min_count: int, max_final_vocab: int | None = None,
     report = {"drop_unique": len(keys) - len(kept), "retain_total": int(kept_counts.sum()),
               "num_retained_words": len(kept), "effective_min_count": int(min_count)}
     return kept, kept_counts, report
+
+
+def _update_thresholds(vocab: Vocab, prior: Vocab, kept: list, kept_counts: np.ndarray,
+                       sample: float) -> None:
+    """Subsampling after an online update follows the update corpus, as in gensim.
+
+    The words of the new corpus get thresholds from their counts in it (the share of
+    the new text they make up, which is what the next ``train`` call reads); words it
+    lacks keep theirs. Thresholds from the merged counts would instead keep a word of
+    the new text at the rate its old total implies.
+    """
+    thresholds = np.empty(len(vocab), dtype=np.uint32)
+    thresholds[:len(prior.words)] = prior.sample_int[:len(prior.words)]
+    fresh, downsample_total = sample_thresholds(kept_counts, sample)
+    index = {w: i for i, w in enumerate(vocab.words)}
+    thresholds[[index[w] for w in kept]] = fresh
+    vocab.sample_int, vocab.downsample_total = thresholds, downsample_total
 
 
 def _merge_update(prior: Vocab, kept: list, kept_counts: np.ndarray):

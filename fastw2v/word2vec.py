@@ -276,8 +276,7 @@ class Word2Vec:
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
         """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
-        raw_vocab = dict(word_freq)
-        _vocab.check_token_types(raw_vocab)
+        raw_vocab = _vocab.plain_keys(dict(word_freq))
         for word, count in raw_vocab.items():
             if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
                 raise ValueError(f"word_freq[{word!r}] must be a non-negative integer, got {count!r}")
@@ -306,7 +305,8 @@ class Word2Vec:
                     "You cannot do an online vocabulary-update of a model which has no prior vocabulary. "
                     "First build the vocabulary of your model with a corpus before doing an online update.")
             prior = _vocab.Vocab(list(self.wv.index_to_key),
-                                 np.asarray(self.wv.expandos["count"], np.int64), None)
+                                 np.asarray(self.wv.expandos["count"], np.int64),
+                                 self.wv.expandos.get("sample_int"))
         if dry_run:
             report = _vocab.select(keys, counts, min_count=min_count,
                                    max_final_vocab=self.max_final_vocab, trim_rule=trim_rule)[2]

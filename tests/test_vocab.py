@@ -76,8 +76,8 @@ def test_count_words_prunes_past_max_vocab_size_with_a_growing_threshold():
 
 @pytest.mark.parametrize("corpus, message", [
     ([["a"], "a sentence as one string"], "list of tokens"),
-    ([["a", 1]], "tokens must be str"),
-    ([[b"bytes"]], "tokens must be str"),
+    ([["a", ["b"]]], "unhashable token"),
+    ([[{"a": 1}]], "unhashable token"),
 ])
 def test_count_words_refuses_bad_sentences_and_tokens(corpus, message):
     with pytest.raises(TypeError, match=message):
@@ -274,3 +274,12 @@ def test_online_update_keeps_prior_order_and_sums_counts():
 def test_from_counts_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="2 words but 1 counts"):
         _vocab.Vocab.from_counts(["a", "b"], [1], sample=0, ns_exponent=0.75, hs=False, negative=1)
+
+
+def test_online_update_subsamples_by_the_update_corpus_as_gensim():
+    prior, _ = _build(["a", "b", "c"], [900, 50, 5], sample=1e-2)
+    vocab, _ = _build(["b", "new"], [40, 10], prior=prior, sample=1e-2)
+    expected, _ = sample_thresholds(np.array([40, 10]), 1e-2)  # the new text's own shares
+    assert vocab.sample_int[[1, 3]].tolist() == expected.tolist()
+    assert vocab.sample_int[[0, 2]].tolist() == prior.sample_int[[0, 2]].tolist()  # untouched
+    assert vocab.counts.tolist() == [900, 90, 5, 10]

@@ -417,9 +417,45 @@ def test_string_instead_of_token_list():
         Word2Vec("just a string")
 
 
-def test_non_string_tokens():
-    with pytest.raises(TypeError, match="str"):
-        Word2Vec([[1, 2, 3]], min_count=1)
+def _walks(n=300, length=20, nodes=50, seed=0):
+    rng = np.random.default_rng(seed)
+    return [[int(x) for x in rng.integers(0, nodes, length)] for _ in range(n)]
+
+
+def test_int_tokens_train_and_keep_their_type(tmp_path):
+    # item2vec / DeepWalk: integer ids, no string conversion anywhere
+    walks = _walks()
+    model = Word2Vec(walks, vector_size=8, min_count=1, workers=1, seed=1, epochs=2)
+    assert all(type(k) is int for k in model.wv.index_to_key)
+    assert 7 in model.wv and model.wv[7].shape == (8,)
+    assert all(type(k) is int for k, _ in model.wv.most_similar(7, topn=3))
+    # numpy integer arrays take the vectorised path and give the same model
+    arrays = Word2Vec([np.array(w, np.int32) for w in walks], vector_size=8, min_count=1,
+                      workers=1, seed=1, epochs=2)
+    assert arrays.wv.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(arrays.wv.vectors, model.wv.vectors)
+    # the native format keeps the type; the word2vec formats write decimal strings
+    model.save(str(tmp_path / "m.w2v"))
+    assert Word2Vec.load(str(tmp_path / "m.w2v")).wv.index_to_key == model.wv.index_to_key
+    model.wv.save_word2vec_format(str(tmp_path / "v.txt"))
+    first = (tmp_path / "v.txt").read_text().splitlines()[1].split()[0]
+    assert first == str(model.wv.index_to_key[0])
+
+
+def test_other_hashable_tokens_train_but_the_native_format_says_what_it_stores(tmp_path):
+    from fastw2v.io.errors import FormatError
+    model = Word2Vec([[("a", 1), ("b", 2), b"raw"]] * 20, vector_size=4, min_count=1, epochs=1)
+    assert ("a", 1) in model.wv and b"raw" in model.wv
+    with pytest.raises(FormatError, match="stores str and int keys"):
+        model.save(str(tmp_path / "t.w2v"))
+    assert not (tmp_path / "t.w2v").exists()
+
+
+def test_unhashable_tokens_and_string_corpora_are_refused():
+    with pytest.raises(TypeError, match="unhashable token"):
+        Word2Vec([["a", ["b"]]], min_count=1)
+    with pytest.raises(TypeError, match="list of tokens"):  # gensim trains on characters
+        Word2Vec(["a b c", "d e"], min_count=1)
 
 
 def test_one_shot_generator_refused_with_reason():

@@ -10,7 +10,8 @@ Layout (``kind = "Word2Vec"``)
 ------------------------------
 meta
     ``params``: the persisted rows of :mod:`fastw2v.params`; ``state``: the training
-    counters in :data:`STATE`; ``index_to_key``: the words.
+    counters in :data:`STATE`; ``index_to_key``: the words, str or int (item ids keep
+    their type).
 arrays
     ``vectors`` (n x vector_size), ``count``, ``sample_int`` (n each); with
     ``hs=1`` also ``syn1`` (n x vector_size; files of fastw2v 0.1 hold max(n - 1, 1) rows and
@@ -44,7 +45,7 @@ def save_model(model, fname) -> None:
         If the model's arrays do not match its vocabulary (e.g. ``wv.vectors`` was
         replaced by an array of another shape): ``fname`` is left as it was.
     """
-    words = list(model.wv.index_to_key)
+    words = [_stored_key(fname, w) for w in model.wv.index_to_key]
     params = _params.persisted(model)
     arrays = {"vectors": model.wv.vectors, "count": model.wv.expandos["count"],
               "sample_int": model.wv.expandos["sample_int"]}
@@ -78,11 +79,21 @@ def load_model(cls, fname, mmap=None):
         raise FormatError(fname, f"inconsistent Word2Vec model: {type(err).__name__}: {err}") from None
 
 
+def _stored_key(fname, key):
+    """``key`` as the JSON stores it (str or int: the type comes back on load)."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+        return int(key)
+    if isinstance(key, str):
+        return key
+    raise FormatError(fname, f"key {key!r} is a {type(key).__name__}; the native format stores "
+                             "str and int keys (convert the others, e.g. to str, before saving)")
+
+
 def _check_meta(fname, params, state, words) -> None:
     if not (isinstance(params, dict) and set(params) <= set(_params.PERSISTED)
             and isinstance(state, dict) and set(state) <= set(STATE)
             and all(isinstance(v, (int, float)) for v in state.values())
-            and isinstance(words, list) and all(type(w) is str for w in words)
+            and isinstance(words, list) and all(type(w) in (str, int) for w in words)
             and len(set(words)) == len(words)):
         raise FormatError(fname, "inconsistent Word2Vec model: bad 'params', 'state' or 'index_to_key'")
 

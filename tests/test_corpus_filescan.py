@@ -240,7 +240,7 @@ def test_max_vocab_size_single_thread_matches_gensim(tmp_path):
 
 
 def test_gensim_vocab_equal_on_ascii(tmp_path):
-    from gensim.models import Word2Vec
+    Word2Vec = pytest.importorskip("gensim.models").Word2Vec
     rng = np.random.default_rng(1)
     words = (rng.zipf(1.5, size=5000) % 500).astype(str)
     data = "\n".join(" ".join(words[i:i + 11]) for i in range(0, 5000, 11)).encode()

@@ -13,7 +13,10 @@ from fastw2v import vocab as fvocab
 from fastw2v.kernels import TrainParams
 from fastw2v.kernels._train import TrainJob
 
-gensim_models = pytest.importorskip("gensim.models")
+@pytest.fixture(scope="module")
+def gensim_models():
+    """gensim's models module: the tests comparing with gensim take it, and skip without it."""
+    return pytest.importorskip("gensim.models")
 
 
 def topic_corpus(n_sentences=600, seed=0, length=12):
@@ -45,7 +48,7 @@ def separation(model):
 
 # ---------------------------------------------------------------- API surface
 
-def test_constructor_signature_matches_gensim():
+def test_constructor_signature_matches_gensim(gensim_models):
     ours = inspect.signature(Word2Vec.__init__).parameters
     theirs = inspect.signature(gensim_models.Word2Vec.__init__).parameters
     for name, param in theirs.items():
@@ -57,7 +60,7 @@ def test_constructor_signature_matches_gensim():
 
 @pytest.mark.parametrize("method", ["build_vocab", "train", "build_vocab_from_freq",
                                     "predict_output_word", "estimate_memory"])
-def test_method_parameters_match_gensim(method):
+def test_method_parameters_match_gensim(method, gensim_models):
     ours = inspect.signature(getattr(Word2Vec, method)).parameters
     theirs = inspect.signature(getattr(gensim_models.Word2Vec, method)).parameters
     for name, param in theirs.items():
@@ -93,16 +96,11 @@ def test_vocab_counts_equal_counter_and_sorted():
     assert model.corpus_total_words == sum(counts.values())
 
 
-def gensim_vocab(**kw):
-    g = gensim_models.Word2Vec(**kw)
-    return g
-
-
 @pytest.mark.parametrize("kw", [
     dict(min_count=5), dict(min_count=1, max_final_vocab=7), dict(min_count=1, max_vocab_size=15),
     dict(min_count=2, sample=1e-2), dict(min_count=1, sample=0), dict(min_count=1, sample=30),
 ])
-def test_vocab_matches_gensim(kw):
+def test_vocab_matches_gensim(kw, gensim_models):
     rng = np.random.default_rng(1)
     corpus = [[f"w{int(z)}" for z in rng.zipf(1.5, 20)] for _ in range(300)]
     ours = Word2Vec(**kw)
@@ -116,7 +114,7 @@ def test_vocab_matches_gensim(kw):
     assert ours.effective_min_count == theirs.effective_min_count
 
 
-def test_trim_rule_matches_gensim():
+def test_trim_rule_matches_gensim(gensim_models):
     def rule(word, count, min_count):
         if word.startswith("a"):
             return fvocab.RULE_DISCARD
@@ -130,7 +128,7 @@ def test_trim_rule_matches_gensim():
     assert set(ours.wv.index_to_key) == set(theirs.wv.index_to_key)
 
 
-def test_initial_vectors_match_gensim():
+def test_initial_vectors_match_gensim(gensim_models):
     ours = Word2Vec(min_count=1, seed=7)
     ours.build_vocab_from_freq({"x": 5, "y": 3, "z": 1})
     theirs = gensim_models.Word2Vec(min_count=1, seed=7)
@@ -139,7 +137,7 @@ def test_initial_vectors_match_gensim():
     np.testing.assert_array_equal(ours.wv.vectors, theirs.wv.vectors)
 
 
-def test_huffman_tree_is_optimal_like_gensims():
+def test_huffman_tree_is_optimal_like_gensims(gensim_models):
     rng = np.random.default_rng(0)
     counts = np.sort(rng.integers(1, 1000, 300))[::-1]
     codes, points, offsets = fvocab.huffman_tree(counts)
@@ -187,7 +185,7 @@ def test_64bit_counts():
     pytest.param(dict(sg=0, hs=1, negative=0), id="cbow-hs"),
     pytest.param(dict(sg=1, hs=1, negative=3), id="sg-hs+ns"),
 ])
-def test_training_learns_topics_like_gensim(kw):
+def test_training_learns_topics_like_gensim(kw, gensim_models):
     ours = Word2Vec(CORPUS, vector_size=20, min_count=1, epochs=10, workers=2, seed=3, **kw)
     theirs = gensim_models.Word2Vec(CORPUS, vector_size=20, min_count=1, epochs=10, workers=2,
                                     seed=3, **kw)
@@ -309,7 +307,7 @@ def test_loss_is_float64_per_train_call_and_decreases():
     assert model.get_latest_training_loss() == 0.0
 
 
-def test_gensim_loss_magnitude_comparable():
+def test_gensim_loss_magnitude_comparable(gensim_models):
     kw = dict(sentences=CORPUS, min_count=1, vector_size=16, epochs=1, compute_loss=True, seed=2,
               sg=1, workers=1)
     ours = Word2Vec(**kw).get_latest_training_loss()
@@ -327,7 +325,7 @@ def test_predict_output_word():
     assert model.predict_output_word(["unknown"]) is None
 
 
-def test_estimate_memory_matches_gensim():
+def test_estimate_memory_matches_gensim(gensim_models):
     ours = Word2Vec(min_count=1, hs=1)
     ours.build_vocab(CORPUS)
     theirs = gensim_models.Word2Vec(min_count=1, hs=1)

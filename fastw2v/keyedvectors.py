@@ -472,7 +472,9 @@ class KeyedVectors(VectorStore):
         """
         order = None
         if sort_attr in self.expandos:
-            order = np.argsort(-np.asarray(self.expandos[sort_attr], dtype=np.float64), kind="stable")
+            values = np.asarray(self.expandos[sort_attr])
+            if np.any(values[1:] > values[:-1]):  # a trained model is already in this order
+                order = np.argsort(-values.astype(np.float64), kind="stable")
         elif fvocab is not None:
             raise ValueError(f"cannot write fvocab ordered by {sort_attr!r}: these vectors have "
                              "no such attribute")

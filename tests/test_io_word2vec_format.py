@@ -336,3 +336,19 @@ def test_fuzz_word2vec_format_mutations(saved, data):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         KeyedVectors.load_word2vec_format(str(tmp_path / "nope"))
+
+
+def test_save_word2vec_format_sort_attr_prefix_append(tmp_path):
+    kv = KeyedVectors(3)
+    kv.add_vectors(["rare", "common", "mid"], np.eye(3, dtype=np.float32))
+    kv.expandos["count"] = np.array([1, 9, 5], np.int64)
+    path = tmp_path / "v.txt"
+    kv.save_word2vec_format(str(path))  # gensim's order: by descending count
+    assert [line.split()[0] for line in path.read_text().splitlines()[1:]] == ["common", "mid", "rare"]
+    kv.save_word2vec_format(str(path), sort_attr="no-such")  # index order
+    assert [line.split()[0] for line in path.read_text().splitlines()[1:]] == ["rare", "common", "mid"]
+    kv.save_word2vec_format(str(path), prefix="en_", append=True, write_header=False)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 7 and lines[4].startswith("en_common ")
+    with pytest.raises(ValueError, match="no-such"):
+        kv.save_word2vec_format(str(path), fvocab=str(tmp_path / "vocab.txt"), sort_attr="no-such")

@@ -66,6 +66,7 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def http_root(tmp_path_factory):
+    pytest.importorskip("requests")  # smart_open's http client (the test extra has it)
     root = tmp_path_factory.mktemp("www")
     (root / "corpus.txt").write_bytes(TEXT)
     (root / "corpus.txt.gz").write_bytes(gzip.compress(TEXT))

@@ -220,6 +220,7 @@ def test_failed_save_leaves_the_previous_index(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["x.index", "x.index.json"]
 
 
+@needs_faiss
 def test_missing_files_and_bad_descriptions(tmp_path, kv):
     with pytest.raises(FileNotFoundError, match="PATH.json"):
         HnswIndexer.load(tmp_path / "nothing", kv)

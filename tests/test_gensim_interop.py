@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from _child import CHILD_CWD, child_env
 
 from fastw2v import KeyedVectors, Word2Vec
 from fastw2v.errors import EmptyCorpusError
@@ -54,7 +55,8 @@ def test_convert_command_reads_a_gensim_pickle_and_load_explains_it(tmp_path):
         Word2Vec.load(str(tmp_path / "g.model"))
     for src, dst, cls in [("g.model", "m.w2v", Word2Vec), ("g.kv", "v.kv", KeyedVectors)]:
         proc = subprocess.run([sys.executable, "-m", "fastw2v", "convert", str(tmp_path / src),
-                               str(tmp_path / dst)], capture_output=True, text=True, timeout=120)
+                               str(tmp_path / dst)], capture_output=True, text=True, timeout=120,
+                              cwd=CHILD_CWD, env=child_env())
         assert proc.returncode == 0, proc.stderr
         loaded = cls.load(str(tmp_path / dst))
         np.testing.assert_array_equal(getattr(loaded, "wv", loaded).vectors, g.wv.vectors)

@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 import pytest
+from _child import CHILD_CWD, child_env
 
 from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec
 
@@ -129,7 +130,8 @@ def test_cli_trains_on_a_url(http_root, tmp_path):
     out = tmp_path / "v.txt"
     proc = subprocess.run([sys.executable, "-m", "fastw2v", "train", f"{base}/corpus.txt", "-o",
                            str(out), "--text", "--min-count", "1", "--size", "8", "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=CHILD_CWD,
+                          env=child_env())
     assert proc.returncode == 0, proc.stderr
     assert out.read_text().splitlines()[0].split() == [str(len(set(TEXT.split()))), "8"]
 

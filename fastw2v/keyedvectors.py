@@ -79,9 +79,16 @@ class KeyedVectors(VectorStore):
         value per key.
     norms : numpy.ndarray or None
         Cached L2 norms of `vectors`; None when they must be recomputed.
+    indexer : object or None
+        An approximate index (:mod:`fastw2v.similarities`) saved and loaded with
+        these vectors; queries use it only when passed as ``indexer=``.
+    vectors_lockf : numpy.ndarray, optional
+        gensim's lock factors when training: one for every row, or one per row
+        (0 keeps a row fixed).
     """
 
     indexer = None  # class default: set per instance by the user or by `load`
+
     def _clip(self, clip_start, clip_end, restrict_vocab):
         if restrict_vocab:
             return 0, min(int(restrict_vocab), len(self.vectors))

@@ -60,32 +60,13 @@ def _safe(norms):
 
 
 class VectorStore:
-    """Mapping between keys (words) and vectors, with gensim 4.x's API.
+    """Keys, their rows of ``vectors``, per-key attributes (``expandos``) and cached norms.
 
-    Parameters
-    ----------
-    vector_size : int
-        Dimensionality of the vectors.
-    count : int, optional
-        Number of slots to preallocate (filled by `add_vector`).
-    dtype : numpy dtype, optional
-        Vector dtype (float32 by default).
-
-    Attributes
-    ----------
-    vector_size : int
-    index_to_key : list
-        Key of each row of `vectors`.
-    key_to_index : dict
-        Row of each key.
-    vectors : numpy.ndarray
-        (len(index_to_key), vector_size) array; assigning it drops `norms`.
-    expandos : dict of str -> numpy.ndarray
-        Per-key attributes (e.g. ``count`` int64, ``sample_int`` uint32), one
-        value per key.
-    norms : numpy.ndarray or None
-        Cached L2 norms of `vectors`; None when they must be recomputed.
+    The base of :class:`fastw2v.keyedvectors.KeyedVectors`, whose docstring lists the
+    parameters and attributes. Assigning ``vectors`` drops every cache derived from
+    them; after writing into ``vectors`` in place, call :meth:`vectors_changed`.
     """
+
     def __init__(self, vector_size, count=0, dtype=np.float32):
         self.vector_size = int(vector_size)
         self.index_to_key = [None] * count

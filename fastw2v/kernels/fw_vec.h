@@ -2,7 +2,7 @@
  * SIMD type. It lowers to the target's 128-bit registers (SSE2 on baseline
  * x86-64, NEON on aarch64) with no intrinsics, and the compiler keeps such
  * values in registers where it would not vectorise the plain loops the same
- * way on every target. Included by fw_block.h and fw_fused.h.
+ * way on every target. Included by fw_fused.h's portable path.
  */
 #ifndef FASTW2V_FW_VEC_H
 #define FASTW2V_FW_VEC_H
@@ -18,6 +18,5 @@ static inline fw_v4 fw_load4(const float *p) {
 }
 static inline void fw_store4(float *p, fw_v4 v) { __builtin_memcpy(p, &v, sizeof v); }
 static inline fw_v4 fw_splat4(float a) { return (fw_v4){a, a, a, a}; }
-static inline float fw_sum4(fw_v4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 
 #endif

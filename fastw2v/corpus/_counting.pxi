@@ -110,7 +110,7 @@ cdef int start_counting(Job* job, int64_t max_vocab_size, int64_t max_ids,
 
 
 def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=MAX_SENTENCE_TOKENS,
-               progress=None):
+               progress=None, byte_range=None):
     """Count every token of a plain-text corpus file, reading it with several threads.
 
     Parameters
@@ -127,6 +127,8 @@ def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=MAX_S
     max_sentence_length : int, optional
         Only affects `n_sentences`: a longer line counts as several sentences,
         as :class:`~fastw2v.corpus.LineSentence` yields them.
+    byte_range : (int, int), optional
+        Read only the lines that start in ``[first, end)`` (see :func:`_owned_bytes`).
     progress : callable, optional
         Called from the calling thread about ten times a second with the number of
         bytes read so far (for a progress display; the workers never call Python).
@@ -151,11 +153,11 @@ def scan_vocab(path, n_threads=2, max_vocab_size=None, max_sentence_length=MAX_S
     ValueError
         If the file is empty or compressed (gzip or bz2).
     """
-    return _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, 0)[:5]
+    return _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, 0, byte_range)[:5]
 
 
 def scan_encode(path, n_threads=2, max_id_bytes=2 * 1024**3,
-                max_sentence_length=MAX_SENTENCE_TOKENS, progress=None):
+                max_sentence_length=MAX_SENTENCE_TOKENS, progress=None, byte_range=None):
     """Count every token and write the file as provisional ids, in one parallel read.
 
     A token's provisional id is its key's position in ``keys`` (order of first
@@ -165,7 +167,7 @@ def scan_encode(path, n_threads=2, max_id_bytes=2 * 1024**3,
 
     Parameters
     ----------
-    path, n_threads, max_sentence_length, progress
+    path, n_threads, max_sentence_length, progress, byte_range
         As for :func:`scan_vocab` (without ``max_vocab_size``: pruning during the
         scan would invalidate ids already written).
     max_id_bytes : int, optional
@@ -182,11 +184,13 @@ def scan_encode(path, n_threads=2, max_id_bytes=2 * 1024**3,
         Tokens of each non-empty line (lines are not split here).
     """
     keys, counts, total_words, n_sentences, _, ids, lengths = _scan(
-        path, n_threads, None, max_sentence_length, progress, max(int(max_id_bytes) // 4, 0))
+        path, n_threads, None, max_sentence_length, progress, max(int(max_id_bytes) // 4, 0),
+        byte_range)
     return keys, counts, total_words, n_sentences, ids, lengths
 
 
-def _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, int64_t max_ids):
+def _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, int64_t max_ids,
+          byte_range=None):
     """Count (and record, with `max_ids` > 0) in parallel, then merge the threads' results."""
     cdef bytes bpath
     cdef int64_t size, cap = 0
@@ -197,8 +201,9 @@ def _scan(path, n_threads, max_vocab_size, max_sentence_length, progress, int64_
         cap = int(max_vocab_size)
     if cap > 0:
         max_ids = 0  # pruning renumbers entries
+    first, size = _owned_bytes(size, byte_range)
     workers = _make_workers(bpath, size, MODE_SCAN, n_threads, cap, max_sentence_length, NULL,
-                            max_ids)
+                            max_ids, first)
     _run_threads(workers, progress)
 
     total_words = 0

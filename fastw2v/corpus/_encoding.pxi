@@ -156,7 +156,7 @@ def _join_spill_files(list workers, list paths, int64_t total_ids):
 
 
 def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=MAX_SENTENCE_TOKENS,
-                progress=None, max_id_bytes=None):
+                progress=None, max_id_bytes=None, byte_range=None):
     """Encode a plain-text corpus file as an int32 id stream, reading it with several threads.
 
     Parameters
@@ -177,6 +177,8 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=MAX_SE
         Memory budget of the id stream: a worker past its share writes its ids to a
         temporary file, and the stream comes back as a read-only memory map of one
         file (``ids.filename``; the caller removes it). None: no limit.
+    byte_range : (int, int), optional
+        Read only the lines that start in ``[first, end)`` (see :func:`_owned_bytes`).
 
     Returns
     -------
@@ -200,6 +202,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=MAX_SE
     cdef _Worker w
     cdef Table* table
     n_threads, (bpath, size) = _check_args(path, n_threads, max_sentence_length)
+    first, size = _owned_bytes(size, byte_range)
     if max_id_bytes is not None:
         max_ids = max(int(max_id_bytes) // 4, 1)
     table = build_lookup_table(key_to_index)
@@ -207,7 +210,7 @@ def encode_file(path, dict key_to_index, n_threads=2, max_sentence_length=MAX_SE
     workers = []
     try:
         workers = _make_workers(bpath, size, MODE_ENCODE, n_threads, 0,
-                                max_sentence_length, table, max_ids)
+                                max_sentence_length, table, max_ids, first)
         if max_ids:
             for w in workers:
                 fd, spill_path = tempfile.mkstemp(prefix="fastw2v-ids-", suffix=".int32")

@@ -298,8 +298,9 @@ def _check_corpus_file(path):
 
 cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
                         int64_t max_vocab_size, int64_t max_sentence_length,
-                        Table* shared_table, int64_t max_ids=0):
-    """One worker per byte range, ready for its mode (see start_counting, start_encoding)."""
+                        Table* shared_table, int64_t max_ids=0, int64_t first_byte=0):
+    """One worker per byte range of [first_byte, size), ready for its mode (see
+    start_counting, start_encoding)."""
     cdef list workers = []
     cdef _Worker w
     cdef int t
@@ -308,8 +309,8 @@ cdef list _make_workers(bytes path, int64_t size, int mode, int n_threads,
         w.path = path
         w.job.path = path
         w.job.mode = mode
-        w.job.start = size * t // n_threads
-        w.job.end = size * (t + 1) // n_threads
+        w.job.start = first_byte + (size - first_byte) * t // n_threads
+        w.job.end = first_byte + (size - first_byte) * (t + 1) // n_threads
         w.job.max_sentence_length = max_sentence_length
         workers.append(w)
         if mode == MODE_SCAN:
@@ -356,6 +357,21 @@ def _check_args(path, n_threads, max_sentence_length):
     if max_sentence_length < 1:
         raise ValueError("max_sentence_length must be at least 1")
     return n_threads, _check_corpus_file(path)
+
+
+def _owned_bytes(int64_t size, byte_range):
+    """(first, end) of the bytes a call reads: the whole file, or `byte_range` of it.
+
+    A range is cut at lines as the threads' ranges are (a line belongs to the range
+    it starts in), so ranges that tile a file read each line once (distributed
+    training gives each rank one).
+    """
+    if byte_range is None:
+        return 0, size
+    first, end = int(byte_range[0]), int(byte_range[1])
+    if not 0 <= first <= end <= size:
+        raise ValueError("byte_range %r is not within the file's %d bytes" % (byte_range, size))
+    return first, end
 
 
 def _check_threads(n_threads):

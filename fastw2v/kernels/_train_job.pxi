@@ -89,6 +89,7 @@ cdef class TrainJob:
     cdef int64_t max_in
     cdef int64_t max_out
     cdef int64_t counters[2]
+    cdef int64_t all_chunks     # cfg.n_chunks bounds the current round (see begin_round)
     cdef int stop_flag
     cdef list _keep
 
@@ -185,6 +186,7 @@ cdef class TrainJob:
         self.cfg.sent_offsets = <const int64_t *><size_t>sent_offsets.ctypes.data
         self.cfg.chunk_starts = <const int64_t *><size_t>chunk_starts.ctypes.data
         self.cfg.n_chunks = len(chunk_starts) - 1
+        self.all_chunks = self.cfg.n_chunks
         self.counters[0] = 0
         self.counters[1] = 0
         self.stop_flag = 0
@@ -248,6 +250,25 @@ cdef class TrainJob:
         """Rewind the chunk counter for another pass over the stream (with fresh draws)."""
         self.counters[0] = 0
         self.cfg.epoch += 1
+        self.cfg.n_chunks = self.all_chunks
+
+    def begin_round(self, int64_t first_chunk, int64_t end_chunk):
+        """Make the next ``run_thread`` calls train chunks ``[first_chunk, end_chunk)`` only.
+
+        For distributed training, which merges the ranks' models between rounds of
+        an epoch; call it while no thread runs.
+        """
+        if not 0 <= first_chunk <= end_chunk <= self.all_chunks:
+            raise ValueError(f"round [{first_chunk}, {end_chunk}) is not within the "
+                             f"{self.all_chunks} chunks")
+        self.counters[0] = first_chunk
+        self.cfg.n_chunks = end_chunk
+
+    def set_words_done(self, int64_t words):
+        """Move the learning-rate schedule to ``words`` of ``schedule_total`` (global progress)."""
+        if words < 0:
+            raise ValueError("words must be >= 0")
+        self.counters[1] = words
 
     def run_thread(self, int t):
         """Train chunks as thread ``t`` until none is left or a stop is requested (releases the GIL)."""

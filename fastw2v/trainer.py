@@ -11,6 +11,10 @@ Errors: an exception in any worker thread stops the others and is re-raised
 from here once every thread has been joined. Ctrl-C (KeyboardInterrupt while
 waiting) asks the kernels to stop after their current sentence, joins them, and
 re-raises; the matrices then hold a partially trained, finite model.
+
+Rounds: a driver may pass ``sync`` (a :class:`RoundSync`, e.g. distributed
+training's, :mod:`fastw2v.distributed`) to run each epoch as several rounds of
+chunks with a synchronisation step after each; without it an epoch is one round.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -42,6 +47,16 @@ class TrainResult:
     loss: float            # summed loss when compute_loss, else 0.0
     epochs_done: int
     seconds: float
+
+
+class RoundSync(Protocol):
+    """What a driver that trains an epoch in rounds provides (see :mod:`fastw2v.distributed`)."""
+
+    def plan_rounds(self, n_chunks: int) -> Sequence[tuple[int, int]]:
+        """Chunk ranges ``[first, end)`` that tile ``range(n_chunks)``: one epoch's rounds."""
+
+    def after_round(self, job: TrainJob, epoch: int, last: bool) -> None:
+        """Runs between rounds, no thread training; may move the schedule (``job.set_words_done``)."""
 
 
 def _finite(name, matrix, epoch):
@@ -111,7 +126,7 @@ def train_params(model, *, schedule_total: int, start_alpha: float, end_alpha: f
 
 def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, end_alpha: float,
                  compute_loss: bool, callbacks=(), report_delay: float = 1.0,
-                 seed: int = 1, progress=None) -> TrainResult:
+                 seed: int = 1, progress=None, sync: RoundSync | None = None) -> TrainResult:
     """Train ``model``'s matrices on ``stream`` for ``epochs`` passes.
 
     Parameters
@@ -133,6 +148,8 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
         Seeds the per-thread random streams.
     progress : None, bool or fastw2v.progress.Reporter
         None logs progress lines, True draws a tqdm bar, False is silent.
+    sync : RoundSync, optional
+        Train each epoch in the rounds it plans, calling its ``after_round`` after each.
 
     Returns
     -------
@@ -151,7 +168,9 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)
     try:
-        epochs_done = _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter)
+        rounds = sync.plan_rounds(len(chunk_starts) - 1) if sync is not None else None
+        epochs_done = _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
+                                  sync, rounds)
     finally:
         reporter.close()
     loss, words, effective = job.totals()
@@ -163,13 +182,20 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                        epochs_done, elapsed)
 
 
-def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter) -> int:
+def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
+                sync=None, rounds=None) -> int:
     epochs_done = 0
     for epoch in range(epochs):
         for cb in callbacks:
             cb.on_epoch_begin(model)
         job.begin_epoch()
-        _run_epoch(job, workers, epoch, compute_loss, reporter)
+        if sync is None:
+            _run_epoch(job, workers, epoch, compute_loss, reporter)
+        else:
+            for r, (first, end) in enumerate(rounds):
+                job.begin_round(first, end)
+                _run_epoch(job, workers, epoch, compute_loss, reporter)
+                sync.after_round(job, epoch, last=r == len(rounds) - 1)
         model.wv.vectors_changed()  # training wrote into wv.vectors: the setter cannot see it
         _finite("wv.vectors", model.wv.vectors, epoch)
         _finite("syn1neg", model.syn1neg if model.negative else None, epoch)

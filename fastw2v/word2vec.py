@@ -470,7 +470,7 @@ class Word2Vec:
             result = run_training(
                 self, stream, epochs=epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
                 compute_loss=self.compute_loss, callbacks=callbacks, report_delay=report_delay,
-                seed=self._job_seed(), progress=self.progress)
+                seed=self._job_seed(), progress=self.progress, sync=self._round_sync(stream))
         finally:
             stream.close()
         self.partially_trained = False
@@ -481,6 +481,10 @@ class Word2Vec:
         for cb in callbacks:
             cb.on_train_end(self)
         return result.effective_words, result.raw_words
+
+    def _round_sync(self, stream):
+        """None: each epoch is one round (fastw2v.distributed.Word2Vec syncs ranks between rounds)."""
+        return None
 
     def _job_seed(self):
         # Distinct but reproducible random streams for each train() call of a model.

@@ -1,0 +1,94 @@
+"""MPI implementation of :class:`~fastw2v.distributed.comm.Communicator` (mpi4py).
+
+Every collective is started non-blocking and waited on with a deadline
+(:attr:`Communicator.timeout`): a rank that stopped answering (a deadlock, a node
+that froze) makes the waiting ranks abort the whole job with a message, instead of
+hanging until the cluster's wall-time limit. A rank that dies is noticed by the
+launcher (mpiexec, srun), which ends the others.
+
+``pip install 'fastw2v[mpi]'`` brings mpi4py and the MPICH wheel; mpi4py built
+against a cluster's own MPI works the same.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+from mpi4py import MPI
+
+from .comm import DEFAULT_TIMEOUT, Communicator
+
+_OPS = {"sum": MPI.SUM, "min": MPI.MIN, "max": MPI.MAX}
+
+
+class MPIComm(Communicator):
+    """A :class:`Communicator` over an mpi4py communicator (default ``MPI.COMM_WORLD``).
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Comm, optional
+    timeout : float, optional
+        Seconds a collective waits; default ``FASTW2V_SYNC_TIMEOUT`` or 600.
+    """
+
+    def __init__(self, comm=None, timeout: float | None = None):
+        self.comm = comm if comm is not None else MPI.COMM_WORLD
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        if timeout is None:
+            timeout = float(os.environ.get("FASTW2V_SYNC_TIMEOUT", DEFAULT_TIMEOUT))
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        self.timeout = timeout
+
+    def _wait(self, request, what: str) -> None:
+        # Test in a loop with a short, growing sleep: waiting ranks leave their cores to
+        # ranks still training on the same node, and a lost rank is noticed.
+        start = time.monotonic()
+        pause = 0.0
+        while not request.Test():
+            if time.monotonic() - start > self.timeout:
+                self.abort(f"fastw2v: rank {self.rank} of {self.size}: no answer from the other "
+                           f"ranks in {what} after {self.timeout:.0f} s (a rank hung or was "
+                           "stopped); aborting the job")
+            time.sleep(pause)
+            pause = min(pause + 2e-5, 1e-3)
+
+    def allreduce(self, buf, op="sum"):
+        if self.size > 1:
+            self._wait(self.comm.Iallreduce(MPI.IN_PLACE, buf, op=_OPS[op]), "an allreduce")
+        return buf
+
+    def broadcast(self, buf, root=0):
+        if self.size > 1:
+            self._wait(self.comm.Ibcast(buf, root=root), "a broadcast")
+        return buf
+
+    def gather(self, buf, root=0):
+        buf = np.ascontiguousarray(buf)
+        if self.size == 1:
+            return [buf.copy()]
+        lengths = np.zeros(self.size, dtype=np.int64)
+        lengths[self.rank] = len(buf)
+        self.allreduce(lengths)
+        if self.rank != root:
+            self._wait(self.comm.Igatherv(buf.view(np.uint8), None, root=root), "a gather")
+            return None
+        out = np.empty(int(lengths.sum()), dtype=buf.dtype)
+        counts = lengths * buf.itemsize
+        displs = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        self._wait(self.comm.Igatherv(buf.view(np.uint8),
+                                      [out.view(np.uint8), counts.tolist(), displs.tolist(),
+                                       MPI.BYTE], root=root), "a gather")
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
+        return [out[bounds[r]:bounds[r + 1]] for r in range(self.size)]
+
+    def barrier(self):
+        if self.size > 1:
+            self._wait(self.comm.Ibarrier(), "a barrier")
+
+    def abort(self, message, code=1):
+        print(message, file=sys.stderr, flush=True)
+        self.comm.Abort(code)

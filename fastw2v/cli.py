@@ -155,14 +155,38 @@ def _save_vocab(wv, path: str) -> None:
             fout.write(f"{word} {int(count)}\n")
 
 
+def _distributed(args, path: str, progress):
+    """--distributed / --checkpoint: the model class, this rank's progress, corpus and options.
+
+    Ranks other than 0 stay quiet; the corpus must be uncompressed files every rank
+    can read (a file, or a directory read as PathLineSentences).
+    """
+    from .corpus import PathLineSentences
+    from .distributed import Word2Vec, world
+    if path == "-" or path.endswith((".gz", ".bz2")):
+        raise ValueError("--distributed reads byte ranges of the corpus: give an uncompressed "
+                         "file or a directory of them, not standard input or .gz/.bz2")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such corpus file: {path}")
+    corpus = {"corpus_iterable": PathLineSentences(path)} if os.path.isdir(path) \
+        else {"corpus_file": path}
+    comm = world()
+    return (Word2Vec, progress if comm.rank == 0 else False, corpus,
+            {"comm": comm, "checkpoint": args.checkpoint})
+
+
 def train(args) -> int:
     """Train word vectors on CORPUS and write them to OUT."""
     from .io.word2vec_format import read_vocab_file
     from .word2vec import Word2Vec
     opts, files = _resolve(args)
     progress = _progress(args)
+    if args.distributed or args.checkpoint:
+        Word2Vec, progress, corpus, extra = _distributed(args, files["corpus"], progress)
+        opts.update(extra)
+    else:
+        corpus = _open_corpus(files["corpus"])
     _setup_logging(progress)
-    corpus = _open_corpus(files["corpus"])
     model = Word2Vec(**opts, progress=progress)
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
@@ -170,7 +194,7 @@ def train(args) -> int:
         model.build_vocab(**corpus)
     model.train(**corpus, total_examples=model.corpus_count, total_words=model.corpus_total_words,
                 epochs=model.epochs)
-    if args.save_vocab:
+    if args.save_vocab and (not hasattr(model, "comm") or model.comm.rank == 0):  # rank 0 writes
         _save_vocab(model.wv, args.save_vocab)
     if files["output"].endswith(".kv"):
         model.wv.save(files["output"])
@@ -322,6 +346,11 @@ def _add_train(sub) -> None:
     p.add_argument("--read-vocab", "-read-vocab", metavar="FILE",
                    help="take the vocabulary from a 'word count' file")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--distributed", action="store_true",
+                   help="train across the ranks of an MPI job (run under mpiexec or srun; "
+                        "--threads per rank; pip install 'fastw2v[mpi]')")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save a checkpoint after each epoch; rerun to resume from the last one")
     w2v = p.add_argument_group("word2vec.c spellings (see below)")
     for flag in ("-train", "-output"):
         w2v.add_argument(flag, dest="w2v_" + flag[1:], metavar="FILE", help=argparse.SUPPRESS)

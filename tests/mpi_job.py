@@ -36,7 +36,8 @@ class Trip(CallbackAny2Vec):
 
 
 def checksums(model):
-    rows = [model.wv.vectors] + ([model.syn1neg] if model.negative else [])
+    rows = [model.wv.vectors] + ([model.syn1neg] if model.negative else []) + \
+        ([model.syn1] if model.hs else [])
     return [zlib.crc32(m.tobytes()) for m in rows]
 
 

@@ -3,7 +3,8 @@
 Each job is ordinary fastw2v code run on every rank; rank 0 writes what the test
 checks (JSON or model files) into the output directory.
 
-    vocab CORPUS OUT            distributed build_vocab: words and counts to OUT/vocab.json
+    vocab CORPUS OUT [MIN]      distributed build_vocab (CORPUS a file, or a directory read
+                                as PathLineSentences): words and counts to OUT/vocab.json
     train CORPUS OUT [KEY=VAL]  2 epochs, vectors to OUT/vectors.bin, each rank's checksum
     fail CORPUS OUT RANK HOW    RANK raises (HOW=raise) or dies (HOW=exit) after epoch 1
     mismatch CORPUS OUT         vector_size differs on the last rank
@@ -14,6 +15,7 @@ import os
 import sys
 import zlib
 
+from fastw2v import PathLineSentences
 from fastw2v.callbacks import CallbackAny2Vec
 from fastw2v.distributed import SyncSchedule, Word2Vec, world
 
@@ -45,7 +47,10 @@ def main(job, corpus, out, *rest):
     comm = world()
     if job == "vocab":
         model = Word2Vec(vector_size=8, min_count=int(rest[0]) if rest else 1, workers=2)
-        model.build_vocab(corpus_file=corpus)
+        if os.path.isdir(corpus):  # a directory: its files, as one process reads them
+            model.build_vocab(PathLineSentences(corpus))
+        else:
+            model.build_vocab(corpus_file=corpus)
         if comm.rank == 0:
             with open(os.path.join(out, "vocab.json"), "w") as fout:
                 json.dump({"words": model.wv.index_to_key,

@@ -207,6 +207,24 @@ def test_distributed_vocabulary_equals_one_process(corpus, tmp_path, ranks, min_
     assert (got["corpus_count"], got["total_words"]) == (one.corpus_count, one.corpus_total_words)
 
 
+def test_distributed_vocabulary_of_a_directory_equals_one_process(corpus, tmp_path):
+    """Files of uneven sizes, cut across file ends, read by the C reader on 3 ranks."""
+    from fastw2v import PathLineSentences
+    lines = Path(corpus).read_text(encoding="utf-8").splitlines(keepends=True)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for k, (lo, hi) in enumerate([(0, 100), (100, 1700), (1700, 1710), (1710, 3000)]):
+        (folder / f"part{k}.txt").write_text("".join(lines[lo:hi]), encoding="utf-8")
+    proc = run_job("vocab", folder, tmp_path, 1, ranks=3)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads((tmp_path / "vocab.json").read_text())
+    one = PlainWord2Vec(vector_size=8, min_count=1, workers=2)
+    one.build_vocab(PathLineSentences(folder))
+    assert got["words"] == one.wv.index_to_key
+    assert got["counts"] == one.wv.expandos["count"].tolist()
+    assert (got["corpus_count"], got["total_words"]) == (one.corpus_count, one.corpus_total_words)
+
+
 @pytest.mark.parametrize("objective", [(), ("sg=0", "hs=1", "negative=0"),
                                        ("hs=1", "negative=2")], ids=["sg-ns", "cbow-hs", "sg-hs-ns"])
 def test_two_ranks_train_one_model(corpus, tmp_path, objective):

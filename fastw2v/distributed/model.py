@@ -16,9 +16,9 @@ What changes under the hood, rank by rank:
 * ``train`` encodes this rank's part only and trains it with ``workers`` threads on
   the usual kernels, in rounds; between rounds the ranks merge rows
   (:mod:`.sync`), and the learning rate follows the words trained by all ranks.
-* ``save`` and the ``wv.save*`` methods write on rank 0 only, atomically, while the
-  other ranks wait; ``checkpoint=DIR`` saves after every epoch and a rerun resumes
-  (:mod:`.checkpoint`).
+* ``save`` and the ``wv.save*`` methods write on rank 0 only, atomically (the other
+  ranks return at once); ``checkpoint=DIR`` saves after every epoch and a rerun
+  resumes (:mod:`.checkpoint`).
 * Parameters and corpus are compared across ranks before any work: a mismatch is
   refused on every rank with a ValueError. An exception on one rank once the ranks
   work together ends every rank (MPI abort) with a message naming the rank and the
@@ -100,7 +100,8 @@ class DistributedKeyedVectors(KeyedVectors):
 
     Reading and querying are unchanged (every rank holds the whole model). ``save``
     (atomic already) and ``save_word2vec_format`` (written to a temporary file, then
-    renamed) run on rank 0 while the other ranks wait at a barrier.
+    renamed) write on rank 0 and return at once on the others, so a script may call
+    them on every rank or only on rank 0.
     """
 
     _comm = None
@@ -132,13 +133,12 @@ def _temp_beside(path):
 
 
 def _on_rank_zero(comm, what, write):
+    # No collective here: a script may save on every rank or, the MPI way, only on rank 0.
     if comm is None or comm.size == 1:
         write()
-        return
-    with abort_on_error(comm, what):
-        if comm.rank == 0:
+    elif comm.rank == 0:
+        with abort_on_error(comm, what):
             write()
-        comm.barrier()
 
 
 class Word2Vec(_Word2Vec):
@@ -363,7 +363,7 @@ class Word2Vec(_Word2Vec):
                           {**params, **extra, "corpus (path, bytes)": corpus})
 
     def save(self, fname, *args, **kwargs):
-        """As :meth:`fastw2v.Word2Vec.save`, on rank 0 only; the other ranks wait."""
+        """As :meth:`fastw2v.Word2Vec.save`, on rank 0 only (the other ranks return at once)."""
         _on_rank_zero(self.comm, "saving the model", lambda: super(Word2Vec, self).save(fname))
 
 

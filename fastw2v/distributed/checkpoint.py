@@ -86,8 +86,7 @@ class Checkpoints:
                              "to start afresh"}
         if latest.get("fingerprint") != self.fingerprint:
             theirs = latest.get("fingerprint") or {}
-            differ = sorted(k for k in set(theirs) | set(self.fingerprint)
-                            if theirs.get(k) != self.fingerprint.get(k))
+            differ = sorted(_differences(theirs, self.fingerprint))
             return {"error": f"checkpoint directory {self.directory!r} holds a run with other "
                              f"{', '.join(differ)}: give another --checkpoint directory, or "
                              "remove it to start afresh"}
@@ -124,6 +123,16 @@ class Checkpoints:
                     os.remove(old)
             logger.info("checkpoint after epoch %i: %s", epochs_done, name)
         self.comm.barrier()
+
+
+def _differences(old: dict, new: dict, prefix=""):
+    """Names of the entries that differ, parameters by name ("params.vector_size")."""
+    for key in set(old) | set(new):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            yield from _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            yield prefix + key
 
 
 def _matrix(model, name):

@@ -10,7 +10,9 @@ r"""Distributed training: quality and wall time per ranks x threads layout, and 
     python benchmarks/distributed.py --model-only [--words-per-thread 1.2e6]   # the scaling model
 
 A layout RxT is R ranks of T threads: ``mpiexec -n R`` running fastw2v.distributed.Word2Vec
-with workers=T (R=1: the ordinary fastw2v.Word2Vec in one process, the reference). Each run
+with workers=T (R=1: the ordinary fastw2v.Word2Vec in one process, the reference); a suffix
+changes the sync schedule of that layout only: ``2x1:average`` (merge), ``2x1:200000``
+(round_words), ``2x1:h256`` (hot_rows), combinable (``2x1:average:200000``). Each run
 is timed by this script from spawn to exit (interpreter start, vocabulary, training, rank 0
 writing vectors); its vectors are scored afterwards, untimed, by benchmarks/_bench.evaluate
 (analogy, WS353, SimLex, as compare.py). Rows over several seeds get a mean row; the
@@ -49,11 +51,26 @@ TOLERANCE = {"analogy": 0.01, "ws353": 0.03, "simlex": 0.03}
 # --------------------------------------------------------------------------- one run (child)
 
 
+def parse_layout(layout, args):
+    """(ranks, threads, SyncSchedule keywords) of a layout such as ``2x1:average:200000``."""
+    shape, *variants = layout.split(":")
+    ranks, threads = map(int, shape.split("x"))
+    sync = dict(round_words=args.round_words, hot_rows=args.hot_rows, merge=args.merge)
+    for v in variants:
+        if v in ("updates", "average"):
+            sync["merge"] = v
+        elif v.startswith("h"):
+            sync["hot_rows"] = int(v[1:])
+        else:
+            sync["round_words"] = int(v)
+    return ranks, threads, sync
+
+
 def child(args):
     """Run inside every rank: train, rank 0 writes vectors; one JSON line per rank."""
     if REPO not in sys.path:
         sys.path.append(REPO)  # an in-place build, after any installed fastw2v
-    ranks, threads = map(int, args.layout.split("x"))
+    ranks, threads, sync_kw = parse_layout(args.layout, args)
     params = dict(SETTINGS, sg=1 if args.mode == "sg" else 0, epochs=args.epochs,
                   workers=threads, seed=args.seed)
     start = time.perf_counter()
@@ -63,8 +80,7 @@ def child(args):
         rank, stats = 0, None
     else:
         from fastw2v.distributed import SyncSchedule, Word2Vec
-        sync = SyncSchedule(round_words=args.round_words, hot_rows=args.hot_rows, merge=args.merge)
-        model = Word2Vec(corpus_file=args.corpus, sync=sync, **params)
+        model = Word2Vec(corpus_file=args.corpus, sync=SyncSchedule(**sync_kw), **params)
         rank, stats = model.comm.rank, model.sync_stats
     model.wv.save_word2vec_format(args.out, binary=True)
     print(json.dumps({
@@ -85,8 +101,8 @@ def launcher():
 
 def run_layout(args, layout, seed, corpus, tokens, workdir):
     """Time one layout in fresh processes, then score its vectors; a result dict."""
-    ranks, threads = map(int, layout.split("x"))
-    out = os.path.join(workdir, f"{layout}-{seed}.bin")
+    ranks, threads, _ = parse_layout(layout, args)
+    out = os.path.join(workdir, f"{layout.replace(':', '-')}-{seed}.bin")
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--layout", layout,
            "--corpus", corpus, "--out", out, "--epochs", str(args.epochs), "--seed", str(seed),
            "--mode", args.mode, "--merge", args.merge, "--round-words", str(args.round_words),

@@ -6,13 +6,15 @@ checks (JSON or model files) into the output directory.
     vocab CORPUS OUT [MIN]      distributed build_vocab (CORPUS a file, or a directory read
                                 as PathLineSentences): words and counts to OUT/vocab.json
     train CORPUS OUT [KEY=VAL]  2 epochs, vectors to OUT/vectors.bin, each rank's checksum
-    fail CORPUS OUT RANK HOW    RANK raises (HOW=raise) or dies (HOW=exit) after epoch 1
+    fail CORPUS OUT RANK HOW    RANK raises (HOW=raise), dies (HOW=exit) or hangs (HOW=hang)
+                                after epoch 1
     mismatch CORPUS OUT         vector_size differs on the last rank
     resume CORPUS OUT CKPT [DIE_AFTER]  4 epochs with checkpoints; rank 1 dies after epoch DIE_AFTER
 """
 import json
 import os
 import sys
+import time
 import zlib
 
 from fastw2v import PathLineSentences
@@ -34,6 +36,8 @@ class Trip(CallbackAny2Vec):
         if model.comm.rank == self.rank and self.epoch == self.after:
             if self.how == "exit":
                 os._exit(3)
+            if self.how == "hang":
+                time.sleep(120)
             raise RuntimeError(f"injected failure after epoch {self.epoch}")
 
 

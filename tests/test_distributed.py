@@ -176,7 +176,7 @@ def _mpiexec():
     return launcher
 
 
-def run_job(*args, ranks=2, timeout=JOB_TIMEOUT, module=None, cwd=None):
+def run_job(*args, ranks=2, timeout=JOB_TIMEOUT, module=None, cwd=None, sync_timeout=30):
     """``mpiexec -n ranks python tests/mpi_job.py ARGS`` (or ``-m module``); the finished process.
 
     The ranks import the fastw2v this test imported (installed, or a built checkout),
@@ -185,7 +185,7 @@ def run_job(*args, ranks=2, timeout=JOB_TIMEOUT, module=None, cwd=None):
     package_root = str(Path(fastw2v.__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-        FASTW2V_SYNC_TIMEOUT="30", OMP_NUM_THREADS="1")
+        FASTW2V_SYNC_TIMEOUT=str(sync_timeout), OMP_NUM_THREADS="1")
     target = ["-m", module] if module else [str(JOB)]
     cmd = [_mpiexec(), "-n", str(ranks), sys.executable, *target, *map(str, args)]
     start = time.monotonic()
@@ -267,6 +267,14 @@ def test_a_failing_rank_stops_every_rank(corpus, tmp_path, how):
     assert proc.seconds < 20
     if how == "raise":
         assert "rank 1 of 2 failed during train: RuntimeError: injected failure" in proc.stderr
+    assert not (tmp_path / "vectors.bin").exists()
+
+
+def test_a_hung_rank_makes_the_others_abort_after_the_timeout(corpus, tmp_path):
+    proc = run_job("fail", corpus, tmp_path, 1, "hang", sync_timeout=2)
+    assert proc.returncode != 0
+    assert proc.seconds < 20  # the hung rank sleeps 120 s: the abort ended it
+    assert "rank 0 of 2: no answer from the other ranks" in proc.stderr
     assert not (tmp_path / "vectors.bin").exists()
 
 

@@ -93,5 +93,9 @@ class MPIComm(Communicator):
             self._wait(self.comm.Ibarrier(), "a barrier")
 
     def abort(self, message, code=1):
-        print(message, file=sys.stderr, flush=True)
+        sys.stderr.flush()
+        os.write(2, (message + "\n").encode("utf-8", "replace"))
+        # The launcher forwards this rank's stderr asynchronously; MPI_Abort tears the job
+        # down at once and could drop the message that says why.
+        time.sleep(0.5)
         self.comm.Abort(code)

@@ -72,7 +72,7 @@ def child(args):
         sys.path.append(REPO)  # an in-place build, after any installed fastw2v
     ranks, threads, sync_kw = parse_layout(args.layout, args)
     params = dict(SETTINGS, sg=1 if args.mode == "sg" else 0, epochs=args.epochs,
-                  workers=threads, seed=args.seed)
+                  workers=threads, seed=args.seed, vector_size=args.size)
     start = time.perf_counter()
     if ranks == 1:
         from fastw2v import Word2Vec
@@ -106,7 +106,7 @@ def run_layout(args, layout, seed, corpus, tokens, workdir):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--layout", layout,
            "--corpus", corpus, "--out", out, "--epochs", str(args.epochs), "--seed", str(seed),
            "--mode", args.mode, "--merge", args.merge, "--round-words", str(args.round_words),
-           "--hot-rows", str(args.hot_rows)]
+           "--hot-rows", str(args.hot_rows), "--size", str(args.size)]
     if ranks > 1:
         cmd = [launcher(), "-n", str(ranks)] + cmd
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -287,6 +287,7 @@ def parse_args(argv=None):
                    help="comma list of RANKSxTHREADS (R=1: one ordinary process)")
     p.add_argument("--reference", default="1x2", help="layout the quality is compared with")
     p.add_argument("--mode", choices=("sg", "cbow"), default="sg")
+    p.add_argument("--size", type=int, default=SETTINGS["vector_size"], help="vector size")
     p.add_argument("--merge", choices=("updates", "average"), default="updates")
     p.add_argument("--round-words", type=int, default=50_000)
     p.add_argument("--hot-rows", type=int, default=1024)
@@ -325,7 +326,8 @@ def main(argv=None):
     try:
         corpus = B.prepare_corpus(args.corpus, workdir)
         tokens = B.count_tokens(corpus)
-        print(f"corpus {args.corpus}: {tokens:,} tokens; {args.mode}, {args.epochs} epochs, "
+        print(f"corpus {args.corpus}: {tokens:,} tokens; {args.mode}, {args.size} dims, "
+              f"{args.epochs} epochs, "
               f"merge={args.merge}, round_words={args.round_words:,}, hot_rows={args.hot_rows}")
         rows = []
         for seed in seeds:  # seeds outermost: layouts alternate, so drift hits all alike

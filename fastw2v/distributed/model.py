@@ -252,7 +252,8 @@ class Word2Vec(_Word2Vec):
               epochs=None, start_alpha=None, end_alpha=None, *args, **kwargs):
         """As :meth:`fastw2v.Word2Vec.train`, across the ranks; resumes from ``checkpoint``.
 
-        Returns this rank's ``(effective words, raw words)``.
+        Returns ``(effective words, raw words)`` of all ranks together, as one process
+        would report them (``(0, 0)`` when a checkpoint already holds every epoch).
         """
         paths = corpus_paths(corpus_iterable, corpus_file)
         self._check_same_run("train", paths, epochs=epochs, start_alpha=start_alpha,
@@ -283,7 +284,7 @@ class Word2Vec(_Word2Vec):
         if self.comm.rank == 0 and stats is not None and self.comm.size > 1:
             logger.info("%i ranks: %i syncs merged %.1f MB per rank in %.2f s (waits included)",
                         self.comm.size, stats.syncs, stats.bytes_merged / 1e6, stats.seconds)
-        return result
+        return tuple(self.comm.sum_ints(*result))
 
     def _resume_from_checkpoint(self, paths, epochs, alpha, min_alpha) -> int:
         fingerprint = {

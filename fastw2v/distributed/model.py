@@ -215,7 +215,7 @@ class Word2Vec(_Word2Vec):
         words, counts = merge_counts(self.comm, words, counts)
         total_words, corpus_count = self.comm.sum_ints(total_words, corpus_count)
         self._raw_vocab, self._raw_arrays = None, (words, counts)
-        self._scanned = None
+        self._read_once.clear()  # this rank keeps its own scan (self._local)
         if self.comm.rank == 0:
             logger.info("collected %i word types from a corpus of %i raw words and %i sentences "
                         "on %i ranks", len(words), total_words, corpus_count, self.comm.size)
@@ -226,7 +226,7 @@ class Word2Vec(_Word2Vec):
         from ..corpus._filescan import scan_encode
 
         words, counts, total_words, corpus_count, ids, lengths = scan_encode(
-            piece.path, n_threads=threads, max_id_bytes=self.memory_budget,
+            piece.path, n_threads=threads, max_id_bytes=self._memory_budget(),
             byte_range=(piece.first, piece.end))
         if ids is None:  # past memory_budget: train() reads the piece again
             ids, lengths = np.zeros(0, np.int32), None
@@ -327,7 +327,7 @@ class Word2Vec(_Word2Vec):
         return stream
 
     def _encode_pieces(self, pieces) -> IdStream:
-        streams = [_encode_piece(p, self.wv.key_to_index, self.workers, self.memory_budget)
+        streams = [_encode_piece(p, self.wv.key_to_index, self.workers, self._memory_budget())
                    for p in pieces]
         if len(streams) == 1:
             return streams[0]

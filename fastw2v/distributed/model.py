@@ -221,8 +221,9 @@ class Word2Vec(_Word2Vec):
                         "on %i ranks", len(words), total_words, corpus_count, self.comm.size)
         return int(total_words), int(corpus_count)
 
-    def _scan_encode(self, piece, threads) -> ScannedCorpus | None:
-        """One read of a single piece: counts plus provisional ids that train() remaps."""
+    def _scan_encode(self, piece, threads) -> ScannedCorpus:
+        """One read of a single piece: counts plus provisional ids that train() remaps
+        (no ids, lengths None, past memory_budget: train() then reads the piece again)."""
         from ..corpus._filescan import scan_encode
 
         words, counts, total_words, corpus_count, ids, lengths = scan_encode(

@@ -70,6 +70,7 @@ def main(job, corpus, out, *rest):
         mine = checksums(model)
         with open(os.path.join(out, f"rank{comm.rank}.json"), "w") as fout:
             json.dump({"checksums": mine, "syncs": model.sync_stats.syncs,
+                       "loss": model.get_latest_training_loss(),
                        "similar": model.wv.most_similar("lord", topn=3)}, fout)
         model.wv.save_word2vec_format(os.path.join(out, "vectors.bin"), binary=True)
         model.save(os.path.join(out, "model.w2v"))

@@ -225,7 +225,7 @@ def test_distributed_vocabulary_of_a_directory_equals_one_process(corpus, tmp_pa
     assert (got["corpus_count"], got["total_words"]) == (one.corpus_count, one.corpus_total_words)
 
 
-@pytest.mark.parametrize("objective", [(), ("sg=0", "hs=1", "negative=0"),
+@pytest.mark.parametrize("objective", [("compute_loss=1",), ("sg=0", "hs=1", "negative=0"),
                                        ("hs=1", "negative=2")], ids=["sg-ns", "cbow-hs", "sg-hs-ns"])
 def test_two_ranks_train_one_model(corpus, tmp_path, objective):
     proc = run_job("train", corpus, tmp_path, *objective)
@@ -233,6 +233,8 @@ def test_two_ranks_train_one_model(corpus, tmp_path, objective):
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert ranks[0]["checksums"] == ranks[1]["checksums"]  # every rank holds the same model
     assert len(ranks[0]["checksums"]) == 1 + ("negative=0" not in objective) + ("hs=1" in objective)
+    assert ranks[0]["loss"] == ranks[1]["loss"]  # compute_loss: all ranks' loss, on each
+    assert (ranks[0]["loss"] > 0) == ("compute_loss=1" in objective)
     assert ranks[0]["syncs"] > 2  # rounds within epochs, not only epoch ends
     from fastw2v import KeyedVectors
     wv = KeyedVectors.load_word2vec_format(str(tmp_path / "vectors.bin"), binary=True)

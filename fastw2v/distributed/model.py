@@ -281,6 +281,9 @@ class Word2Vec(_Word2Vec):
             self._resume = None
         if done:  # the model's parameters are those of the whole run
             self.epochs, self.alpha = epochs, alpha
+        if self.compute_loss:  # get_latest_training_loss(): the loss of all ranks' examples
+            loss = self.comm.allreduce(np.array([self.running_training_loss], np.float64))
+            self.running_training_loss = float(loss[0])
         stats = self.sync_stats
         if self.comm.rank == 0 and stats is not None and self.comm.size > 1:
             logger.info("%i ranks: %i syncs merged %.1f MB per rank in %.2f s (waits included)",

@@ -347,6 +347,10 @@ class Word2Vec(_Word2Vec):
                         sum(s.corpus_count for s in streams))
 
     def _round_sync(self, stream):
+        """The trainer's RoundSync for this train() call: merges, global progress, checkpoints."""
+        if not self.sorted_vocab and self.comm.size > 1 and self.comm.rank == 0:
+            logger.warning("sorted_vocab=0: the rows merged most often are the first words of the "
+                           "vocabulary, not the most frequent ones")
         checkpoints, done = self._resume or (None, 0)
         on_epoch_end = None
         if checkpoints is not None:

@@ -134,8 +134,44 @@ def run_layout(args, layout, seed, corpus, tokens, workdir):
     row["mb_merged_per_rank"] = max(x["mb_merged"] for x in lines)
     import _bench as B
     row.update(B.evaluate(out))
-    os.remove(out)
+    if not args.neighbours:
+        os.remove(out)
     return row
+
+
+# --------------------------------------------------------------------------- neighbours
+
+BANDS = {"top": (50, 150), "mid": (2000, 2100), "rare": (8000, 8100)}
+
+
+def add_neighbour_agreement(rows, reference, workdir, topn=10):
+    """Each run's agreement with the reference layout's first seed: the share of top-10
+    neighbours they share, for words of frequency ranks 50-150, 2000-2100, 8000-8100.
+
+    More sensitive than the benchmark scores on a small corpus. Two seeds of the reference
+    give the floor (the reference's second seed against its first).
+    """
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    def load(row):
+        name = f"{row['layout'].replace(':', '-')}-{row['seed']}.bin"
+        return KeyedVectors.load_word2vec_format(os.path.join(workdir, name), binary=True)
+
+    def agreement(a, b, words):
+        return float(np.mean([len({w for w, _ in a.most_similar(x, topn=topn)}
+                                  & {w for w, _ in b.most_similar(x, topn=topn)}) / topn
+                              for x in words]))
+
+    base_row = next(r for r in rows if r["layout"] == reference and "error" not in r)
+    base = load(base_row)
+    for row in rows:
+        if "error" in row or row is base_row:
+            continue
+        kv = load(row)
+        for band, (lo, hi) in BANDS.items():
+            words = [w for w in base.index_to_key[lo:hi] if w in kv.key_to_index]
+            row[f"agree_{band}"] = agreement(kv, base, words) if words else math.nan
 
 
 # --------------------------------------------------------------------------- tables
@@ -153,6 +189,10 @@ def mean_rows(rows):
         for key in ("seconds", "words_per_sec", "analogy", "ws353", "simlex", "sync_seconds",
                     "peak_rss_mb_per_rank", "syncs", "mb_merged_per_rank"):
             mean[key] = statistics.fmean(r[key] for r in group)
+        for band in BANDS:  # the reference's first seed has no agreement with itself
+            values = [r[f"agree_{band}"] for r in group if f"agree_{band}" in r]
+            if values:
+                mean[f"agree_{band}"] = statistics.fmean(values)
         out.append(mean)
     return out
 
@@ -168,6 +208,7 @@ def reference_of(layout, rows, reference):
 
 def print_runs(rows, reference):
     import _bench as B
+    agreeing = any("agree_top" in r for r in rows)
     table = []
     for r in rows:
         if "error" in r:
@@ -180,9 +221,11 @@ def print_runs(rows, reference):
                       B.fmt(r["syncs"], ".0f"), B.fmt(r["sync_seconds"], ".2f"),
                       B.fmt(r["analogy"], ".3f"), B.fmt(r["ws353"], ".3f"), B.fmt(r["simlex"], ".3f"),
                       B.fmt(d.get("analogy"), "+.3f"), B.fmt(d.get("ws353"), "+.3f"),
-                      B.fmt(d.get("simlex"), "+.3f")])
+                      B.fmt(d.get("simlex"), "+.3f")] +
+                     [B.fmt(r.get(f"agree_{band}"), ".3f") for band in BANDS if agreeing])
     B.print_table(["layout", "seed", "seconds", "words_per_sec", "rss_mb/rank", "syncs", "sync_s",
-                   "analogy", "ws353", "simlex", "d_analogy", "d_ws353", "d_simlex"], table)
+                   "analogy", "ws353", "simlex", "d_analogy", "d_ws353", "d_simlex"] +
+                  ([f"agree_{band}" for band in BANDS] if agreeing else []), table)
     print("d_*: difference to one process with the same total threads (1xN) where it ran, "
           "else to --reference")
 
@@ -317,6 +360,8 @@ def parse_args(argv=None):
                    type=lambda text: [int(x) for x in text.split(",")],
                    help="round_words values the scaling model shows")
     p.add_argument("--model-only", action="store_true", help="print the scaling model only")
+    p.add_argument("--neighbours", action="store_true",
+                   help="also report top-10 neighbour agreement with the reference's first seed")
     p.add_argument("--json", metavar="OUT")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--layout", help=argparse.SUPPRESS)
@@ -355,6 +400,8 @@ def main(argv=None):
                 row = run_layout(args, layout, seed, corpus, tokens, workdir)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
+        if args.neighbours:
+            add_neighbour_agreement(rows, args.reference, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     rows += mean_rows(rows)

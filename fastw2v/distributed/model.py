@@ -346,6 +346,11 @@ class Word2Vec(_Word2Vec):
         return IdStream(ids, offsets, sum(s.raw_words for s in streams),
                         sum(s.corpus_count for s in streams))
 
+    def _job_seed(self):
+        # Each rank its own random streams (the kernels draw from (seed, epoch, chunk), and
+        # chunk c of every rank would otherwise draw the same windows and negatives).
+        return (super()._job_seed() + self.comm.rank * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+
     def _round_sync(self, stream):
         """The trainer's RoundSync for this train() call: merges, global progress, checkpoints."""
         if not self.sorted_vocab and self.comm.size > 1 and self.comm.rank == 0:

@@ -114,6 +114,8 @@ def test_corpus_paths_accept_files_and_refuse_what_cannot_be_split(corpus, tmp_p
         corpus_paths([["a", "b"]])
     with pytest.raises(TypeError, match="limit"):
         corpus_paths(LineSentence(corpus, limit=10))
+    with pytest.raises(TypeError, match="not URIs"):
+        corpus_paths(LineSentence("s3://bucket/corpus.txt"))
     (tmp_path / "c.txt.gz").write_bytes(gzip.compress(b"a b\n"))
     with pytest.raises(TypeError, match="uncompressed"):
         corpus_paths(PathLineSentences(tmp_path))

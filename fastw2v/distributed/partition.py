@@ -85,7 +85,11 @@ def corpus_paths(corpus_iterable=None, corpus_file=None) -> list:
             f"{type(corpus_iterable).__name__}")
     if getattr(corpus_iterable, "limit", None) is not None:
         raise TypeError("distributed training reads whole files: LineSentence(limit=...) is not supported")
-    compressed = [p for p in paths if p.endswith((".gz", ".bz2"))]
+    remote = [p for p in paths if "://" in p]
+    if remote:
+        raise TypeError(f"distributed training reads files every rank can seek into (a shared "
+                        f"filesystem), not URIs: copy {remote[0]!r} there first")
+    compressed = [p for p in paths if p.endswith((".gz", ".bz2", ".zst", ".xz"))]
     if compressed:
         raise TypeError(f"distributed training needs uncompressed files (ranks seek into them); "
                         f"decompress {compressed[0]!r}")

@@ -142,6 +142,8 @@ def test_schedule_doubles_the_rows_at_rounds_divisible_by_powers_of_two():
     assert s.rows_after(64, False, 500) == 500
     with pytest.raises(ValueError):
         SyncSchedule(round_words=10)
+    with pytest.raises(ValueError):
+        SyncSchedule(max_gain=0.5)
 
 
 def test_one_rank_trains_exactly_as_the_ordinary_model(corpus):

@@ -19,10 +19,14 @@ the sync buffer); a merge adds every rank's update since then to it:
 ``row = base + sum over ranks of (copy - base)``, which is ``base`` plus N times
 the ranks' *mean* update. The starting weights count once, each word occurrence
 moves the model once, as in one process; summing the *models* (Spark's bug, which
-multiplies the weights by N) never happens. pWord2Vec's plain mean of the copies
-(``merge="average"``) counts every update 1/N: it trains as if the learning rate
-were divided by the number of ranks, and measured on IMDB it loses quality that a
-one-process run keeps (``benchmarks/README.md``, "Distributed training").
+multiplies the weights by N) never happens. On more than ``max_gain`` (2) ranks the
+sum becomes ``max_gain`` times the mean update: rows that saturate within a round on
+every rank overshoot N-fold when summed (4 ranks diverged on IMDB), so beyond 2 ranks
+the merge trades speed of learning for stability (see the benchmarks: 4 ranks are
+stable but below one process's quality, an open problem). pWord2Vec's plain mean
+of the copies (``merge="average"``) counts every update 1/N: it trains as if the
+learning rate were divided by the number of ranks, and measured on IMDB it loses
+quality that a one-process run keeps (``benchmarks/README.md``, "Distributed training").
 
 The learning rate follows global progress: after each round the ranks add up the
 words trained so far and each moves its kernel schedule to the same fraction.
@@ -55,16 +59,24 @@ class SyncSchedule:
         rank's update since then, so each word occurrence moves the model once, as in
         one process. "average": the mean of the copies (pWord2Vec's; every update then
         counts 1/N, as if the learning rate were divided by the number of ranks).
+    max_gain : float
+        "updates" on more than ``max_gain`` ranks adds ``max_gain`` times the ranks' mean
+        update instead of their sum. Rows updated many times per round (the most frequent
+        words, and every row as a negative) saturate on each rank; the sum of N saturated
+        updates overshoots N-fold, and on IMDB 4 ranks diverged in epoch 3 (2 seeds) with
+        the plain sum, while 2 ranks match one process.
     """
 
     round_words: int = 50_000
     hot_rows: int = 1024
     merge: str = "updates"
+    max_gain: float = 2.0
 
     def __post_init__(self):
-        if self.round_words < 1000 or self.hot_rows < 0 or self.merge not in ("updates", "average"):
+        if self.round_words < 1000 or self.hot_rows < 0 or self.max_gain < 1 \
+                or self.merge not in ("updates", "average"):
             raise ValueError(f"invalid sync schedule {self}: need round_words >= 1000, "
-                             "hot_rows >= 0 and merge 'updates' or 'average'")
+                             "hot_rows >= 0, max_gain >= 1 and merge 'updates' or 'average'")
 
     def rows_after(self, round_no: int, last: bool, n_rows: int) -> int:
         """How many leading rows to merge after round ``round_no`` (1-based) of an epoch."""
@@ -157,6 +169,8 @@ class RankSync:
                 base = self.base[name][rows_]
                 block -= base
                 self.comm.allreduce(block)
+                if self.comm.size > self.schedule.max_gain:
+                    block *= np.float32(self.schedule.max_gain / self.comm.size)
                 block += base
                 base[...] = block
             else:

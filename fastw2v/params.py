@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Param", "PARAMS", "BY_NAME", "check_params", "check_value", "defaults",
+__all__ = ["Param", "PARAMS", "BY_NAME", "check_params", "persisted", "PERSISTED", "KERNEL",
            "MAX_WINDOW", "MAX_NEGATIVE"]
 
 #: Bounds that keep per-thread buffers (2 * window context rows, 1 + negative output
@@ -188,11 +188,6 @@ def _hs_or_negative(values):
 CROSS_RULES = (_hs_or_negative,)
 
 
-def check_value(name: str, value):
-    """``value`` checked and coerced as the row ``name`` says."""
-    return BY_NAME[name].check(value)
-
-
 def check_params(values: dict) -> dict:
     """Every row's value from ``values`` checked and coerced, then the cross rules.
 
@@ -220,11 +215,6 @@ def check_params(values: dict) -> dict:
         for rule in CROSS_RULES:
             rule(checked)
     return checked
-
-
-def defaults() -> dict:
-    """gensim's default of every parameter."""
-    return {p.name: p.default for p in PARAMS}
 
 
 def persisted(model) -> dict:

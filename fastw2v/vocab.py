@@ -483,15 +483,18 @@ def build(keys, counts, *, min_count: int, sample: float, ns_exponent: float, hs
                                        max_final_vocab=max_final_vocab, trim_rule=trim_rule)
     tables = dict(sample=sample, ns_exponent=ns_exponent, hs=hs, negative=negative)
     if prior is not None:
-        words, new_counts = _merge_update(prior, kept, kept_counts)
-        vocab = Vocab.from_counts(words, new_counts, **tables)
-        if prior.sample_int is not None:
-            _update_thresholds(vocab, prior, kept, kept_counts, sample)
+        words, new_counts, rows = _merge_update(prior, kept, kept_counts)
+        if prior.sample_int is None:
+            vocab = Vocab.from_counts(words, new_counts, **tables)
+        else:
+            thresholds, downsample_total = _update_thresholds(prior, rows, kept_counts, sample)
+            vocab = Vocab(words, new_counts, thresholds, downsample_total=downsample_total)
+            vocab.rebuild_tables(ns_exponent=ns_exponent, hs=hs, negative=negative)
     elif not kept:
         return None, report
     else:
         words, new_counts = kept, kept_counts
-        if null_word and "\0" not in set(keys):
+        if null_word and "\0" not in keys:
             words = words + ["\0"]
             new_counts = np.append(new_counts, 1)
         if sorted_vocab:
@@ -526,34 +529,41 @@ def select(keys, counts, *, min_count: int, max_final_vocab: int | None = None,
     return kept, kept_counts, report
 
 
-def _update_thresholds(vocab: Vocab, prior: Vocab, kept: list, kept_counts: np.ndarray,
-                       sample: float) -> None:
+def _update_thresholds(prior: Vocab, rows: np.ndarray, kept_counts: np.ndarray, sample: float):
     """Subsampling after an online update follows the update corpus, as in gensim.
 
-    The words of the new corpus get thresholds from their counts in it (the share of
-    the new text they make up, which is what the next ``train`` call reads); words it
-    lacks keep theirs. Thresholds from the merged counts would instead keep a word of
-    the new text at the rate its old total implies.
+    The words of the new corpus (at ``rows`` of the merged vocabulary) get thresholds
+    from their counts in it (the share of the new text they make up, which is what the
+    next ``train`` call reads); words it lacks keep theirs. Thresholds from the merged
+    counts would instead keep a word of the new text at the rate its old total implies.
+
+    Returns the merged vocabulary's thresholds and the expected words kept per pass.
     """
-    thresholds = np.empty(len(vocab), dtype=np.uint32)
+    n = max(len(prior.words), int(rows.max()) + 1 if len(rows) else 0)
+    thresholds = np.empty(n, dtype=np.uint32)
     thresholds[:len(prior.words)] = prior.sample_int[:len(prior.words)]
     fresh, downsample_total = sample_thresholds(kept_counts, sample)
-    index = {w: i for i, w in enumerate(vocab.words)}
-    thresholds[[index[w] for w in kept]] = fresh
-    vocab.sample_int, vocab.downsample_total = thresholds, downsample_total
+    thresholds[rows] = fresh
+    return thresholds, downsample_total
 
 
 def _merge_update(prior: Vocab, kept: list, kept_counts: np.ndarray):
-    """``prior``'s words with ``kept``'s counts added, then the new words in scan order."""
+    """``prior``'s words with ``kept``'s counts added, then the new words in scan order.
+
+    Returns the words, their counts, and the row of each ``kept`` word.
+    """
     index = {w: i for i, w in enumerate(prior.words)}
     counts = np.array(prior.counts, dtype=np.int64)
     words = list(prior.words)
     new_counts = []
-    for w, c in zip(kept, kept_counts.tolist()):
+    rows = np.empty(len(kept), dtype=np.int64)
+    for j, (w, c) in enumerate(zip(kept, kept_counts.tolist())):
         i = index.get(w)
         if i is None:
+            i = len(words)
             words.append(w)
             new_counts.append(c)
         else:
             counts[i] += c
-    return words, np.concatenate([counts, np.array(new_counts, dtype=np.int64)])
+        rows[j] = i
+    return words, np.concatenate([counts, np.array(new_counts, dtype=np.int64)]), rows

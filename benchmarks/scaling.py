@@ -28,12 +28,9 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _bench as B  # noqa: E402
 from _runner import DEFAULTS  # noqa: E402
+from compare import int_list  # noqa: E402
 
 TRAINERS = ("fastw2v-file", "gensim-file")
-
-
-def int_list(text):
-    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def parse_args(argv=None):

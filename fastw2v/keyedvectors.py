@@ -508,10 +508,7 @@ class KeyedVectors(VectorStore):
         if other.vector_size != self.vector_size:
             raise ValueError(f"incompatible vector size {other.vector_size} in file {fname} "
                              f"(these vectors have {self.vector_size})")
-        lockf_rows = np.ones(len(self), dtype=np.float32)  # one factor per row from now on
-        current = getattr(self, "vectors_lockf", None)
-        if current is not None and len(current) in (1, len(self)):
-            lockf_rows[:] = current
+        lockf_rows = self.lock_factors().copy()  # one factor per row from now on
         shared = [k for k in other.index_to_key if k in self.key_to_index]
         rows = np.array([self.key_to_index[k] for k in shared], dtype=np.int64)
         if len(rows):

@@ -88,26 +88,10 @@ def hot_hs_nodes(n_words: int) -> int:
 
 
 def row_lock_factors(wv):
-    """``wv.vectors_lockf`` as one float32 factor per row, or None when every factor is 1.
-
-    gensim's convention: one value applies to every row, or one value per row; 0
-    freezes a row's input vector, 1 trains it fully.
-
-    Raises
-    ------
-    ValueError
-        If there are neither 1 nor ``len(wv)`` values, or one is not finite.
-    """
-    lockf = getattr(wv, "vectors_lockf", None)
-    if lockf is None:
-        return None
-    lockf = np.asarray(lockf, dtype=np.float32).ravel()
-    n = len(wv.vectors)
-    if len(lockf) not in (1, n) or not np.isfinite(lockf).all():
-        raise ValueError(f"vectors_lockf must hold 1 or {n} finite values, got {len(lockf)}")
-    if np.all(lockf == 1.0):
-        return None
-    return np.full(n, lockf[0], np.float32) if len(lockf) == 1 else lockf
+    """The kernels' lock factors: one per row (``wv.lock_factors()``), or None when every
+    factor is 1, so the default costs the kernels nothing."""
+    factors = wv.lock_factors()
+    return None if np.all(factors == 1.0) else factors
 
 
 def train_params(model, *, schedule_total: int, start_alpha: float, end_alpha: float,

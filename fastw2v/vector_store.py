@@ -222,6 +222,26 @@ class VectorStore:
             raise KeyError(attr)
         return values[self.get_index(key)]
 
+    def lock_factors(self):
+        """``vectors_lockf`` as one float32 factor per row (all 1 when unset).
+
+        gensim's convention: one value for every row, or one value per row; 0 keeps a
+        row's vector fixed in training, 1 trains it fully.
+
+        Raises
+        ------
+        ValueError
+            If there are neither 1 nor ``len(vectors)`` values, or one is not finite.
+        """
+        n = len(self.vectors)
+        lockf = getattr(self, "vectors_lockf", None)
+        if lockf is None:
+            return np.ones(n, dtype=np.float32)
+        lockf = np.asarray(lockf, dtype=np.float32).ravel()
+        if len(lockf) not in (1, n) or not np.isfinite(lockf).all():
+            raise ValueError(f"vectors_lockf must hold 1 or {n} finite values, got {len(lockf)}")
+        return np.full(n, lockf[0], np.float32) if len(lockf) == 1 else lockf
+
     def resize_vectors(self, seed=0):
         """Make ``vectors`` (and every attribute) as long as ``index_to_key``.
 

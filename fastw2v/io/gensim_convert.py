@@ -52,7 +52,7 @@ def word2vec_from_gensim(cls, gmodel):
     ValueError
         If ``gmodel`` has no vocabulary, or a gensim Huffman path is empty.
     """
-    from ..vocab import Vocab, alias_table, sample_thresholds
+    from ..vocab import Vocab
 
     gwv = gmodel.wv
     if not len(gwv.index_to_key):
@@ -63,16 +63,16 @@ def word2vec_from_gensim(cls, gmodel):
     for name in _STATE:
         if hasattr(gmodel, name):
             setattr(model, name, getattr(gmodel, name))
-    words = list(gwv.index_to_key)
-    counts = np.asarray(gwv.expandos["count"], np.int64)
-    vocab = Vocab(words, counts, sample_thresholds(counts, model.sample)[0])
+    # Thresholds and alias table from the counts, as any fastw2v vocabulary; the Huffman
+    # tree is gensim's own, since syn1's rows belong to it.
+    vocab = Vocab.from_counts(list(gwv.index_to_key), gwv.expandos["count"], sample=model.sample,
+                              ns_exponent=model.ns_exponent, hs=False, negative=model.negative)
     if model.hs:
         vocab.codes, vocab.points, vocab.path_offsets = _huffman_from_gensim(gwv)
         if np.any(np.diff(vocab.path_offsets) < 1):
             raise ValueError("a word of the gensim model has an empty Huffman path")
         model.syn1 = np.array(gmodel.syn1, dtype=np.float32, order="C")
     if model.negative:
-        vocab.alias = alias_table(counts, model.ns_exponent)
         model.syn1neg = np.array(gmodel.syn1neg, dtype=np.float32, order="C")
     model._set_vocab(vocab)
     model.wv.vectors = np.array(gwv.vectors, dtype=np.float32, order="C")

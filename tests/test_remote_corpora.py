@@ -196,3 +196,10 @@ def test_training_from_s3_equals_training_from_the_local_file(s3_bucket, tmp_pat
 def test_missing_s3_object_raises_a_clear_error(s3_bucket):
     with pytest.raises(OSError):
         list(LineSentence(f"{s3_bucket}/no/such/key.txt"))
+
+
+def test_zstandard_files_through_smart_open(tmp_path):
+    zstd = pytest.importorskip("zstandard")  # smart_open's zst extra (in the test extra)
+    plain = list(LineSentence(str(_local(tmp_path))))
+    packed = _local(tmp_path, zstd.ZstdCompressor().compress(TEXT), "corpus.txt.zst")
+    assert list(LineSentence(str(packed))) == plain

@@ -30,11 +30,16 @@ def ref_sigmoid(f):
     return np.where(f <= -MAX_EXP, 0.0, out)
 
 
-def ref_block(x, out_matrix, rows, labels, alpha):
-    """Scores, errors and both gradients of one block; updates out_matrix in place."""
+def ref_block(x, out_matrix, rows, labels, alpha, skip_saturated=False):
+    """Scores, errors and both gradients of one block; updates out_matrix in place.
+
+    ``skip_saturated`` (hierarchical softmax, as word2vec.c): no gradient where
+    |score| >= MAX_EXP; negative sampling clips the sigmoid instead."""
     o = out_matrix[rows].astype(np.float64)
     f = (x.astype(np.float32) @ out_matrix[rows].T).astype(np.float64)
     g = (labels[None, :] - ref_sigmoid(f)) * alpha
+    if skip_saturated:
+        g = np.where(np.abs(f) < MAX_EXP, g, 0.0)
     grad_x = g @ o
     np.add.at(out_matrix, rows, (g.T @ x).astype(np.float32))
     z = np.where(labels[None, :] > 0.5, f, -f)
@@ -55,7 +60,8 @@ def ref_window(syn0, syn1, syn1neg, centre, context, negatives, codes, points, a
     grad = np.zeros_like(x)
     loss = 0.0
     if syn1 is not None:
-        g, l = ref_block(x, syn1, np.asarray(points), 1.0 - np.asarray(codes, np.float64), alpha)
+        g, l = ref_block(x, syn1, np.asarray(points), 1.0 - np.asarray(codes, np.float64), alpha,
+                         skip_saturated=True)
         grad += g
         loss += l
     if syn1neg is not None:
@@ -211,6 +217,50 @@ def test_saturated_scores_give_clipped_gradients(kernel):
     assert np.array_equal(syn1neg[0], before[0])
     np.testing.assert_allclose(syn1neg[2], before[2] - 0.1 * 10.0)
     assert np.isfinite(syn0).all()
+
+
+EDGE_SCORES = [np.nextafter(np.float32(MAX_EXP), np.float32(0)),   # the largest below 6
+                np.nextafter(np.float32(-MAX_EXP), np.float32(0)),  # the smallest above -6
+                np.float32(0.0)]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("score", EDGE_SCORES, ids=["below-max", "above-min", "zero"])
+@pytest.mark.parametrize("hs", [False, True], ids=["ns", "hs"])
+def test_scores_at_the_table_edges_read_inside_the_table(kernel, score, hs):
+    """A score one float inside +-MAX_EXP takes the table's end entry, like the reference.
+
+    In float arithmetic the largest float below 6 plus 6 rounds to 12, one entry past
+    the table: the kernel read whatever lay beyond it (a 1e26 gradient, seen in gensim's
+    CBOW-HS test at alpha 0.1 about once in twenty runs)."""
+    syn0 = np.array([[1.0], [0.0], [0.0]], np.float32)  # one dimension: the score is the row
+    out = np.array([[score], [0.0], [0.0]], np.float32)
+    ref0, ref_out = syn0.copy(), out.copy()
+    if hs:  # word 1's path: node 0, code 0
+        kernel.window_update(syn0, out, None, 1, [0], [], [0], [0], 0.1, sg=1)
+        ref_window(ref0, ref_out, None, 1, [0], [], [0], [0], 0.1, sg=1, cbow_mean=1)
+    else:   # word 0 predicted from itself, negative word 2 (score 0)
+        kernel.window_update(syn0, None, out, 0, [0], [2], [], [], 0.1, sg=1)
+        ref_window(ref0, None, ref_out, 0, [0], [2], [], [], 0.1, sg=1, cbow_mean=1)
+    np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-6)
+    assert np.abs(syn0).max() < 2 and np.abs(out).max() < 7
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_saturated_huffman_nodes_get_no_update(kernel):
+    """word2vec.c and gensim skip a hierarchical-softmax node whose score is beyond
+    +-MAX_EXP, whichever way it saturated; a node inside the range is updated."""
+    syn0 = np.full((3, 4), 2.0, np.float32)
+    syn1 = np.array([[2.0] * 4, [0.1] * 4], np.float32)  # scores 16 (saturated), 0.8
+    s0, s1 = syn0.copy(), syn1.copy()
+    kernel.window_update(syn0, syn1, None, 0, [1], [], [1, 0], [0, 1], 0.1, sg=1)
+    assert np.array_equal(syn1[0], s1[0])  # code 1, sigmoid 1: wrong way, still skipped
+    assert not np.array_equal(syn1[1], s1[1])
+    ref0, ref1 = s0.copy(), s1.copy()
+    ref_window(ref0, ref1, None, 0, [1], [], [1, 0], [0, 1], 0.1, sg=1, cbow_mean=1)
+    np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(syn1, ref1, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

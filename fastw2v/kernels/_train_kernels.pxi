@@ -87,8 +87,14 @@ cdef inline void scale(float a, float *x, int n) noexcept nogil:
 cdef inline float sigmoid(const TrainConfig *cfg, float f) noexcept nogil:
     # Written so that NaN (a diverging model) falls out as 0 instead of indexing
     # the table with garbage; the trainer reports the divergence after the epoch.
+    cdef int i
     if f > -MAX_EXP and f < MAX_EXP:
-        return cfg.sigmoid_table[<int>((f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))]
+        # The sum in double: in float, the largest float below MAX_EXP plus MAX_EXP
+        # rounds up to 2 * MAX_EXP, one entry past the table (seen: a read past its
+        # end gave a 1e26 gradient and blew up two rows). The clamp keeps it inside
+        # whatever the compiler makes of the arithmetic.
+        i = <int>((<double>f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))
+        return cfg.sigmoid_table[i if i < SIGMOID_TABLE_SIZE else SIGMOID_TABLE_SIZE - 1]
     return 1.0 if f >= MAX_EXP else 0.0
 
 
@@ -102,7 +108,7 @@ cdef inline double log_loss(float f, float label) noexcept nogil:
 
 
 cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
-                       float alpha) noexcept nogil:
+                       float alpha, bint skip_saturated) noexcept nogil:
     """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
 
     scores = X O^T; grads = (labels - sigmoid(scores)) * alpha;
@@ -111,7 +117,7 @@ cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
     cdef int dim = cfg.dim
     cdef int r, k
     cdef float *grads = st.grads
-    block_scores(cfg, st, n_in, n_out, alpha)
+    block_scores(cfg, st, n_in, n_out, alpha, skip_saturated)
     for r in range(n_in):
         # grad_in[r] += sum_k grads[r, k] O[k]: reads the outputs before any is written
         fw_axpy_many(st.grad_in + <int64_t>r * dim, grads + r * n_out, 1, st.out_ptrs, n_out, dim)
@@ -120,8 +126,16 @@ cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
 
 
 cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
-                       float alpha) noexcept nogil:
-    """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked."""
+                       float alpha, bint skip_saturated) noexcept nogil:
+    """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked.
+
+    With ``skip_saturated`` (hierarchical softmax) a score outside (-MAX_EXP, MAX_EXP)
+    gets no gradient, as in word2vec.c and gensim: clipped to 0/1 instead, a node whose
+    score saturated the wrong way keeps pushing with the full alpha * |row| on both rows,
+    and at a large alpha (0.1 and up, CBOW) the two rows can grow without bound (seen:
+    gensim's own test_cbow_hs_fromfile diverging in one run of many). Negative sampling
+    keeps the clip, as both of them do.
+    """
     cdef int dim = cfg.dim
     cdef int r, k
     cdef float f
@@ -138,7 +152,10 @@ cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
         row = grads + r * n_out
         for k in range(n_out):
             f = row[k]
-            row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
+            if skip_saturated and not (f > -MAX_EXP and f < MAX_EXP):
+                row[k] = 0.0
+            else:
+                row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
             if cfg.settings.compute_loss:
                 st.loss += log_loss(f, st.labels[k])
 
@@ -202,14 +219,14 @@ cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
                           float alpha) noexcept nogil:
     cdef int n_out = huffman_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
-    block_update(cfg, st, n_in, n_out, alpha)
+    block_update(cfg, st, n_in, n_out, alpha, True)
 
 
 cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
     cdef int n_out = negative_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows
-    block_update(cfg, st, n_in, n_out, alpha)
+    block_update(cfg, st, n_in, n_out, alpha, False)
 
 
 # ---------------------------------------------------------------- hot rows
@@ -347,7 +364,7 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
         # One block: both updates in one sweep, straight into the rows.
         n_out = negative_outputs(cfg, st, centre)
         resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
-        block_scores(cfg, st, n_ctx, n_out, alpha)
+        block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
     memset(st.grad_in, 0, n_ctx * dim * sizeof(float))

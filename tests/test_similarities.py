@@ -342,3 +342,45 @@ def test_a_stale_index_beside_saved_vectors_stops_the_load_and_says_how_to_skip_
     HnswIndexer(kv.vectors[:100], progress=False).save(tmp_path / "v.kv.index")  # replaced by hand
     with pytest.raises(StaleIndexError, match="delete .*v.kv.index and .*v.kv.index.json"):
         KeyedVectors.load(tmp_path / "v.kv")
+
+
+def _rss_file_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssFile:"):
+                return int(line.split()[1])
+    return None
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc/self/status")
+def test_a_pass_over_mapped_vectors_gives_its_pages_back(tmp_path):
+    from fastw2v.similarities._pages import release_rows
+    path = tmp_path / "v.npy"
+    np.save(path, np.ones((16384, 1024), np.float32))  # 64 MiB
+    mapped = np.load(path, mmap_mode="r")
+    before = _rss_file_kb()
+    assert float(mapped.sum(dtype=np.float64)) == mapped.size  # every page read
+    touched = _rss_file_kb()
+    for start in range(0, len(mapped), 1000):
+        release_rows(mapped, start, start + 1000)
+    after = _rss_file_kb()
+    assert touched - before > 50_000  # KiB: the pass brought the file in...
+    assert touched - after > 50_000   # ...and releasing gave it back
+    assert float(mapped[123].sum()) == 1024  # the data is still there, read again from the file
+    copy = np.load(path, mmap_mode="c")  # private copy-on-write maps are never released
+    copy[0] = 2
+    release_rows(copy, 0, len(copy))
+    assert copy[0, 0] == 2
+
+
+def test_index_built_from_mapped_vectors_equals_one_built_in_memory(kv, tmp_path, queries):
+    path = tmp_path / "vectors.npy"
+    np.save(path, kv.vectors)
+    mapped = KeyedVectors(kv.vector_size)
+    mapped.index_to_key, mapped.key_to_index = kv.index_to_key, kv.key_to_index
+    mapped.vectors = np.load(path, mmap_mode="r")
+    a = HnswIndexer(kv, M=16, efConstruction=40, workers=1, progress=False)
+    b = HnswIndexer(mapped, M=16, efConstruction=40, workers=1, progress=False)
+    assert a.fingerprint == b.fingerprint
+    for q in queries[:20]:
+        assert a.most_similar(q, 10) == b.most_similar(q, 10)

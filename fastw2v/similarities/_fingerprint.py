@@ -16,6 +16,8 @@ import json
 
 import numpy as np
 
+from fastw2v.similarities._pages import release_rows
+
 __all__ = ["fingerprint", "describe_mismatch", "StaleIndexError"]
 
 _CHUNK_BYTES = 64 << 20  # hash this many bytes per update: bounded temporaries
@@ -36,6 +38,7 @@ def _vectors_digest(vectors):
     rows = max(1, _CHUNK_BYTES // max(1, vectors.itemsize * vectors.shape[1]))
     for start in range(0, len(vectors), rows):
         h.update(np.ascontiguousarray(vectors[start:start + rows]).data)
+        release_rows(vectors, start, start + rows)  # memory-mapped vectors: one chunk resident
     return h.hexdigest()
 
 
@@ -54,7 +57,8 @@ def fingerprint(keys, vectors):
     dict
         ``shape``, ``dtype``, ``keys_blake2b`` and ``vectors_blake2b``.
     """
-    vectors = np.asarray(vectors)
+    if not isinstance(vectors, np.ndarray):
+        vectors = np.asarray(vectors)
     return {"shape": list(vectors.shape), "dtype": vectors.dtype.str,
             "keys_blake2b": _keys_digest(keys), "vectors_blake2b": _vectors_digest(vectors)}
 

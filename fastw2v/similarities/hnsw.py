@@ -11,6 +11,9 @@ The index holds the unit-length rows (``IndexHNSWFlat`` with inner product),
 so its scores are the cosine similarities `KeyedVectors.most_similar` reports.
 Rows are added in chunks, normalised one chunk at a time, so the build needs
 the vectors, the index and one chunk: never a second full copy of the vectors.
+Memory-mapped vectors (``KeyedVectors.load(..., mmap='r')``) give each chunk's
+pages back once it is added (`_pages.release_rows`), so building from a mapped
+file holds the index and one chunk only.
 """
 import logging
 import os
@@ -19,6 +22,7 @@ from numbers import Integral
 import numpy as np
 
 from fastw2v.similarities._fingerprint import StaleIndexError, describe_mismatch, fingerprint
+from fastw2v.similarities._pages import release_rows
 from fastw2v.similarities._store import read_index_meta, write_index_files
 
 __all__ = ["HnswIndexer"]
@@ -180,6 +184,7 @@ class HnswIndexer:
             with _Threads(faiss, self.workers or os.cpu_count() or 1):
                 for start in range(0, len(vectors), _CHUNK_ROWS):
                     chunk = _unit_rows(vectors[start:start + _CHUNK_ROWS])
+                    release_rows(vectors, start, start + _CHUNK_ROWS)
                     self.index.add(chunk)
                     bar.update(start + len(chunk), len(chunk))
         finally:

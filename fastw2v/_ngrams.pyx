@@ -247,7 +247,7 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids):
     out_arr = np.empty_like(vocab)
     if vocab.size == 0:
         return out_arr
-    cdef float[:, ::1] v = vocab
+    cdef const float[:, ::1] v = vocab
     cdef float[:, ::1] o = out_arr
     cdef int64_t[::1] off = off_arr
     cdef const int32_t *id_ptr = <const int32_t *><size_t>ids_arr.ctypes.data

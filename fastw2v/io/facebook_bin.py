@@ -172,9 +172,6 @@ def _read_header(src):
     if not 0 <= version <= VERSION:
         _fail(src.path, f"fastText file version {version} is not supported (at most {VERSION})")
     args = dict(zip([name for name, _ in ARG_FIELDS], src.unpack(_ARGS_FMT, "the args block")))
-    if args["model"] == 3:
-        _fail(src.path, "a supervised (classifier) model: only unsupervised (skipgram, cbow) "
-                        "word-vector models are read")
     if args["model"] not in _MODELS or args["loss"] not in _LOSSES:
         _fail(src.path, f"unknown model {args['model']} or loss {args['loss']} in the args")
     if args["dim"] < 1 or args["bucket"] < 0 or args["minn"] < 0 or args["maxn"] < 0:
@@ -211,18 +208,17 @@ def _read_dictionary(src, args):
     size, nwords, nlabels, ntokens, pruneidx_size = src.unpack("<iiiqq", "the dictionary header")
     if size < 0 or nwords < 0 or nlabels < 0 or nwords + nlabels != size:
         _fail(src.path, f"invalid dictionary header: size={size}, nwords={nwords}, nlabels={nlabels}")
-    if nlabels:
-        _fail(src.path, f"a supervised model ({nlabels} labels): only word-vector models are read")
     src.need(size * _ENTRY_MIN, f"a dictionary of {size} entries")
     words, counts, types = _read_entries(src, size)
-    if types.any():
-        _fail(src.path, f"dictionary entry {int(np.flatnonzero(types)[0])} is not a word "
-                        f"(type {int(types[types != 0][0])})")
+    expected = np.repeat(np.array([0, 1], dtype=np.int8), [nwords, nlabels])  # words, then labels
+    if not np.array_equal(types, expected):
+        bad = int(np.flatnonzero(types != expected)[0])
+        _fail(src.path, f"dictionary entry {bad} has type {int(types[bad])}, expected {int(expected[bad])}")
     if pruneidx_size < -1:
         _fail(src.path, f"invalid pruneidx_size {pruneidx_size}")
     if pruneidx_size > 0:
         src.skip(8 * pruneidx_size, f"a prune index of {pruneidx_size} pairs")
-    return words, counts, ntokens, pruneidx_size
+    return words, counts, ntokens, pruneidx_size, nlabels
 
 
 def _read_flag(src, what):
@@ -271,9 +267,12 @@ def read_facebook_bin(path, read_output=False, before_matrix=None):
     with open(path, "rb") as fin:
         src = _Source(fin, path)
         version, args = _read_header(src)
-        words, counts, ntokens, pruneidx_size = _read_dictionary(src, args)
-        if _read_flag(src, "quant_input"):
+        words, counts, ntokens, pruneidx_size, nlabels = _read_dictionary(src, args)
+        if _read_flag(src, "quant_input"):  # checked first: it is what a .ftz user must hear
             _fail(path, "a quantized model (.ftz): not supported; use the model's full .bin")
+        if args["model"] == 3 or nlabels:
+            _fail(path, f"a supervised (classifier) model ({nlabels} labels): only unsupervised "
+                        "(skipgram, cbow) word-vector models are read")
         if pruneidx_size != -1:
             _fail(path, f"a pruned dictionary (pruneidx_size={pruneidx_size}) in an unquantized "
                         "model: fastText refuses this file too")

@@ -25,13 +25,19 @@ import logging
 
 import numpy as np
 
-from fastw2v import _ngrams
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.vector_store import _KEY_TYPES, _unitvec, prep_vectors
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["FastTextKeyedVectors"]
+
+
+def _ng():
+    """The compiled n-gram module, imported on first use (as ``vocab`` imports ``_alias``):
+    ``import fastw2v`` in an unbuilt checkout then reports the kernels' build message."""
+    from fastw2v import _ngrams
+    return _ngrams
 
 
 class FastTextKeyedVectors(KeyedVectors):
@@ -72,7 +78,7 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
         super().__init__(vector_size=vector_size, count=count, dtype=dtype)
-        _ngrams._check_params(min_n, max_n, bucket)
+        _ng()._check_params(min_n, max_n, bucket)
         self.min_n = int(min_n)
         self.max_n = int(max_n)
         self.bucket = int(bucket)
@@ -99,7 +105,7 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def recalc_char_ngram_buckets(self):
         """Compute every vocabulary word's n-gram bucket ids (`ngram_offsets`, `ngram_ids`)."""
-        self.ngram_offsets, self.ngram_ids = _ngrams.vocab_buckets(
+        self.ngram_offsets, self.ngram_ids = _ng().vocab_buckets(
             [self._key_bytes(k) for k in self.index_to_key], self.min_n, self.max_n, self.bucket,
             facebook_eos=self.facebook_eos)
 
@@ -118,7 +124,7 @@ class FastTextKeyedVectors(KeyedVectors):
         if self.bucket == 0:
             self.vectors = self.vectors_vocab
             return
-        self.vectors = _ngrams.compose_vectors(self.vectors_vocab, self.vectors_ngrams,
+        self.vectors = _ng().compose_vectors(self.vectors_vocab, self.vectors_ngrams,
                                                self.ngram_offsets, self.ngram_ids)
 
     def init_post_load(self, fb_vectors):
@@ -203,12 +209,12 @@ class FastTextKeyedVectors(KeyedVectors):
             return super().get_vector(word, norm=norm)
         if self.bucket == 0:
             raise KeyError("cannot calculate vector for OOV word without ngrams")
-        ids = _ngrams.word_buckets(word, self.min_n, self.max_n, self.bucket,
+        ids = _ng().word_buckets(word, self.min_n, self.max_n, self.bucket,
                                    facebook_eos=self.facebook_eos)
         if len(ids) == 0:
             logger.warning("could not extract any ngrams from %r, returning origin vector", word)
             return np.zeros(self.vector_size, dtype=np.float32)
-        vec = _ngrams.compose_vector(self.vectors_ngrams, ids)
+        vec = _ng().compose_vector(self.vectors_ngrams, ids)
         return _unitvec(vec).astype(np.float32, copy=False) if norm else vec
 
     def get_sentence_vector(self, sentence):

@@ -360,9 +360,13 @@ def test_api_against_gensim(pair):
     assert kv.similarity("movie", "moviez") == pytest.approx(gkv.similarity("movie", "moviez"), abs=1e-5)
     np.testing.assert_allclose(kv.get_sentence_vector(["a", "movie", "zzqx"]),
                                gkv.get_sentence_vector(["a", "movie", "zzqx"]), atol=TOL)
-    ours, theirs = kv.vectors_for_all(["movie", "qqqz", "movie"]), gkv.vectors_for_all(["movie", "qqqz", "movie"])
+    keys = ["movie", "qqqz", "movie"]
+    ours, theirs = kv.vectors_for_all(keys), gkv.vectors_for_all(keys)
     assert ours.index_to_key == theirs.index_to_key
     np.testing.assert_allclose(ours.vectors, theirs.vectors, atol=TOL)
+    known = kv.vectors_for_all(["qqqz", "film", "movie"], allow_inference=False, copy_vecattrs=True)
+    assert known.index_to_key == ["film", "movie"]
+    assert known.expandos["count"].tolist() == [kv.get_vecattr(w, "count") for w in ["film", "movie"]]
 
 
 def test_evaluation_against_gensim(pair):
@@ -380,23 +384,22 @@ def test_no_ngrams_cases(caplog):
     pytest.importorskip("gensim")
     from gensim.models.fasttext import FastTextKeyedVectors as GensimFTKV
     kv = _fresh_kv()
+    kv.min_n = 5  # "<ab>" has 4 characters: no n-gram of 5
+    gkv = kv.to_gensim()
     with caplog.at_level(logging.WARNING):
-        np.testing.assert_array_equal(FastTextKeyedVectors.get_vector(_min_n_5(kv), "ab"), 0)
-    assert "could not extract any ngrams" in caplog.text
-    plain = FastTextKeyedVectors(4, 3, 6, 0)
+        np.testing.assert_array_equal(kv["ab"], gkv["ab"])
+    np.testing.assert_array_equal(kv["ab"], np.zeros(12, np.float32))
+    assert "could not extract any ngrams" in caplog.text and "ab" in kv
+    plain = FastTextKeyedVectors(4, 3, 6, 0)  # bucket 0: no n-grams at all
     plain._set_all(["a"], np.ones((1, 4), np.float32), {})
     plain.vectors_vocab, plain.vectors_ngrams = plain.vectors, np.zeros((0, 4), np.float32)
     plain.recalc_char_ngram_buckets()
     plain.adjust_vectors()
+    assert plain.vectors is plain.vectors_vocab
     gplain = GensimFTKV(4, 3, 6, 0)
     assert ("zz" in plain) is ("zz" in gplain) is False and "a" in plain
     with pytest.raises(KeyError, match="without ngrams"):
         plain["zz"]
-
-
-def _min_n_5(kv):
-    kv.min_n = 5
-    return kv
 
 
 def test_resize_vectors_matches_gensim():
@@ -420,7 +423,8 @@ def test_native_save_load(trained, tmp_path, mmap):
     kv = load_facebook_vectors(trained["sg"][1], keep_output=True)
     kv.save(tmp_path / "kv")
     back = FastTextKeyedVectors.load(tmp_path / "kv", mmap=mmap)
-    assert back.index_to_key == kv.index_to_key and back.facebook_eos and back.facebook.args == kv.facebook.args
+    assert back.index_to_key == kv.index_to_key and back.facebook_eos
+    assert back.facebook.args == kv.facebook.args
     np.testing.assert_array_equal(back.vectors, kv.vectors)
     np.testing.assert_array_equal(back["xyzzyq"], kv["xyzzyq"])
     save_facebook_vectors(back, tmp_path / "back.bin")
@@ -428,3 +432,26 @@ def test_native_save_load(trained, tmp_path, mmap):
     from fastw2v import KeyedVectors
     with pytest.raises(FormatError):
         KeyedVectors.load(tmp_path / "kv")
+
+
+def test_random_damage_gives_format_errors_only(tmp_path):
+    """Bytes overwritten anywhere in the header and dictionary of a small .bin: the loader
+    either reads a (different) valid model or raises FormatError, nothing else."""
+    rng = np.random.default_rng(11)
+    args = dict(facebook_bin.DEFAULT_ARGS, dim=3, bucket=7, minn=1, maxn=4)
+    words = [b"</s>", b"the", b"caf\xc3\xa9", b"\xe6\x97\xa5", b"x"]
+    good = tmp_path / "good.bin"
+    facebook_bin.write_facebook_bin(good, args, words, [5, 4, 3, 2, 1], 15, rng.random((5, 3), np.float32),
+                                    rng.random((7, 3), np.float32), rng.random((5, 3), np.float32))
+    data = good.read_bytes()
+    header_end = len(data) - 4 * 3 * (5 + 7 + 5) - 2 * 17
+    bad = tmp_path / "bad.bin"
+    for _ in range(200):
+        damaged = bytearray(data)
+        for pos in rng.integers(0, header_end + 17, rng.integers(1, 4)):
+            damaged[pos] = rng.integers(0, 256)
+        bad.write_bytes(bytes(damaged[:len(damaged) - rng.integers(0, 2) * rng.integers(1, 40)]))
+        try:
+            load_facebook_vectors(bad)
+        except FormatError:
+            pass

@@ -6,7 +6,8 @@ import pytest
 from fastw2v import _ngrams
 
 WORDS = ["hello", "a", "", "<", ">", "</s>", "café", "naïve", "Ærøskøbing", "日本語", "東京都庁",
-         "😀", "a😀b", "x🇫🇷y", "ß" * 9, "hyper-long-word-with-dashes", "über", "ёлка", "\u00ff",
+         "😀", "a😀b", "x🇫🇷y", "ß" * 9, "hyper-long-word-with-dashes", "über", "ёлка",
+         "\u00ff",
          "mañana", "   ", "tab\tin"]
 RAW = [b"\x80abc", b"ab\x80", b"\xff\xfe", b"\xc3", b"caf\xe9", b"\xe2\x82"]  # invalid UTF-8
 SETTINGS = [(3, 6), (1, 1), (0, 2), (1, 3), (2, 10), (5, 5), (4, 3)]

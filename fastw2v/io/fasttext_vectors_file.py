@@ -102,8 +102,9 @@ def _check(fname, meta, arrays):
     if type(meta.get("facebook_eos")) is not bool or not isinstance(meta.get("expandos"), dict):
         fail("bad 'facebook_eos' or 'expandos'")
     key_bytes = meta.get("key_bytes")
-    if not isinstance(key_bytes, dict) or not all(
-            isinstance(v, list) and all(type(b) is int and 0 <= b < 256 for b in v) for v in key_bytes.values()):
+    def is_bytes(v):
+        return isinstance(v, list) and all(type(b) is int and 0 <= b < 256 for b in v)
+    if not isinstance(key_bytes, dict) or not all(is_bytes(v) for v in key_bytes.values()):
         fail("bad 'key_bytes'")
     n = len(keys)
     shapes = {"vectors_vocab": (n, dim), "vectors_ngrams": (meta["bucket"], dim)}

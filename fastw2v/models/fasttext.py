@@ -10,8 +10,7 @@ import logging
 
 import numpy as np
 
-from fastw2v import _ngrams
-from fastw2v.fasttext_vectors import FastTextKeyedVectors
+from fastw2v.fasttext_vectors import FastTextKeyedVectors, _ng
 from fastw2v.io.errors import FormatError
 from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook_bin,
                                      write_facebook_bin)
@@ -80,7 +79,7 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     def ngram_table(args, words):  # before the input matrix is allocated
         budget = max(_MIN_ID_BUDGET, (len(words) + args["bucket"]) * args["dim"])
         try:
-            table["csr"] = _ngrams.vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
+            table["csr"] = _ng().vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
                                                  facebook_eos=True, max_ids=budget)
         except ValueError as err:
             raise FormatError(path, str(err)) from None

@@ -455,3 +455,19 @@ def test_random_damage_gives_format_errors_only(tmp_path):
             load_facebook_vectors(bad)
         except FormatError:
             pass
+
+
+def test_load_reads_into_the_final_arrays(trained):
+    """Peak memory of a load: the input matrix, the composed vectors, the n-gram table and
+    the words, and no second copy of a matrix (no bytes-then-copy)."""
+    import tracemalloc
+    path = trained["sg"][1]
+    tracemalloc.start()
+    try:
+        kv = load_facebook_vectors(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    arrays = kv.vectors_vocab.base.nbytes + kv.vectors.nbytes + kv.ngram_ids.nbytes
+    words = 300 * len(kv)  # the keys, their dict and the dictionary's bytes
+    assert peak < arrays + words + (1 << 20), (peak, arrays)

@@ -226,6 +226,8 @@ def test_wrong_magic_and_version(trained, tmp_path):
     (tmp_path / "text.bin").write_text("the 0.1 0.2\n")
     with pytest.raises(FormatError):
         load_facebook_vectors(tmp_path / "text.bin")
+    with pytest.raises(ValueError, match="decompress"):
+        load_facebook_vectors(tmp_path / "model.bin.gz")
 
 
 @pytest.mark.parametrize("cut", [3, 30, _DICT_HEADER + 10, 5_000, -5_000, -1])

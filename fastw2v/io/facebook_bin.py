@@ -168,7 +168,7 @@ def _read_header(src):
     magic, version = src.unpack("<ii", "the file header")
     if magic != MAGIC:
         _fail(src.path, f"not a fastText .bin model (magic number {magic}, expected {MAGIC}); "
-                        "files of fastText before 0.2 (no magic number) are not supported")
+                        "early fastText files without a magic number are not supported")
     if not 0 <= version <= VERSION:
         _fail(src.path, f"fastText file version {version} is not supported (at most {VERSION})")
     args = dict(zip([name for name, _ in ARG_FIELDS], src.unpack(_ARGS_FMT, "the args block")))
@@ -260,6 +260,8 @@ def read_facebook_bin(path, read_output=False, before_matrix=None):
         Not a fastText model, a supervised or quantized one, or a header that disagrees
         with itself or with the file; :class:`TruncatedFileError` when the file is shorter
         than its header declares.
+    ValueError
+        `path` names a compressed file.
     """
     path = os.fspath(path)
     if path.endswith((".gz", ".bz2", ".xz", ".zst")):

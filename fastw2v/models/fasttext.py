@@ -72,6 +72,8 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     fastw2v.io.FormatError
         Not a fastText model, a supervised or quantized (``.ftz``) one, or a damaged
         file (:class:`~fastw2v.io.errors.TruncatedFileError` when it is too short).
+    ValueError
+        `path` names a compressed file (``.gz``, ``.bz2``...): decompress it first.
     """
     path = str(path)
     table = {}

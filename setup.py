@@ -59,7 +59,9 @@ X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 # Run once per vocabulary, not per word: built once, with IEEE arithmetic (no
 # reassociation), so its sums are the ones the Python loop it replaced computed.
-PLAIN_MATH = {"fastw2v._alias"}
+# _ngrams (FastText's n-gram buckets) likewise: its vector averages sum rows in
+# fastText's and gensim's order, so loaded .bin vectors equal theirs.
+PLAIN_MATH = {"fastw2v._alias", "fastw2v._ngrams"}
 
 
 def extensions():

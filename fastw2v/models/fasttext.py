@@ -1,0 +1,170 @@
+"""gensim-shaped ``fastw2v.models.fasttext``: FastText vectors and Facebook's ``.bin`` files.
+
+What is here now: :class:`FastTextKeyedVectors` (vectors for any word, from character
+n-grams), :func:`load_facebook_vectors` (gensim's name) to read a ``.bin`` written by
+Facebook's fastText, and :func:`save_facebook_vectors` to write one that fastText and
+gensim load. Training a FastText model is not implemented yet (there is no
+``FastText`` class, ``load_facebook_model`` or ``save_facebook_model``).
+"""
+import logging
+
+import numpy as np
+
+from fastw2v.fasttext_vectors import FastTextKeyedVectors, _ng
+from fastw2v.io.errors import FormatError
+from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook_bin,
+                                     write_facebook_bin)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FastTextKeyedVectors", "load_facebook_vectors", "save_facebook_vectors"]
+
+# The n-gram table of a file may take up to this many ids (4 bytes each) or as many as
+# the input matrix has floats, whichever is more: a legitimate table is a small
+# fraction of the matrix, and a hostile max_n cannot make it larger than the file.
+_MIN_ID_BUDGET = 1 << 24
+
+
+def _decode_words(path, words, encoding):
+    """Keys from the dictionary's bytes: undecodable ones as gensim decodes them
+    (``backslashreplace``), their raw bytes kept for their n-grams."""
+    keys, raw = [], {}
+    for word in words:
+        try:
+            keys.append(word.decode(encoding))
+        except UnicodeDecodeError:
+            key = word.decode(encoding, errors="backslashreplace")
+            logger.warning("%s: word %r is not valid %s; using %r", path, word, encoding, key)
+            keys.append(key)
+            raw[key] = word
+    if len(set(keys)) != len(keys):
+        raise FormatError(path, "the dictionary holds the same word twice")
+    return keys, raw
+
+
+def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
+    """Load the word and n-gram vectors of a Facebook fastText ``.bin`` file.
+
+    Vectors of words in the file's vocabulary and of any other string equal those of
+    fastText's ``get_word_vector``. The file is read once, into the final arrays; its
+    sizes are checked against the file before anything is allocated.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An uncompressed, unquantized ``.bin`` of an unsupervised (skipgram or cbow) model.
+    encoding : str
+        Of the dictionary's words; invalid bytes are decoded with ``backslashreplace``
+        (as gensim does) and their n-grams come from the bytes themselves.
+    keep_output : bool
+        Also read the output matrix and keep it in ``kv.facebook.output`` (so that
+        :func:`save_facebook_vectors` writes the model back as it was). Off by default, as
+        in gensim's ``load_facebook_vectors``: it is only needed to continue training.
+
+    Returns
+    -------
+    FastTextKeyedVectors
+        With ``expandos['count']`` (the dictionary's counts), ``facebook_eos`` set, and
+        ``facebook`` holding the args and token count.
+
+    Raises
+    ------
+    fastw2v.io.FormatError
+        Not a fastText model, a supervised or quantized (``.ftz``) one, or a damaged
+        file (:class:`~fastw2v.io.errors.TruncatedFileError` when it is too short).
+    ValueError
+        `path` names a compressed file (``.gz``, ``.bz2``...): decompress it first.
+    """
+    path = str(path)
+    table = {}
+
+    def ngram_table(args, words):  # before the input matrix is allocated
+        budget = max(_MIN_ID_BUDGET, (len(words) + args["bucket"]) * args["dim"])
+        try:
+            table["csr"] = _ng().vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
+                                                 facebook_eos=True, max_ids=budget)
+        except ValueError as err:
+            raise FormatError(path, str(err)) from None
+
+    model = read_facebook_bin(path, read_output=keep_output, before_matrix=ngram_table)
+    args, nwords = model.args, len(model.words)
+    keys, raw = _decode_words(path, model.words, encoding)
+    kv = FastTextKeyedVectors(args["dim"], args["minn"], args["maxn"], args["bucket"])
+    kv.facebook_eos = True
+    kv.key_bytes = raw
+    kv._set_all(keys, model.input[:nwords], {"count": model.counts})
+    kv.vectors_vocab = model.input[:nwords]
+    kv.vectors_ngrams = model.input[nwords:]
+    kv.ngram_offsets, kv.ngram_ids = table["csr"]
+    kv.adjust_vectors()
+    kv.facebook = FacebookExtras(args=args, ntokens=model.ntokens, version=model.version,
+                                 output=model.output)
+    return kv
+
+
+def _args_for(kv, args):
+    """fastText args for `kv`: the ones it was loaded with (or fastText's skipgram
+    defaults), updated by `args`; dim, bucket, minn and maxn must be the vectors'."""
+    merged = dict(DEFAULT_ARGS)
+    if kv.facebook is not None:
+        merged.update(kv.facebook.args)
+    merged.update(args or {})
+    own = {"dim": kv.vector_size, "bucket": kv.bucket, "minn": kv.min_n, "maxn": kv.max_n}
+    for name, value in own.items():
+        if name in merged and merged[name] != value and name in (args or {}):
+            raise ValueError(f"args[{name!r}] = {merged[name]} disagrees with the vectors' {value}")
+    merged.update(own)
+    return merged
+
+
+def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
+    """Write `kv` as a Facebook fastText ``.bin`` that ``fasttext.load_model`` and gensim load.
+
+    The input matrix is `kv`'s ``vectors_vocab`` and ``vectors_ngrams``, so fastText gives
+    every word, in the vocabulary or not, the vector `kv` gives it. The file is written to
+    a temporary file and renamed over `path`: a failed or refused save leaves an existing
+    file as it was.
+
+    What fastText also stores comes from `kv` when it was loaded from a ``.bin``
+    (``kv.facebook``: args, token count, and the output matrix if it was kept), so such
+    vectors round-trip; otherwise from fastText's skipgram defaults and `kv`'s counts.
+
+    Parameters
+    ----------
+    kv : FastTextKeyedVectors
+        Keys must be str.
+    path : str or os.PathLike
+    args : dict, optional
+        fastText args to set (names as in :data:`fastw2v.io.facebook_bin.ARG_FIELDS`);
+        ``dim``, ``bucket``, ``minn``, ``maxn`` are always the vectors' own.
+    output : numpy.ndarray, optional
+        The output matrix (len(kv) x dim). Default: ``kv.facebook.output``, else zeros:
+        the word vectors are then complete, and training continued from the file starts
+        from a fresh output layer (fastText's own initialisation is zeros too).
+    ntokens : int, optional
+        Tokens seen in training. Default: ``kv.facebook.ntokens``, else the counts' sum.
+
+    Raises
+    ------
+    ValueError
+        A key is not a str (or contains NUL), or the arrays do not fit together.
+    """
+    keys = list(kv.index_to_key)
+    if not all(isinstance(k, str) for k in keys):
+        raise ValueError("only str keys can be written to a fastText .bin")
+    if "</s>" in kv.key_to_index and not kv.facebook_eos and kv.bucket:
+        logger.warning("fastText gives '</s>' no n-grams: its vector for '</s>' will differ from these")
+    counts = kv.expandos.get("count")
+    if counts is None:  # made up in key order, most frequent first, as for word2vec files
+        counts = np.arange(len(keys), 0, -1, dtype=np.int64)
+    if output is None:
+        output = kv.facebook.output if kv.facebook is not None else None
+    if output is None:
+        output = np.zeros((len(keys), kv.vector_size), dtype=np.float32)
+    if ntokens is None:
+        ntokens = kv.facebook.ntokens if kv.facebook is not None else int(np.sum(counts))
+    ngrams = kv.vectors_ngrams
+    if ngrams is None:
+        ngrams = np.zeros((0, kv.vector_size), dtype=np.float32)
+    write_facebook_bin(path, _args_for(kv, args), [kv._key_bytes(k) for k in keys], counts,
+                       ntokens, kv.vectors_vocab, ngrams, output)

@@ -1,0 +1,125 @@
+"""FastText n-grams and buckets (fastw2v._ngrams, C in kernels/fw_ngrams.h) against gensim
+and against a small Python transcription of Facebook's dictionary.cc rules."""
+import numpy as np
+import pytest
+
+from fastw2v import _ngrams
+
+WORDS = ["hello", "a", "", "<", ">", "</s>", "café", "naïve", "Ærøskøbing", "日本語", "東京都庁",
+         "😀", "a😀b", "x🇫🇷y", "ß" * 9, "hyper-long-word-with-dashes", "über", "ёлка",
+         "\u00ff",
+         "mañana", "   ", "tab\tin"]
+RAW = [b"\x80abc", b"ab\x80", b"\xff\xfe", b"\xc3", b"caf\xe9", b"\xe2\x82"]  # invalid UTF-8
+SETTINGS = [(3, 6), (1, 1), (0, 2), (1, 3), (2, 10), (5, 5), (4, 3)]
+BUCKETS = [1, 7, 2_000_000, 2 ** 31 - 1]
+
+
+def ref_hash(data):
+    """fastText's hash: FNV-1a over sign-extended bytes."""
+    h = 2166136261
+    for c in data:
+        h ^= (c - 256 if c >= 128 else c) & 0xFFFFFFFF
+        h = (h * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def ref_ngrams(word, min_n, max_n):
+    """fastText's computeSubwords over b'<' + word + b'>'."""
+    w = b"<" + (word.encode("utf-8") if isinstance(word, str) else word) + b">"
+    out = []
+    for i in range(len(w)):
+        if (w[i] & 0xC0) == 0x80:
+            continue
+        j, n = i, 1
+        while j < len(w) and n <= max_n:
+            j += 1
+            while j < len(w) and (w[j] & 0xC0) == 0x80:
+                j += 1
+            if n >= min_n and not (n == 1 and (i == 0 or j == len(w))):
+                out.append(w[i:j])
+            n += 1
+    return out
+
+
+def test_hash_known_values_and_signed_bytes():
+    assert _ngrams.ft_hash(b"") == 2166136261
+    assert _ngrams.ft_hash(b"a") == 0xE40C292C  # plain FNV-1a for ASCII
+    # bytes >= 0x80 are sign-extended: not the textbook FNV-1a value
+    textbook = (2166136261 ^ 0xE9) * 16777619 & 0xFFFFFFFF
+    assert _ngrams.ft_hash(b"\xe9") == ref_hash(b"\xe9") != textbook
+    for word in WORDS + RAW:
+        data = word.encode("utf-8") if isinstance(word, str) else word
+        assert _ngrams.ft_hash(word) == ref_hash(data)
+
+
+@pytest.mark.parametrize("min_n,max_n", SETTINGS)
+def test_ngrams_and_buckets_match_reference(min_n, max_n):
+    for word in WORDS + RAW:
+        grams = ref_ngrams(word, min_n, max_n)
+        assert _ngrams.ngrams(word, min_n, max_n) == grams, word
+        for bucket in BUCKETS:
+            expect = [ref_hash(g) % bucket for g in grams]
+            assert _ngrams.word_buckets(word, min_n, max_n, bucket).tolist() == expect, (word, bucket)
+
+
+@pytest.mark.parametrize("min_n,max_n", SETTINGS)
+def test_matches_gensim(min_n, max_n):
+    pytest.importorskip("gensim")
+    from gensim.models.fasttext import ft_ngram_hashes
+    from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
+    for word in WORDS:
+        assert _ngrams.ngrams(word, min_n, max_n) == compute_ngrams_bytes(word, min_n, max_n), word
+        assert _ngrams.ft_hash(word) == ft_hash_bytes(word.encode("utf-8"))
+        for bucket in BUCKETS:
+            assert _ngrams.word_buckets(word, min_n, max_n, bucket).tolist() == \
+                ft_ngram_hashes(word, min_n, max_n, bucket), (word, bucket)
+
+
+def test_vocab_buckets_is_the_per_word_table():
+    words = WORDS + RAW
+    offsets, ids = _ngrams.vocab_buckets(words, 3, 6, 2_000_000)
+    assert offsets.dtype == np.int64 and ids.dtype == np.int32 and offsets.shape == (len(words) + 1,)
+    assert offsets[0] == 0 and offsets[-1] == len(ids) and np.all(np.diff(offsets) >= 0)
+    for i, word in enumerate(words):
+        np.testing.assert_array_equal(ids[offsets[i]:offsets[i + 1]],
+                                      _ngrams.word_buckets(word, 3, 6, 2_000_000))
+    empty_offsets, empty_ids = _ngrams.vocab_buckets([], 3, 6, 10)
+    assert empty_offsets.tolist() == [0] and len(empty_ids) == 0
+
+
+def test_eos_bucket_zero_and_limits():
+    assert len(_ngrams.word_buckets("</s>", 3, 6, 100)) > 0  # gensim's rule
+    assert len(_ngrams.word_buckets("</s>", 3, 6, 100, facebook_eos=True)) == 0  # fastText's
+    offsets, _ = _ngrams.vocab_buckets(["a", "</s>", "b"], 1, 3, 100, facebook_eos=True)
+    assert offsets[2] == offsets[1]
+    assert len(_ngrams.word_buckets("hello", 3, 6, 0)) == 0
+    assert _ngrams.vocab_buckets(["hello", "x"], 3, 6, 0)[0].tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="more than the 10 allowed"):
+        _ngrams.vocab_buckets(["a" * 100], 1, 2 ** 31 - 1, 10, max_ids=10)
+    with pytest.raises(ValueError):
+        _ngrams.word_buckets("a", -1, 3, 10)
+    with pytest.raises(ValueError):
+        _ngrams.word_buckets("a", 1, 3, 2 ** 31)
+    with pytest.raises(TypeError):
+        _ngrams.vocab_buckets(["a", 3], 1, 3, 10)
+
+
+def test_compose_against_numpy():
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta", "</s>", "日本"]
+    vocab = rng.standard_normal((4, 8)).astype(np.float32)
+    grams = rng.standard_normal((50, 8)).astype(np.float32)
+    offsets, ids = _ngrams.vocab_buckets(words, 2, 4, 50, facebook_eos=True)
+    out = _ngrams.compose_vectors(vocab, grams, offsets, ids)
+    for i in range(4):
+        rows = np.vstack([vocab[i:i + 1], grams[ids[offsets[i]:offsets[i + 1]]]])
+        np.testing.assert_allclose(out[i], rows.mean(axis=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(out[2], vocab[2])  # no n-grams: the word's own row
+    oov = _ngrams.word_buckets("gamma", 2, 4, 50)
+    np.testing.assert_allclose(_ngrams.compose_vector(grams, oov), grams[oov].mean(axis=0), atol=1e-6)
+    np.testing.assert_array_equal(_ngrams.compose_vector(grams, []), np.zeros(8, np.float32))
+    with pytest.raises(ValueError, match="bucket ids"):
+        _ngrams.compose_vectors(vocab, grams[:5], offsets, ids)
+    with pytest.raises(ValueError, match="offsets"):
+        _ngrams.compose_vectors(vocab, grams, offsets[:-1], ids)
+

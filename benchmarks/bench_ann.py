@@ -403,7 +403,8 @@ def parse_args(argv=None):
     p.add_argument("--search-k", default="10000,50000,200000", help="annoy search_k values")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--skip", default="",
-                   help="comma list of children to skip: exact,hnsw,hnsw-mmap,annoy")
+                   help="comma list of groups (exact,hnsw,hnsw-mmap,annoy) or children "
+                        "(e.g. hnsw-build) to skip; data and indexes already made are reused")
     p.add_argument("--imdb", help="also on vectors trained on this corpus (.xz)")
     p.add_argument("--libraries", help="instead: compare these HNSW libraries on the mixture "
                                        "(e.g. faiss,hnswlib,usearch; --M is their M/connectivity)")
@@ -442,7 +443,7 @@ def main(argv=None):
                 continue
             plan = [("exact", "exact")] + [(lib, "library") for lib in args.libraries.split(",")]
         for child, group in plan:
-            if group in skip:
+            if group in skip or child in skip:
                 continue
             print(f"{os.path.basename(d)}: {child} ...", flush=True)
             if group == "library":

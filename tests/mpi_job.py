@@ -10,6 +10,7 @@ checks (JSON or model files) into the output directory.
                                 after epoch 1
     mismatch CORPUS OUT         vector_size differs on the last rank
     resume CORPUS OUT CKPT [DIE_AFTER]  4 epochs with checkpoints; rank 1 dies after epoch DIE_AFTER
+    overlap - OUT               sum_scaled_by_overlap on known updates: OUT/overlap.json
 """
 import json
 import os
@@ -47,8 +48,25 @@ def checksums(model):
     return [zlib.crc32(m.tobytes()) for m in rows]
 
 
+def overlap_job(comm, out):
+    """Rows: the same update on every rank; a different axis per rank; rank 0 alone; none."""
+    import numpy as np
+    from fastw2v.distributed.sync import sum_scaled_by_overlap
+    updates = np.zeros((4, 8), np.float32)
+    updates[0] = np.arange(8) / 8
+    updates[1, comm.rank] = 1.0
+    if comm.rank == 0:
+        updates[2] = 0.5
+    sum_scaled_by_overlap(comm, updates)
+    if comm.rank == 0:
+        with open(os.path.join(out, "overlap.json"), "w") as fout:
+            json.dump({"ranks": comm.size, "rows": updates.tolist()}, fout)
+
+
 def main(job, corpus, out, *rest):
     comm = world()
+    if job == "overlap":
+        return overlap_job(comm, out)
     if job == "vocab":
         model = Word2Vec(vector_size=8, min_count=int(rest[0]) if rest else 1, workers=2)
         if os.path.isdir(corpus):  # a directory: its files, as one process reads them

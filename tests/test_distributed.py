@@ -24,7 +24,7 @@ import fastw2v
 from fastw2v import Word2Vec as PlainWord2Vec
 from fastw2v.corpus._filescan import encode_file, scan_vocab
 from fastw2v.distributed import LocalComm, SyncSchedule, Word2Vec
-from fastw2v.distributed.partition import Piece, corpus_paths, rank_pieces
+from fastw2v.distributed.partition import corpus_paths, rank_pieces
 from fastw2v.distributed.vocab import merge_in_order, pack_words, unpack_words
 
 HERE = Path(__file__).parent
@@ -312,3 +312,16 @@ def test_cli_trains_across_ranks(corpus, tmp_path):
     assert proc.stderr.count("wrote ") == 1  # rank 0 reports, the others stay quiet
     header = out.read_text().split("\n", 1)[0].split()
     assert header[1] == "12" and int(header[0]) > 1000
+
+
+def test_updates_merge_as_their_overlap_says_on_more_ranks_than_max_gain(tmp_path):
+    """Beyond max_gain ranks: equal updates take their mean, independent ones their sum."""
+    proc = run_job("overlap", "-", tmp_path, ranks=3)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "overlap.json") as f:
+        got = json.load(f)
+    rows = np.array(got["rows"])
+    np.testing.assert_allclose(rows[0], np.arange(8) / 8, rtol=1e-6)   # 3 equal moves: one move
+    np.testing.assert_allclose(rows[1], [1, 1, 1, 0, 0, 0, 0, 0])    # 3 independent: all three
+    np.testing.assert_allclose(rows[2], np.full(8, 0.5))               # one rank's move: kept
+    assert not rows[3].any()                                           # no move: none

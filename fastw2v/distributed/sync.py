@@ -19,11 +19,14 @@ the sync buffer); a merge adds every rank's update since then to it:
 ``row = base + sum over ranks of (copy - base)``, which is ``base`` plus N times
 the ranks' *mean* update. The starting weights count once, each word occurrence
 moves the model once, as in one process; summing the *models* (Spark's bug, which
-multiplies the weights by N) never happens. On more than ``max_gain`` (2) ranks the
-sum becomes ``max_gain`` times the mean update: rows that saturate within a round on
-every rank overshoot N-fold when summed (4 ranks diverged on IMDB), so beyond 2 ranks
-the merge trades speed of learning for stability (see the benchmarks: 4 ranks are
-stable but below one process's quality, an open problem). pWord2Vec's plain mean
+multiplies the weights by N) never happens. On more than ``max_gain`` (2) ranks each
+row's summed update is divided by its *overlap* ``|sum d_r|^2 / sum |d_r|^2``
+(clipped to [1, N]): about 1 where the ranks' updates are independent, N where they
+are the same move made N times. Rows that saturate within a round on every rank
+overshoot N-fold when plainly summed (4 ranks diverged on IMDB); divided by their
+overlap they take about the mean. Measured on IMDB it beats a flat cap at 2x the mean
+update, but 4 ranks stay below one process's quality (``benchmarks/README.md``,
+"Distributed training"): an open problem. pWord2Vec's plain mean
 of the copies (``merge="average"``) counts every update 1/N: it trains as if the
 learning rate were divided by the number of ranks, and measured on IMDB it loses
 quality that a one-process run keeps (``benchmarks/README.md``, "Distributed training").
@@ -60,11 +63,11 @@ class SyncSchedule:
         one process. "average": the mean of the copies (pWord2Vec's; every update then
         counts 1/N, as if the learning rate were divided by the number of ranks).
     max_gain : float
-        "updates" on more than ``max_gain`` ranks adds ``max_gain`` times the ranks' mean
-        update instead of their sum. Rows updated many times per round (the most frequent
-        words, and every row as a negative) saturate on each rank; the sum of N saturated
-        updates overshoots N-fold, and on IMDB 4 ranks diverged in epoch 3 (2 seeds) with
-        the plain sum, while 2 ranks match one process.
+        "updates" on more than ``max_gain`` ranks divides each row's summed update by the
+        overlap of the ranks' updates (see the module docstring). Rows updated many times
+        per round (the most frequent words, and every row as a negative) saturate on each
+        rank; the sum of N saturated updates overshoots N-fold, and on IMDB 4 ranks
+        diverged in epoch 3 (2 seeds) with the plain sum, while 2 ranks match one process.
     """
 
     round_words: int = 50_000
@@ -84,6 +87,23 @@ class SyncSchedule:
             return n_rows
         doublings = (round_no & -round_no).bit_length() - 1  # trailing zero bits
         return min(self.hot_rows << doublings, n_rows)
+
+
+def sum_scaled_by_overlap(comm, updates: np.ndarray) -> None:
+    """Sum the ranks' row ``updates`` in place, each row divided by how much they repeat each other.
+
+    ``|sum d_r|^2 / sum |d_r|^2`` is about 1 for updates that are independent (rows a
+    few occurrences moved: their sum is what one process would do) and N for N equal
+    updates (rows that saturated on every rank within the round: their sum would
+    overshoot N-fold, their mean is the move). Clipped to [1, N], so a row's merge
+    lies between the mean and the sum of the ranks' updates. Two allreduces: one
+    float per row, then the rows.
+    """
+    own = np.einsum("ij,ij->i", updates, updates)
+    comm.allreduce(own)
+    comm.allreduce(updates)
+    overlap = np.einsum("ij,ij->i", updates, updates) / np.maximum(own, np.float32(1e-30))
+    updates /= np.clip(overlap, 1.0, comm.size)[:, None].astype(np.float32)
 
 
 @dataclass
@@ -168,9 +188,10 @@ class RankSync:
             if self.base:  # synced = base + every rank's update since base
                 base = self.base[name][rows_]
                 block -= base
-                self.comm.allreduce(block)
                 if self.comm.size > self.schedule.max_gain:
-                    block *= np.float32(self.schedule.max_gain / self.comm.size)
+                    sum_scaled_by_overlap(self.comm, block)
+                else:
+                    self.comm.allreduce(block)
                 block += base
                 base[...] = block
             else:

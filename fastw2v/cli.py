@@ -66,14 +66,32 @@ def _setup_logging(progress) -> None:
                             format="%(asctime)s : %(levelname)s : %(message)s")
 
 
+VECTORS_HELP = "word2vec binary/text, native .kv, or a fastText .bin (any word gets a vector)"
+
+
 def load_vectors(path: str):
-    """KeyedVectors from a native ``.kv`` file or word2vec.c binary/text (sniffed)."""
+    """KeyedVectors from a native ``.kv`` file (word2vec or FastText vectors), a Facebook
+    fastText ``.bin`` (any word gets a vector) or word2vec.c binary/text (sniffed)."""
     from .keyedvectors import KeyedVectors
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
     if path.endswith(".kv"):
+        from .io.native import read_kind
+        if read_kind(path) == "FastTextKeyedVectors":
+            from .fasttext_vectors import FastTextKeyedVectors
+            return FastTextKeyedVectors.load(path)
         return KeyedVectors.load(path)
+    if _is_fasttext_bin(path):
+        from .models.fasttext import load_facebook_vectors
+        return load_facebook_vectors(path)
     return KeyedVectors.load_word2vec_format(path, binary=_is_binary(path))
+
+
+def _is_fasttext_bin(path: str) -> bool:
+    """True for a file that starts with fastText's magic number (int32 793712314, LE)."""
+    from .io.facebook_bin import MAGIC
+    with open(path, "rb") as fin:
+        return fin.read(4) == MAGIC.to_bytes(4, "little")
 
 
 def _is_binary(path: str) -> bool:
@@ -368,7 +386,7 @@ def _add_queries(sub) -> None:
     p = sub.add_parser("similar", help="nearest neighbours of a word", formatter_class=RAW,
                        description="Print the N words closest to WORD (cosine similarity).",
                        epilog="example:\n  fastw2v similar vectors.bin king -n 5")
-    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     p.add_argument("word", metavar="WORD")
     p.add_argument("-n", type=int, default=10, help="how many (default 10)")
     p.add_argument("--index", metavar="INDEX", help="answer from this approximate index "
@@ -377,7 +395,7 @@ def _add_queries(sub) -> None:
     p = sub.add_parser("analogy", help="A is to B as C is to ?", formatter_class=RAW,
                        description="Answer 'A is to B as C is to ?' by B - A + C (3CosAdd).",
                        epilog="example:\n  fastw2v analogy vectors.bin man king woman")
-    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     for name in "abc":
         p.add_argument(name, metavar=name.upper())
     p.add_argument("-n", type=int, default=10, help="how many answers (default 10)")
@@ -391,7 +409,7 @@ def _add_evaluate(sub) -> None:
                                    "(when neither is given: gensim's questions-words.txt and "
                                    "wordsim353.tsv, if gensim is installed).",
                        epilog="example:\n  fastw2v evaluate vectors.bin --pairs simlex999.txt")
-    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     p.add_argument("--analogies", metavar="FILE", help="': section' headers, then 'a b c d' lines")
     p.add_argument("--pairs", metavar="FILE", help="'word1<TAB>word2<TAB>score' lines")
     p.set_defaults(func=evaluate)
@@ -403,7 +421,7 @@ def _add_plot(sub) -> None:
                                    "labelled, to a PNG. Needs: pip install fastw2v[plot]",
                        epilog="examples:\n  fastw2v plot vectors.bin --top 100 -o plot.png\n"
                               "  fastw2v plot vectors.bin --words king queen man woman -o kq.png")
-    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     p.add_argument("--words", nargs="+", metavar="WORD", help="the words to draw")
     p.add_argument("--top", type=int, default=100, help="else the N most frequent (default 100)")
     p.add_argument("--skip", type=int, default=0, help="leave out the N most frequent first")
@@ -453,7 +471,7 @@ def _add_index(sub) -> None:
                                    "'fastw2v similar VECTORS WORD --index INDEX'.",
                        epilog="example:\n  fastw2v index vectors.bin -o vectors.hnsw\n"
                               "  fastw2v similar vectors.bin king --index vectors.hnsw")
-    p.add_argument("vectors", metavar="VECTORS", help="word2vec binary/text, or native .kv")
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     p.add_argument("-o", "--output", required=True, metavar="INDEX", help="where to write")
     p.add_argument("--M", type=int, default=32, help="graph links per vector (default 32)")
     p.add_argument("--efConstruction", type=int, default=100,

@@ -122,6 +122,34 @@ def test_similar_and_analogy(vectors):
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 3
 
 
+def _fasttext_vectors():
+    from fastw2v import FastTextKeyedVectors
+    kv = FastTextKeyedVectors(12, 2, 5, 3_000)
+    words = ["the", "movie", "film", "films", "filmmaker", "king", "queen", "man", "woman"]
+    kv._set_all(words, np.zeros((len(words), 12), np.float32), {"count": np.arange(9, 0, -1)})
+    kv.resize_vectors(seed=3)
+    return kv
+
+
+@pytest.mark.parametrize("suffix", [".bin", ".kv"])
+def test_fasttext_vectors_answer_for_any_word(tmp_path, suffix):
+    """A fastText .bin (sniffed by its magic number) or saved FastText vectors: queries
+    work for words outside the vocabulary too, from their n-grams."""
+    kv = _fasttext_vectors()
+    path = tmp_path / f"ft{suffix}"
+    if suffix == ".bin":
+        from fastw2v.models.fasttext import save_facebook_vectors
+        save_facebook_vectors(kv, str(path))
+    else:
+        kv.save(str(path))
+    result = run("similar", path, "filmmakers", "-n", 3)
+    assert result.returncode == 0, result.stderr
+    expected = [w for w, _ in kv.most_similar("filmmakers", topn=3)]
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == expected
+    result = run("analogy", path, "man", "king", "woman", "-n", 2)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+
+
 def test_text_vectors_are_sniffed(vectors, tmp_path):
     text = tmp_path / "v.txt"
     KeyedVectors.load_word2vec_format(str(vectors), binary=True).save_word2vec_format(str(text))

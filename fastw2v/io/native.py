@@ -195,6 +195,38 @@ def _check_npy_header(full, name):
                                 f"{dtype.str} ({expected} bytes) but the file holds {actual} bytes")
 
 
+def _read_doc(path):
+    """The JSON document of a native file, its format, version and kind checked."""
+    with open(path, "rb") as fin:
+        raw = fin.read()
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        if raw[:1] == b"\x80":  # pickle protocol 2+: most likely a gensim model
+            raise FormatError(path, "this is a pickle (a gensim model?), which fastw2v never loads "
+                                    "implicitly; convert it once, on a file you trust, with "
+                                    f"`fastw2v convert {path} NEW.w2v` (needs gensim)") from None
+        raise FormatError(path, "not a fastw2v model file (not JSON)") from None
+    _check(isinstance(doc, dict) and doc.get("format") == FORMAT, path,
+           "not a fastw2v model file (no 'format': 'fastw2v')")
+    version = doc.get("format_version")
+    _check(version == FORMAT_VERSION, path,
+           f"format_version {version!r} is not supported (this fastw2v reads {FORMAT_VERSION})")
+    _check(isinstance(doc.get("kind"), str), path, "no 'kind'")
+    return doc
+
+
+def read_kind(path):
+    """Which class wrote the native file at `path` (its ``kind``), without loading its arrays.
+
+    Raises
+    ------
+    FormatError
+        Not a fastw2v file, or an unsupported version.
+    """
+    return _read_doc(os.fspath(path))["kind"]
+
+
 def load_native(path, mmap=None, expected_kind=None):
     """Load what `save_native` wrote at `path`.
 
@@ -222,23 +254,8 @@ def load_native(path, mmap=None, expected_kind=None):
     if mmap not in _MMAP_MODES:
         raise ValueError(f"mmap must be one of {_MMAP_MODES}, got {mmap!r}")
     path = os.fspath(path)
-    with open(path, "rb") as fin:
-        raw = fin.read()
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        if raw[:1] == b"\x80":  # pickle protocol 2+: most likely a gensim model
-            raise FormatError(path, "this is a pickle (a gensim model?), which fastw2v never loads "
-                                    "implicitly; convert it once, on a file you trust, with "
-                                    f"`fastw2v convert {path} NEW.w2v` (needs gensim)") from None
-        raise FormatError(path, "not a fastw2v model file (not JSON)") from None
-    _check(isinstance(doc, dict) and doc.get("format") == FORMAT, path,
-           "not a fastw2v model file (no 'format': 'fastw2v')")
-    version = doc.get("format_version")
-    _check(version == FORMAT_VERSION, path,
-           f"format_version {version!r} is not supported (this fastw2v reads {FORMAT_VERSION})")
-    kind = doc.get("kind")
-    _check(isinstance(kind, str), path, "no 'kind'")
+    doc = _read_doc(path)
+    kind = doc["kind"]
     if expected_kind is not None and kind != expected_kind:
         raise WrongModelKindError(path, f"holds a {kind}, not a {expected_kind}")
     meta, files, info = doc.get("meta"), doc.get("arrays"), doc.get("array_info")

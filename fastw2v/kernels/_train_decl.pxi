@@ -59,6 +59,15 @@ ctypedef struct TrainConfig:
     # row); NULL when every factor is 1, so the default costs nothing.
     const float *lockf
 
+    # FastText subwords (NULL ngram_offsets: word2vec, and the subword code never runs).
+    # A word's input row is the mean of its own syn0 row and the syn0_ngrams rows of its
+    # character n-gram buckets, ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR,
+    # built once per vocabulary by fastw2v._ngrams); its gradient goes to all of them.
+    float *syn0_ngrams            # bucket rows, n_buckets x dim
+    const int64_t *ngram_offsets  # n_words + 1
+    const int32_t *ngram_ids      # rows of syn0_ngrams
+    const float *ngram_lockf      # per-bucket factor on updates; NULL when all 1
+
     # Corpus as an id stream and the chunks threads take from it.
     const int32_t *ids
     const int64_t *sent_offsets   # sentence s is ids[sent_offsets[s]:sent_offsets[s+1]]
@@ -102,6 +111,7 @@ ctypedef struct ThreadState:
     float *grads                  # n_in x n_out scaled errors of one block
     float *grad_in                # accumulated input gradients, n_in x dim
     float *hidden                 # CBOW hidden layer, dim
+    float *composite              # FastText SG: the window's composite input rows, n_in x dim
     int32_t *negatives            # the window's negative draws, drawn before its update
     int32_t *neg_batch            # draws for the next windows, made NEG_BATCH_WINDOWS at a time
     int64_t neg_pos               # next unused draw in neg_batch

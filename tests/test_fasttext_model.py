@@ -171,3 +171,177 @@ def test_ft_window_refuses_out_of_range_tables(kernel):
         kernel.window_update(c["syn0"], None, c["syn1neg"], c["centre"], c["context"],
                              c["negatives"], c["codes"], c["points"], 0.05, syn0_ngrams=c["ngrams"],
                              ngram_offsets=c["offsets"][::-1].copy(), ngram_ids=c["ids"])
+
+
+# ---------------------------------------------------------------- the model's API
+
+from fastw2v import FastText, FastTextKeyedVectors, LineSentence  # noqa: E402
+from fastw2v.models.fasttext import (FastText as ModelsFastText, load_facebook_model,  # noqa: E402
+                                     save_facebook_model)
+
+LEE = None
+
+
+def lee():
+    """gensim's Lee background corpus, read once."""
+    global LEE
+    if LEE is None:
+        from conftest import gensim_datapath
+        LEE = list(LineSentence(gensim_datapath("lee_background.cor")))
+    return LEE
+
+
+# Misspellings (absent from the Lee corpus) and the word each should be near.
+MISSPELT = {"governmnet": "government", "Palestinain": "Palestinian", "Australiaa": "Australia",
+            "Israelii": "Israeli", "militnats": "militants", "securty": "security"}
+SMALL = dict(vector_size=50, bucket=50000, epochs=10, workers=2, min_count=2, seed=7)
+
+
+def test_signature_and_defaults_are_gensims():
+    gensim_ft = pytest.importorskip("gensim.models.fasttext")
+    ours = inspect.signature(FastText.__init__).parameters
+    theirs = inspect.signature(gensim_ft.FastText.__init__).parameters
+    for name, p in theirs.items():
+        assert name in ours, name
+        assert ours[name].default == p.default, name
+    extras = set(ours) - set(theirs)
+    assert extras == {"memory_budget", "progress", "compute_loss", "comment"}
+    assert ModelsFastText is FastText
+
+
+def test_defaults_and_attributes():
+    model = FastText()
+    assert (model.min_n, model.max_n, model.bucket, model.word_ngrams) == (3, 6, 2000000, 1)
+    assert (model.sg, model.hs, model.negative, model.window, model.vector_size) == (0, 0, 5, 5, 100)
+    assert isinstance(model.wv, FastTextKeyedVectors)
+    assert (model.wv.min_n, model.wv.max_n, model.wv.bucket) == (3, 6, 2000000)
+    assert FastText(min_n=4, max_n=3).wv.bucket == 0  # no n-gram length possible (gensim)
+
+
+def test_parameters_checked():
+    with pytest.raises(NotImplementedError):
+        FastText(word_ngrams=2)
+    with pytest.raises(ValueError, match="min_n"):
+        FastText(min_n=-1)
+    with pytest.raises(ValueError, match="bucket"):
+        FastText(bucket=-5)
+
+
+def test_initialisation_as_gensims():
+    """Word rows from seed, bucket rows from seed + 1, uniform in [-1/dim, 1/dim)."""
+    gensim_ft = pytest.importorskip("gensim.models.fasttext")
+    sentences = [["hello", "world", "again"], ["world", "hello", "world"]]  # distinct counts
+    ours = FastText(vector_size=8, min_count=1, bucket=100, seed=5)
+    ours.build_vocab(sentences)
+    theirs = gensim_ft.FastText(vector_size=8, min_count=1, bucket=100, seed=5)
+    theirs.build_vocab(sentences)
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    np.testing.assert_array_equal(ours.wv.vectors_vocab, theirs.wv.vectors_vocab)
+    np.testing.assert_array_equal(ours.wv.vectors_ngrams, theirs.wv.vectors_ngrams)
+    np.testing.assert_allclose(ours.wv.vectors, theirs.wv.vectors, rtol=1e-6, atol=1e-7)
+    assert np.abs(ours.wv.vectors_ngrams).max() <= 1 / 8
+
+
+@pytest.mark.parametrize("sg,hs", [(1, 0), (1, 1), (0, 0), (0, 1)])
+def test_lee_neighbours_and_misspellings(sg, hs):
+    model = FastText(lee(), sg=sg, hs=hs, negative=0 if hs else 5, **SMALL)
+    assert model.wv.vectors_ngrams.shape == (50000, 50)
+    near_night = [w for w, _ in model.wv.most_similar("night", topn=5)]
+    assert any("night" in w for w in near_night), near_night
+    found = 0
+    for bad, good in MISSPELT.items():
+        assert bad not in model.wv.key_to_index
+        found += good in [w for w, _ in model.wv.most_similar(bad, topn=10)]
+    assert found >= 4, found
+    # wv.vectors are the trained rows composed, as gensim's adjust_vectors makes them
+    i = model.wv.key_to_index["night"]
+    ids = model.wv.ngram_ids[model.wv.ngram_offsets[i]:model.wv.ngram_offsets[i + 1]]
+    expected = (model.wv.vectors_vocab[i] + model.wv.vectors_ngrams[ids].sum(axis=0)) / (1 + len(ids))
+    np.testing.assert_allclose(model.wv["night"], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_corpus_file_loss_and_callbacks(tmp_path):
+    from fastw2v.callbacks import CallbackAny2Vec
+    from conftest import gensim_datapath
+
+    class Epochs(CallbackAny2Vec):
+        def __init__(self):
+            self.seen = []
+
+        def on_epoch_end(self, model):
+            self.seen.append(model.get_latest_training_loss())
+
+    cb = Epochs()
+    model = FastText(corpus_file=gensim_datapath("lee_background.cor"), sg=1, compute_loss=True,
+                     callbacks=[cb], **dict(SMALL, epochs=3))
+    assert len(cb.seen) == 3 and all(b > a > 0 for a, b in zip(cb.seen, cb.seen[1:]))
+    assert model.get_latest_training_loss() > 0
+
+
+def test_bucket_zero_trains_word_vectors():
+    model = FastText(lee(), **dict(SMALL, bucket=0, epochs=3))
+    assert model.wv.vectors is model.wv.vectors_vocab
+    with pytest.raises(KeyError):
+        model.wv["governmnet"]
+
+
+def test_continued_training_with_new_words():
+    model = FastText(lee()[:200], sg=1, **SMALL)
+    before_vocab = model.wv.vectors_vocab.copy()
+    before_ngrams = model.wv.vectors_ngrams.copy()
+    extra = [["zorblax", "quuxification", "government"] * 3] * 5
+    model.build_vocab(extra, update=True)
+    assert "zorblax" in model.wv.key_to_index
+    assert model.wv.vectors_vocab.shape == (len(model.wv), 50)
+    np.testing.assert_array_equal(model.wv.vectors_vocab[:len(before_vocab)], before_vocab)
+    model.train(lee()[200:], total_examples=len(lee()) - 200, epochs=2)
+    assert not np.array_equal(model.wv.vectors_ngrams, before_ngrams)
+    assert np.isfinite(model.wv.vectors).all()
+    assert model.wv["zorblaxes"].shape == (50,)
+
+
+def test_native_save_load_round_trip(tmp_path):
+    model = FastText(lee()[:300], sg=0, hs=1, negative=0, **dict(SMALL, epochs=2))
+    path = str(tmp_path / "ft.model")
+    model.save(path)
+    loaded = FastText.load(path)
+    assert type(loaded) is FastText and loaded.wv.index_to_key == model.wv.index_to_key
+    assert (loaded.min_n, loaded.max_n, loaded.bucket, loaded.hs) == (3, 6, 50000, 1)
+    np.testing.assert_array_equal(loaded.wv.vectors_ngrams, model.wv.vectors_ngrams)
+    np.testing.assert_array_equal(loaded.syn1, model.syn1)
+    for word in ("night", "governmnet"):
+        np.testing.assert_allclose(loaded.wv[word], model.wv[word], rtol=1e-6, atol=1e-7)
+    loaded.train(lee()[:50], total_examples=50, epochs=1)  # trains on after loading
+    with pytest.raises(Exception, match="kind|FastText|Word2Vec"):
+        from fastw2v import Word2Vec
+        Word2Vec.load(path)
+
+
+def test_facebook_bin_loads_in_fasttext_and_back(tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    model = FastText(lee()[:300], sg=1, **dict(SMALL, bucket=20000, epochs=2))
+    path = str(tmp_path / "ft.bin")
+    save_facebook_model(model, path)
+    theirs = fasttext.load_model(path)
+    assert theirs.get_dimension() == 50
+    for word in ("night", "government", "governmnet", "xyzzyq"):
+        np.testing.assert_allclose(theirs.get_word_vector(word), model.wv[word], rtol=1e-5, atol=1e-6)
+    back = load_facebook_model(path)
+    assert back.sg == 1 and back.bucket == 20000 and back.wv.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(back.syn1neg, model.syn1neg)
+    back.train(lee()[:50], total_examples=50, epochs=1)
+    assert np.isfinite(back.wv.vectors).all()
+
+
+def test_model_from_fasttext_bin_continues_training(tmp_path):
+    pytest.importorskip("fasttext")
+    from conftest import gensim_datapath
+    from test_fasttext_files import _train
+    path = str(tmp_path / "fb.bin")
+    _train("skipgram", gensim_datapath("lee_background.cor"), path, dim=16, epoch=1, minCount=3,
+           bucket=10000)
+    model = load_facebook_model(path)
+    assert (model.vector_size, model.sg, model.bucket) == (16, 1, 10000)
+    before = model.wv["night"].copy()
+    model.train(lee()[:100], total_examples=100, epochs=1)
+    assert not np.allclose(before, model.wv["night"])

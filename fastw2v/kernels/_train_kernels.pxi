@@ -509,8 +509,14 @@ cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64
     return n
 
 
-cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
-                         float alpha) noexcept nogil:
+cdef inline void train_windows(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                               float alpha, bint subwords) noexcept nogil:
+    """Subsample one sentence and train each of its windows.
+
+    ``subwords`` is a constant at each call site (train_sentence, ft_train_sentence), so
+    the compiler makes two copies of this loop: word2vec's without any FastText test in
+    it, and FastText's. The choice between them is made once per sentence.
+    """
     cdef int n = subsample(cfg, st, start, end)
     cdef int i, j, lo, hi, b, n_ctx
     st.effective_words += n
@@ -532,7 +538,7 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
         if cfg.settings.negative:
             draw_negatives(cfg, st)
         prefetch_window(cfg, st, i, n)
-        if cfg.ngram_offsets != NULL:  # FastText: one predictable branch per window
+        if subwords:
             if cfg.settings.sg:
                 ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
             else:
@@ -541,6 +547,18 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
             cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+
+
+cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                         float alpha) noexcept nogil:
+    """word2vec: one sentence's windows."""
+    train_windows(cfg, st, start, end, alpha, False)
+
+
+cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                            float alpha) noexcept nogil:
+    """FastText (the job has n-gram tables): one sentence's windows."""
+    train_windows(cfg, st, start, end, alpha, True)
 
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
@@ -574,7 +592,10 @@ cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
             start = cfg.sent_offsets[s]
             end = cfg.sent_offsets[s + 1]
             alpha = current_alpha(cfg)
-            train_sentence(cfg, st, start, end, alpha)
+            if cfg.ngram_offsets == NULL:
+                train_sentence(cfg, st, start, end, alpha)
+            else:
+                ft_train_sentence(cfg, st, start, end, alpha)
             st.words += end - start
             st.since_sync += end - start
             if st.since_sync >= cfg.sync_interval:

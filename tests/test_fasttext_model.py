@@ -209,6 +209,17 @@ def test_signature_and_defaults_are_gensims():
     assert ModelsFastText is FastText
 
 
+def test_every_table_row_is_a_keyword_with_its_default():
+    """fastw2v.params' table (Word2Vec's rows and FastText's own) matches the signature."""
+    from fastw2v import params
+    sig = inspect.signature(FastText.__init__).parameters
+    for row in params.FASTTEXT_BY_NAME.values():
+        assert row.name in sig, row.name
+        default = sig[row.name].default
+        assert default is row.default or default == row.default, row.name
+    assert params.persisted(FastText()).keys() == set(params.FASTTEXT_PERSISTED)
+
+
 def test_defaults_and_attributes():
     model = FastText()
     assert (model.min_n, model.max_n, model.bucket, model.word_ngrams) == (3, 6, 2000000, 1)

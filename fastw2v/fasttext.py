@@ -177,11 +177,10 @@ class FastText(Word2Vec):
         return inputs
 
     def _input_matrices(self):
-        wv = self.wv
-        matrices = [("wv.vectors_vocab", wv.vectors_vocab)]
-        if self.bucket:
-            matrices.append(("wv.vectors_ngrams", wv.vectors_ngrams))
-        return matrices
+        """The composed ``wv.vectors`` (after `_inputs_trained`): each is a word row plus
+        its bucket rows, and training writes no bucket row that is not some word's, so a
+        non-finite trained row shows there, without scanning the whole bucket matrix."""
+        return [("wv.vectors (word and n-gram rows)", self.wv.vectors)]
 
     def _inputs_trained(self):
         """After an epoch: compose ``wv.vectors`` from the trained rows (gensim's

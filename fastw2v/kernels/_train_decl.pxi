@@ -59,15 +59,6 @@ ctypedef struct TrainConfig:
     # row); NULL when every factor is 1, so the default costs nothing.
     const float *lockf
 
-    # FastText subwords (NULL ngram_offsets: word2vec, and the subword code never runs).
-    # A word's input row is the mean of its own syn0 row and the syn0_ngrams rows of its
-    # character n-gram buckets, ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR,
-    # built once per vocabulary by fastw2v._ngrams); its gradient goes to all of them.
-    float *syn0_ngrams            # bucket rows, n_buckets x dim
-    const int64_t *ngram_offsets  # n_words + 1
-    const int32_t *ngram_ids      # rows of syn0_ngrams
-    const float *ngram_lockf      # per-bucket factor on updates; NULL when all 1
-
     # Corpus as an id stream and the chunks threads take from it.
     const int32_t *ids
     const int64_t *sent_offsets   # sentence s is ids[sent_offsets[s]:sent_offsets[s+1]]
@@ -97,6 +88,15 @@ ctypedef struct TrainConfig:
     int32_t hot_hs_hi
     int64_t sync_interval         # words between syncs (never, when no rows are private)
 
+    # FastText subwords (NULL ngram_offsets: word2vec, and the subword code never runs),
+    # last so that word2vec's fields keep their offsets. A word's input row is the mean of its own syn0 row and the syn0_ngrams rows of its
+    # character n-gram buckets, ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR,
+    # built once per vocabulary by fastw2v._ngrams); its gradient goes to all of them.
+    float *syn0_ngrams            # bucket rows, n_buckets x dim
+    const int64_t *ngram_offsets  # n_words + 1
+    const int32_t *ngram_ids      # rows of syn0_ngrams
+    const float *ngram_lockf      # per-bucket factor on updates; NULL when all 1
+
 
 # ---------------------------------------------------------------- per-thread state
 
@@ -111,7 +111,6 @@ ctypedef struct ThreadState:
     float *grads                  # n_in x n_out scaled errors of one block
     float *grad_in                # accumulated input gradients, n_in x dim
     float *hidden                 # CBOW hidden layer, dim
-    float *composite              # FastText SG: the window's composite input rows, n_in x dim
     int32_t *negatives            # the window's negative draws, drawn before its update
     int32_t *neg_batch            # draws for the next windows, made NEG_BATCH_WINDOWS at a time
     int64_t neg_pos               # next unused draw in neg_batch
@@ -122,6 +121,8 @@ ctypedef struct ThreadState:
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling
+    float *composite              # FastText SG: the window's composite input rows, n_in x dim
+                                  # (last: word2vec's fields keep their offsets)
     # A new buffer is a field above and one line in lay_out_state (_train_state.pxi).
 
 

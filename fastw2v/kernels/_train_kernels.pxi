@@ -107,7 +107,7 @@ cdef inline double log_loss(float f, float label) noexcept nogil:
     return -z + log1p(exp(z))
 
 
-cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
+cdef inline void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
                        float alpha, bint skip_saturated) noexcept nogil:
     """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
 
@@ -434,6 +434,14 @@ cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float
         axpy(factor * ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)
 
 
+cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept nogil:
+    """Prefetch the bucket rows of ``w``, the word entering the next window: they are
+    random rows of a large matrix, and the next window reads them all."""
+    cdef int64_t k
+    for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
+        fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
+
+
 cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                        float alpha) noexcept nogil:
     """FastText skip-gram: each context word's composite row (the mean of its word and
@@ -539,6 +547,8 @@ cdef inline void train_windows(const TrainConfig *cfg, ThreadState *st, int64_t 
             draw_negatives(cfg, st)
         prefetch_window(cfg, st, i, n)
         if subwords:
+            if i + 1 + cfg.settings.window < n:
+                prefetch_buckets(cfg, st.sentence[i + 1 + cfg.settings.window])
             if cfg.settings.sg:
                 ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
             else:

@@ -207,6 +207,16 @@ class FastText(Word2Vec):
         self.wv.vectors_ngrams = arrays["vectors_ngrams"]
         self.wv.adjust_vectors()
 
+    def _file_meta(self):
+        # A model from a fastText .bin gives "</s>" no n-grams (fastText's rule): kept.
+        return {"fasttext": {"facebook_eos": bool(self.wv.facebook_eos)}}
+
+    def _read_file_meta(self, meta):
+        own = meta.get("fasttext", {})
+        if not (isinstance(own, dict) and isinstance(own.get("facebook_eos", False), bool)):
+            raise ValueError("bad 'fasttext' field")  # load_model reports it as a FormatError
+        self.wv.facebook_eos = own.get("facebook_eos", False)
+
     def save(self, fname, *args, **kwargs):
         """Save the whole model natively (JSON + ``.npy``, no pickle, atomic): word and
         bucket matrices, output weights, vocabulary and parameters; ``wv.vectors`` and the

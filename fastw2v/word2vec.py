@@ -659,6 +659,13 @@ class Word2Vec:
         """Install the loaded input matrices (the vocabulary is already set)."""
         self.wv.vectors = arrays["vectors"]
 
+    def _file_meta(self):
+        """This class's own JSON fields of a native save (none for Word2Vec)."""
+        return {}
+
+    def _read_file_meta(self, meta):
+        """Take this class's own fields from a loaded file's JSON, before the vocabulary."""
+
     def save(self, fname, *args, **kwargs):
         """Save the whole model (vectors, output weights, vocabulary, parameters) natively.
 

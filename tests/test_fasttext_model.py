@@ -296,6 +296,22 @@ def test_bucket_zero_trains_word_vectors():
         model.wv["governmnet"]
 
 
+def test_lock_factors_freeze_rows():
+    """gensim's vectors_vocab_lockf / vectors_ngrams_lockf: 0 keeps those rows fixed."""
+    model = FastText(lee()[:200], sg=1, **dict(SMALL, epochs=1))
+    vocab, ngrams = model.wv.vectors_vocab.copy(), model.wv.vectors_ngrams.copy()
+    model.wv.vectors_ngrams_lockf = np.zeros(1, np.float32)
+    model.train(lee()[:200], total_examples=200, epochs=1)
+    np.testing.assert_array_equal(model.wv.vectors_ngrams, ngrams)
+    assert not np.array_equal(model.wv.vectors_vocab, vocab)
+    model.wv.vectors_vocab_lockf = np.zeros(1, np.float32)
+    model.wv.vectors_ngrams_lockf = np.ones(1, np.float32)
+    vocab = model.wv.vectors_vocab.copy()
+    model.train(lee()[:200], total_examples=200, epochs=1)
+    np.testing.assert_array_equal(model.wv.vectors_vocab, vocab)
+    assert not np.array_equal(model.wv.vectors_ngrams, ngrams)
+
+
 def test_continued_training_with_new_words():
     model = FastText(lee()[:200], sg=1, **SMALL)
     before_vocab = model.wv.vectors_vocab.copy()
@@ -339,6 +355,9 @@ def test_facebook_bin_loads_in_fasttext_and_back(tmp_path):
         np.testing.assert_allclose(theirs.get_word_vector(word), model.wv[word], rtol=1e-5, atol=1e-6)
     back = load_facebook_model(path)
     assert back.sg == 1 and back.bucket == 20000 and back.wv.index_to_key == model.wv.index_to_key
+    assert back.wv.facebook_eos  # fastText's "</s>" rule, kept by a native save too
+    back.save(str(tmp_path / "back.model"))
+    assert FastText.load(str(tmp_path / "back.model")).wv.facebook_eos
     np.testing.assert_array_equal(back.syn1neg, model.syn1neg)
     back.train(lee()[:50], total_examples=50, epochs=1)
     assert np.isfinite(back.wv.vectors).all()

@@ -58,7 +58,7 @@ def save_model(model, fname) -> None:
         arrays["syn1neg"] = model.syn1neg
     _check_model(fname, params, words, arrays, type(model))
     meta = {"params": params, "state": {k: getattr(model, k) for k in STATE},
-            "index_to_key": words}
+            "index_to_key": words, **model._file_meta()}
     save_native(fname, arrays, meta, kind=model._FILE_KIND)
 
 
@@ -137,6 +137,7 @@ def _model_from(cls, fname, arrays, meta):
     _check_meta(fname, params, state, words, cls)
     arrays = _upgraded(arrays, len(words))
     model = cls(**params)
+    model._read_file_meta(meta)
     for k, v in state.items():
         setattr(model, k, v)
     _check_model(fname, _params.persisted(model), words, arrays, cls)

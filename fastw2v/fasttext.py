@@ -224,27 +224,14 @@ class FastText(Word2Vec):
         super().save(fname, *args, **kwargs)
 
     def to_gensim(self):
-        """Not available for FastText models: save a ``.bin`` with
-        :func:`fastw2v.models.fasttext.save_facebook_model` and load it with gensim's
-        ``load_facebook_model`` instead.
-
-        Raises
-        ------
-        NotImplementedError
-            Always.
-        """
-        raise NotImplementedError("FastText.to_gensim: use save_facebook_model() and gensim's "
-                                  "load_facebook_model()")
+        """A gensim ``FastText`` holding a copy of this model (vocabulary, counts, word and
+        bucket matrices, output layers, parameters), ready to train on (needs gensim)."""
+        from .io.gensim_convert import fasttext_to_gensim
+        return fasttext_to_gensim(self)
 
     @classmethod
     def from_gensim(cls, gensim_model):
-        """Not available for FastText models: save gensim's model with its
-        ``save_facebook_model`` and read it with :func:`fastw2v.models.fasttext.load_facebook_model`.
-
-        Raises
-        ------
-        NotImplementedError
-            Always.
-        """
-        raise NotImplementedError("FastText.from_gensim: use gensim's save_facebook_model() and "
-                                  "fastw2v.models.fasttext.load_facebook_model()")
+        """A fastw2v ``FastText`` holding a copy of a gensim ``FastText``, so training
+        continues here where gensim stopped."""
+        from .io.gensim_convert import fasttext_from_gensim
+        return fasttext_from_gensim(cls, gensim_model)

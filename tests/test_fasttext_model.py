@@ -375,3 +375,33 @@ def test_model_from_fasttext_bin_continues_training(tmp_path):
     before = model.wv["night"].copy()
     model.train(lee()[:100], total_examples=100, epochs=1)
     assert not np.allclose(before, model.wv["night"])
+
+
+@pytest.mark.parametrize("hs", [0, 1])
+def test_to_and_from_gensim(hs):
+    """A whole model moves either way with equal vectors, in and out of the vocabulary,
+    and trains on in the other library."""
+    pytest.importorskip("gensim")
+    kw = dict(SMALL, bucket=20000, epochs=2, hs=hs, negative=0 if hs else 5)
+    ours = FastText(lee()[:300], sg=1, **kw)
+    theirs = ours.to_gensim()
+    for word in ("night", "governmnet"):
+        np.testing.assert_allclose(theirs.wv[word], ours.wv[word], rtol=1e-5, atol=1e-6)
+    theirs.train(lee()[:100], total_examples=100, epochs=1)
+    back = FastText.from_gensim(theirs)
+    assert back.wv.index_to_key == theirs.wv.index_to_key and back.hs == hs
+    for word in ("night", "governmnet"):
+        np.testing.assert_allclose(back.wv[word], theirs.wv[word], rtol=1e-5, atol=1e-6)
+    back.train(lee()[:100], total_examples=100, epochs=1)
+    assert np.isfinite(back.wv.vectors).all()
+
+
+def test_convert_reads_gensims_pickled_fasttext(tmp_path):
+    gensim_ft = pytest.importorskip("gensim.models.fasttext")
+    from fastw2v.io.gensim_convert import convert_pickle
+    theirs = gensim_ft.FastText(lee()[:200], vector_size=16, bucket=5000, min_count=2, epochs=1)
+    theirs.save(str(tmp_path / "g.model"))
+    converted = convert_pickle(str(tmp_path / "g.model"), str(tmp_path / "f.model"))
+    assert type(converted) is FastText
+    loaded = FastText.load(str(tmp_path / "f.model"))
+    np.testing.assert_allclose(loaded.wv["governmnet"], theirs.wv["governmnet"], rtol=1e-5, atol=1e-6)

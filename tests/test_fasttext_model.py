@@ -405,3 +405,45 @@ def test_convert_reads_gensims_pickled_fasttext(tmp_path):
     assert type(converted) is FastText
     loaded = FastText.load(str(tmp_path / "f.model"))
     np.testing.assert_allclose(loaded.wv["governmnet"], theirs.wv["governmnet"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_train_job_checks_the_ngram_tables(kernel):
+    """TrainJob refuses n-gram tables the nogil loop would index out of range."""
+    from fastw2v.encode import encode_iterable
+    from fastw2v.trainer import train_params
+    model = FastText(vector_size=8, min_count=1, bucket=50, workers=1)
+    model.build_vocab([["alpha", "beta", "gamma"]] * 3)
+    stream = encode_iterable([["alpha", "beta", "gamma"]] * 3, model.wv.key_to_index)
+    params = train_params(model, schedule_total=stream.n_words, start_alpha=0.025,
+                          end_alpha=0.0001, compute_loss=False)
+    wv = model.wv
+
+    def job(subwords, **kw):
+        return kernel.TrainJob(params, model._vocab, wv.vectors_vocab, None, model.syn1neg,
+                               stream.ids, stream.offsets, stream.chunk_starts(1000), 1, 1,
+                               subwords=subwords, **kw)
+
+    job((wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids)).run_thread(0)  # the real tables
+    bad_ids = wv.ngram_ids.copy()
+    bad_ids[-1] = 50
+    with pytest.raises(ValueError, match="outside"):
+        job((wv.vectors_ngrams, wv.ngram_offsets, bad_ids))
+    with pytest.raises(ValueError, match="ngram_offsets"):
+        job((wv.vectors_ngrams, wv.ngram_offsets[:-1], wv.ngram_ids))
+    with pytest.raises(ValueError, match="ngram_offsets"):
+        job((wv.vectors_ngrams, wv.ngram_offsets + 1, wv.ngram_ids))
+    with pytest.raises(ValueError, match="syn0_ngrams"):
+        job((np.zeros((50, 9), np.float32), wv.ngram_offsets, wv.ngram_ids))
+    with pytest.raises(ValueError, match="ngram_lockf"):
+        job((wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids), ngram_lockf=np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="needs subwords"):
+        job(None, ngram_lockf=np.ones(50, np.float32))
+
+
+def test_one_worker_is_reproducible():
+    kw = dict(SMALL, workers=1, epochs=1, bucket=20000)
+    a = FastText(lee()[:200], sg=1, **kw)
+    b = FastText(lee()[:200], sg=1, **kw)
+    np.testing.assert_array_equal(a.wv.vectors_ngrams, b.wv.vectors_ngrams)
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)

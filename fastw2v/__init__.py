@@ -16,11 +16,12 @@ Layers, in the order data flows (``docs/architecture.md`` describes each):
 
 from .callbacks import CallbackAny2Vec
 from .corpus import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
+from .fasttext import FastText
 from .fasttext_vectors import FastTextKeyedVectors
 from .keyedvectors import KeyedVectors
 from .word2vec import Word2Vec
 
 __version__ = "0.1.0"
 
-__all__ = ["Word2Vec", "KeyedVectors", "FastTextKeyedVectors", "LineSentence", "PathLineSentences",
+__all__ = ["Word2Vec", "FastText", "KeyedVectors", "FastTextKeyedVectors", "LineSentence", "PathLineSentences",
            "Text8Corpus", "BrownCorpus", "CallbackAny2Vec", "__version__"]

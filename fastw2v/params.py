@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Param", "PARAMS", "BY_NAME", "check_params", "persisted", "PERSISTED", "KERNEL",
-           "MAX_WINDOW", "MAX_NEGATIVE"]
+__all__ = ["Param", "PARAMS", "BY_NAME", "FASTTEXT_PARAMS", "FASTTEXT_BY_NAME", "check_params",
+           "persisted", "PERSISTED", "FASTTEXT_PERSISTED", "KERNEL", "MAX_WINDOW", "MAX_NEGATIVE"]
 
 #: Bounds that keep per-thread buffers (2 * window context rows, 1 + negative output
 #: rows) small; no useful model comes near them.
@@ -178,6 +178,23 @@ PARAMS = (
 
 BY_NAME = {p.name: p for p in PARAMS}
 
+#: FastText's own hyper-parameters (gensim 4.x's ``FastText`` keywords), on top of
+#: :data:`PARAMS`: ``fastw2v.FastText`` checks, saves and reads them like the others.
+#: The kernels read none of them (the n-gram table is built once per vocabulary).
+FASTTEXT_PARAMS = (
+    _p("min_n", INT, 3, low=0, flags=("--min-n", "-minn"),
+       help="shortest character n-gram (FastText)"),
+    _p("max_n", INT, 6, low=0, flags=("--max-n", "-maxn"),
+       help="longest character n-gram; below min_n: no n-grams, bucket 0 (FastText)"),
+    _p("bucket", INT, 2000000, low=0, high=2**31 - 1, flags=("--bucket", "-bucket"),
+       help="n-gram hash buckets, rows of the bucket matrix; 0: no n-grams (FastText)"),
+    _p("word_ngrams", INT, 1, low=1, high=1,
+       help="word n-grams: 1 only, as in gensim (FastText)"),
+)
+
+#: Every row of ``FastText``: Word2Vec's, then FastText's own.
+FASTTEXT_BY_NAME = {**BY_NAME, **{p.name: p for p in FASTTEXT_PARAMS}}
+
 
 def _hs_or_negative(values):
     if not values["hs"] and not values["negative"]:
@@ -188,7 +205,7 @@ def _hs_or_negative(values):
 CROSS_RULES = (_hs_or_negative,)
 
 
-def check_params(values: dict) -> dict:
+def check_params(values: dict, table: dict = BY_NAME) -> dict:
     """Every row's value from ``values`` checked and coerced, then the cross rules.
 
     Parameters
@@ -196,6 +213,8 @@ def check_params(values: dict) -> dict:
     values : dict
         Parameter name to value; names not in the table raise TypeError, as an
         unknown keyword would.
+    table : dict
+        Name to :class:`Param`: :data:`BY_NAME` (Word2Vec) or :data:`FASTTEXT_BY_NAME`.
 
     Returns
     -------
@@ -207,10 +226,10 @@ def check_params(values: dict) -> dict:
     ValueError
         Naming the first parameter out of range.
     """
-    unknown = set(values) - set(BY_NAME)
+    unknown = set(values) - set(table)
     if unknown:
         raise TypeError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-    checked = {name: BY_NAME[name].check(value) for name, value in values.items()}
+    checked = {name: table[name].check(value) for name, value in values.items()}
     if all(p.name in checked for p in PARAMS):
         for rule in CROSS_RULES:
             rule(checked)
@@ -218,9 +237,12 @@ def check_params(values: dict) -> dict:
 
 
 def persisted(model) -> dict:
-    """The model's values of the rows saved with it (JSON-serialisable)."""
-    return {p.name: getattr(model, p.name) for p in PARAMS if p.persist}
+    """The model's values of the rows saved with it (JSON-serialisable): the rows of its
+    class's table (``model._PARAMS``; Word2Vec's when it has none)."""
+    table = getattr(model, "_PARAMS", BY_NAME)
+    return {p.name: getattr(model, p.name) for p in table.values() if p.persist}
 
 
 PERSISTED = tuple(p.name for p in PARAMS if p.persist)
+FASTTEXT_PERSISTED = tuple(p.name for p in FASTTEXT_BY_NAME.values() if p.persist)
 KERNEL = tuple(p.name for p in PARAMS if p.kernel)

@@ -59,8 +59,14 @@ class RoundSync(Protocol):
         """Runs between rounds, no thread training; may move the schedule (``job.set_words_done``)."""
 
 
-def _finite(name, matrix, epoch):
-    if matrix is not None and not np.isfinite(matrix).all():
+def _finite(name, matrix, epoch, rows_per_block=1 << 16):
+    # In blocks of rows: a whole-matrix check would allocate a boolean copy of it (FastText's
+    # bucket matrix is 800 MB at gensim's defaults).
+    if matrix is None:
+        return
+    finite = all(np.isfinite(matrix[i:i + rows_per_block]).all()
+                 for i in range(0, len(matrix), rows_per_block))
+    if not finite:
         raise TrainingDivergedError(
             f"training diverged in epoch {epoch + 1}: {name} has non-finite values "
             f"(try a smaller alpha)")
@@ -116,7 +122,8 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     Parameters
     ----------
     model : fastw2v.Word2Vec
-        Provides ``wv.vectors``, ``syn1``, ``syn1neg``, the vocabulary tables and the
+        Provides its input matrices (``_kernel_inputs``: ``wv.vectors``, or FastText's
+        word and bucket rows), ``syn1``, ``syn1neg``, the vocabulary tables and the
         hyper-parameters; callbacks receive it.
     stream : IdStream
         The encoded corpus, one pass.
@@ -144,10 +151,10 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     chunk_starts = stream.chunk_starts(words_per_chunk)
     params = train_params(model, schedule_total=stream.n_words * epochs, start_alpha=start_alpha,
                           end_alpha=end_alpha, compute_loss=compute_loss)
-    job = TrainJob(params, model._vocab, model.wv.vectors,
+    inputs = model._kernel_inputs()  # syn0 and lockf; FastText adds its n-gram tables
+    job = TrainJob(params, model._vocab, inputs.pop("syn0"),
                    model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
-                   stream.ids, stream.offsets, chunk_starts, workers, seed,
-                   lockf=row_lock_factors(model.wv))
+                   stream.ids, stream.offsets, chunk_starts, workers, seed, **inputs)
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)
@@ -180,8 +187,9 @@ def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
                 job.begin_round(first, end)
                 _run_epoch(job, workers, epoch, compute_loss, reporter)
                 sync.after_round(job, epoch, last=r == len(rounds) - 1)
-        model.wv.vectors_changed()  # training wrote into wv.vectors: the setter cannot see it
-        _finite("wv.vectors", model.wv.vectors, epoch)
+        model._inputs_trained()  # the norms cache; FastText recomposes wv.vectors
+        for name, matrix in model._input_matrices():
+            _finite(name, matrix, epoch)
         _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
         _finite("syn1", model.syn1 if model.hs else None, epoch)
         epochs_done += 1

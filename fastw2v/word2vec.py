@@ -40,7 +40,7 @@ from .keyedvectors import KeyedVectors
 from .vector_store import prep_vectors
 from .memory_budget import default_memory_budget
 from .read_once import ReadOnce
-from .trainer import run_training
+from .trainer import row_lock_factors, run_training
 
 logger = logging.getLogger("fastw2v")
 
@@ -121,6 +121,9 @@ class Word2Vec:
         False is silent. See :mod:`fastw2v.progress`.
     """
 
+    #: The hyper-parameter table this class checks, saves and loads (fastw2v.params).
+    _PARAMS = _params.BY_NAME
+
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
@@ -151,6 +154,10 @@ class Word2Vec:
         self.wv = KeyedVectors(self.vector_size)
         self._vocab = None  # fastw2v.vocab.Vocab: the words and the objective's tables
 
+        self._train_given(corpus_iterable, corpus_file, trim_rule, callbacks)
+
+    def _train_given(self, corpus_iterable, corpus_file, trim_rule, callbacks):
+        """The constructor's last step: given a corpus, build the vocabulary and train."""
         if corpus_iterable is not None or corpus_file is not None:
             self._check_corpus_sanity(corpus_iterable, corpus_file, passes=self.epochs + 1)
             self.build_vocab(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
@@ -166,7 +173,8 @@ class Word2Vec:
 
     def _check_params(self):
         """Coerce and range-check the hyper-parameters (:mod:`fastw2v.params`); ValueError names the culprit."""
-        checked = _params.check_params({name: getattr(self, name) for name in _params.BY_NAME})
+        checked = _params.check_params({name: getattr(self, name) for name in self._PARAMS},
+                                       self._PARAMS)
         for name, value in checked.items():
             setattr(self, name, value)
 
@@ -482,6 +490,19 @@ class Word2Vec:
             cb.on_train_end(self)
         return result.effective_words, result.raw_words
 
+    def _kernel_inputs(self):
+        """The input side of the training job, as TrainJob keywords: ``syn0`` (the rows the
+        kernels train as inputs) and ``lockf`` (their lock factors, None when all 1)."""
+        return {"syn0": self.wv.vectors, "lockf": row_lock_factors(self.wv)}
+
+    def _input_matrices(self):
+        """``(name, matrix)`` of each input matrix training writes (checked finite per epoch)."""
+        return [("wv.vectors", self.wv.vectors)]
+
+    def _inputs_trained(self):
+        """After an epoch: what is derived from the input rows is stale (the norms cache)."""
+        self.wv.vectors_changed()  # training wrote into wv.vectors: the setter cannot see it
+
     def _round_sync(self, stream):
         """None: each epoch is one round (fastw2v.distributed.Word2Vec syncs ranks between rounds)."""
         return None
@@ -620,6 +641,30 @@ class Word2Vec:
         raise TypeError("use `key in model.wv` (as in gensim 4)")
 
     # ------------------------------------------------------------ persistence
+
+    #: The ``kind`` of this class's native model files (fastw2v.io.model_file).
+    _FILE_KIND = "Word2Vec"
+
+    def _input_arrays(self):
+        """The input matrices a native save writes, by array name."""
+        return {"vectors": self.wv.vectors}
+
+    @classmethod
+    def _input_shapes(cls, params, n):
+        """The shapes `_input_arrays` must have for ``n`` words and ``params`` (checked on
+        save and load)."""
+        return {"vectors": (n, params["vector_size"])}
+
+    def _set_input_arrays(self, arrays):
+        """Install the loaded input matrices (the vocabulary is already set)."""
+        self.wv.vectors = arrays["vectors"]
+
+    def _file_meta(self):
+        """This class's own JSON fields of a native save (none for Word2Vec)."""
+        return {}
+
+    def _read_file_meta(self, meta):
+        """Take this class's own fields from a loaded file's JSON, before the vocabulary."""
 
     def save(self, fname, *args, **kwargs):
         """Save the whole model (vectors, output weights, vocabulary, parameters) natively.

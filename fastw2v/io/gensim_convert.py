@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import params as _params
 
-__all__ = ["word2vec_from_gensim", "word2vec_to_gensim", "convert_pickle"]
+__all__ = ["word2vec_from_gensim", "word2vec_to_gensim", "fasttext_from_gensim",
+           "fasttext_to_gensim", "convert_pickle"]
 
 #: Training counters both libraries keep under the same names.
 _STATE = ("corpus_count", "corpus_total_words", "train_count", "min_alpha_yet_reached",
@@ -44,8 +45,11 @@ def _huffman_from_gensim(gwv):
     return flat_codes, flat_points.astype(np.int32), offsets
 
 
-def word2vec_from_gensim(cls, gmodel):
+def word2vec_from_gensim(cls, gmodel, vectors=True):
     """A ``cls`` (fastw2v ``Word2Vec``) holding a copy of gensim ``Word2Vec`` ``gmodel``.
+
+    ``cls`` is called with the parameters both libraries know; with ``vectors`` False
+    the input vectors are left to the caller (FastText copies its own matrices).
 
     Raises
     ------
@@ -75,7 +79,8 @@ def word2vec_from_gensim(cls, gmodel):
     if model.negative:
         model.syn1neg = np.array(gmodel.syn1neg, dtype=np.float32, order="C")
     model._set_vocab(vocab)
-    model.wv.vectors = np.array(gwv.vectors, dtype=np.float32, order="C")
+    if vectors:
+        model.wv.vectors = np.array(gwv.vectors, dtype=np.float32, order="C")
     return model
 
 
@@ -88,6 +93,67 @@ def word2vec_to_gensim(model):
     for name in _STATE:
         setattr(gmodel, name, getattr(model, name))
     gwv = model.wv.to_gensim()
+    _output_to_gensim(model, gmodel, gwv)
+    # gensim's kernels read a lock factor per row (or one for all); 1 trains every row.
+    lockf = getattr(model.wv, "vectors_lockf", None)
+    gwv.vectors_lockf = np.array(lockf if lockf is not None else [1.0], dtype=np.float32)
+    gmodel.wv = gwv
+    gmodel.layer1_size = model.layer1_size
+    if model.negative:
+        gmodel.make_cum_table()
+    return gmodel
+
+
+def fasttext_from_gensim(cls, gmodel):
+    """A ``cls`` (fastw2v ``FastText``) holding a copy of gensim ``FastText`` ``gmodel``:
+    Word2Vec's part as :func:`word2vec_from_gensim` moves it, plus the n-gram settings and
+    the word and bucket matrices.
+
+    Raises
+    ------
+    ValueError
+        As :func:`word2vec_from_gensim`.
+    """
+    gwv = gmodel.wv
+    ngram_params = {"min_n": gwv.min_n, "max_n": gwv.max_n, "bucket": gwv.bucket,
+                    "word_ngrams": getattr(gmodel, "word_ngrams", 1)}
+
+    def make(**values):
+        return cls(**values, **ngram_params)
+
+    model = word2vec_from_gensim(make, gmodel, vectors=False)
+    wv = model.wv
+    wv.vectors_vocab = np.array(gwv.vectors_vocab, dtype=np.float32, order="C")
+    ngrams = gwv.vectors_ngrams if gwv.vectors_ngrams is not None else np.zeros((0, gwv.vector_size))
+    wv.vectors_ngrams = np.array(ngrams, dtype=np.float32, order="C")
+    wv.adjust_vectors()
+    return model
+
+
+def fasttext_to_gensim(model):
+    """A gensim ``FastText`` holding a copy of fastw2v ``FastText`` ``model``, ready to train on."""
+    gensim = _gensim()
+    import inspect
+
+    accepted = inspect.signature(gensim.models.FastText.__init__).parameters
+    values = {name: getattr(model, name) for name, p in model._PARAMS.items()
+              if p.persist and name in accepted}
+    gmodel = gensim.models.FastText(**values)
+    for name in _STATE:
+        setattr(gmodel, name, getattr(model, name))
+    gwv = model.wv.to_gensim()  # keys, both matrices, n-gram buckets, composed vectors
+    _output_to_gensim(model, gmodel, gwv)
+    gwv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
+    gwv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+    gmodel.wv = gwv
+    gmodel.layer1_size = model.layer1_size
+    if model.negative:
+        gmodel.make_cum_table()
+    return gmodel
+
+
+def _output_to_gensim(model, gmodel, gwv):
+    """The counts, thresholds, Huffman paths and output layers, in gensim's layout."""
     gwv.expandos = {"count": np.array(model.wv.expandos["count"], np.int64),
                     "sample_int": np.array(model.wv.expandos["sample_int"], np.uint32)}
     vocab = model._vocab
@@ -98,14 +164,6 @@ def word2vec_to_gensim(model):
         gmodel.syn1 = np.array(model.syn1)
     if model.negative:
         gmodel.syn1neg = np.array(model.syn1neg)
-    # gensim's kernels read a lock factor per row (or one for all); 1 trains every row.
-    lockf = getattr(model.wv, "vectors_lockf", None)
-    gwv.vectors_lockf = np.array(lockf if lockf is not None else [1.0], dtype=np.float32)
-    gmodel.wv = gwv
-    gmodel.layer1_size = model.layer1_size
-    if model.negative:
-        gmodel.make_cum_table()
-    return gmodel
 
 
 def _object_rows(flat, offsets, dtype):
@@ -126,7 +184,10 @@ def convert_pickle(src: str, dst: str):
     from ..word2vec import Word2Vec
 
     obj = gensim.utils.SaveLoad.load(src)
-    if isinstance(obj, gensim.models.Word2Vec):
+    if isinstance(obj, gensim.models.FastText):  # a Word2Vec subclass: asked first
+        from ..fasttext import FastText
+        converted = FastText.from_gensim(obj)
+    elif isinstance(obj, gensim.models.Word2Vec):
         converted = Word2Vec.from_gensim(obj)
     elif isinstance(obj, gensim.models.KeyedVectors):
         converted = KeyedVectors.from_gensim(obj)

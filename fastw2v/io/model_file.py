@@ -6,8 +6,9 @@ the same way in both directions: :func:`save_model` refuses (with
 :class:`~fastw2v.io.errors.FormatError`, before anything is written) a model that
 :func:`load_model` would refuse, so a bad save never replaces a good file.
 
-Layout (``kind = "Word2Vec"``)
-------------------------------
+Layout (``kind = "Word2Vec"``; ``"FastText"`` stores ``vectors_vocab`` and
+``vectors_ngrams`` instead of ``vectors``, see ``FastText._input_arrays``)
+------------------------------------------------------------------------------
 meta
     ``params``: the persisted rows of :mod:`fastw2v.params`; ``state``: the training
     counters in :data:`STATE`; ``index_to_key``: the words, str or int (item ids keep
@@ -47,7 +48,7 @@ def save_model(model, fname) -> None:
     """
     words = [_stored_key(fname, w) for w in model.wv.index_to_key]
     params = _params.persisted(model)
-    arrays = {"vectors": model.wv.vectors, "count": model.wv.expandos["count"],
+    arrays = {**model._input_arrays(), "count": model.wv.expandos["count"],
               "sample_int": model.wv.expandos["sample_int"]}
     vocab = model._vocab
     if model.hs:
@@ -55,10 +56,10 @@ def save_model(model, fname) -> None:
                       path_offsets=vocab.path_offsets)
     if model.negative:
         arrays["syn1neg"] = model.syn1neg
-    _check_model(fname, params, words, arrays)
+    _check_model(fname, params, words, arrays, type(model))
     meta = {"params": params, "state": {k: getattr(model, k) for k in STATE},
-            "index_to_key": words}
-    save_native(fname, arrays, meta, kind=KIND)
+            "index_to_key": words, **model._file_meta()}
+    save_native(fname, arrays, meta, kind=model._FILE_KIND)
 
 
 def load_model(cls, fname, mmap=None):
@@ -69,14 +70,14 @@ def load_model(cls, fname, mmap=None):
     FormatError
         For any damaged, inconsistent or foreign file (never a KeyError or TypeError).
     """
-    arrays, meta = load_native(fname, mmap=mmap, expected_kind=KIND)
+    arrays, meta = load_native(fname, mmap=mmap, expected_kind=cls._FILE_KIND)
     try:
         return _model_from(cls, fname, arrays, meta)
     except FormatError:
         raise
     except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as err:
         # Whatever the JSON holds, a damaged file is reported as such, never as a KeyError.
-        raise FormatError(fname, f"inconsistent Word2Vec model: {type(err).__name__}: {err}") from None
+        raise FormatError(fname, f"inconsistent {cls._FILE_KIND} model: {type(err).__name__}: {err}") from None
 
 
 def _stored_key(fname, key):
@@ -89,19 +90,21 @@ def _stored_key(fname, key):
                              "str and int keys (convert the others, e.g. to str, before saving)")
 
 
-def _check_meta(fname, params, state, words) -> None:
-    if not (isinstance(params, dict) and set(params) <= set(_params.PERSISTED)
+def _check_meta(fname, params, state, words, cls) -> None:
+    persisted = [name for name, p in cls._PARAMS.items() if p.persist]
+    if not (isinstance(params, dict) and set(params) <= set(persisted)
             and isinstance(state, dict) and set(state) <= set(STATE)
             and all(isinstance(v, (int, float)) for v in state.values())
             and isinstance(words, list) and all(type(w) in (str, int) for w in words)
             and len(set(words)) == len(words)):
-        raise FormatError(fname, "inconsistent Word2Vec model: bad 'params', 'state' or 'index_to_key'")
+        raise FormatError(fname, f"inconsistent {cls._FILE_KIND} model: bad 'params', 'state' or "
+                                 "'index_to_key'")
 
 
-def _check_model(fname, params, words, arrays) -> None:
+def _check_model(fname, params, words, arrays, cls) -> None:
     """FormatError naming the first array that does not fit ``words`` and ``params``."""
     n, dim = len(words), params["vector_size"]
-    expected = {"vectors": (n, dim), "count": (n,), "sample_int": (n,)}
+    expected = {**cls._input_shapes(params, n), "count": (n,), "sample_int": (n,)}
     if params["hs"]:
         expected.update(syn1=(n, dim), path_offsets=(n + 1,))
     if params["negative"]:
@@ -131,12 +134,13 @@ def _model_from(cls, fname, arrays, meta):
     from ..vocab import Vocab
 
     params, state, words = meta.get("params"), meta.get("state"), meta.get("index_to_key")
-    _check_meta(fname, params, state, words)
+    _check_meta(fname, params, state, words, cls)
     arrays = _upgraded(arrays, len(words))
     model = cls(**params)
+    model._read_file_meta(meta)
     for k, v in state.items():
         setattr(model, k, v)
-    _check_model(fname, _params.persisted(model), words, arrays)
+    _check_model(fname, _params.persisted(model), words, arrays, cls)
     vocab = Vocab(list(words), np.asarray(arrays["count"], np.int64),
                   np.asarray(arrays["sample_int"], np.uint32))
     if model.hs:
@@ -149,5 +153,5 @@ def _model_from(cls, fname, arrays, meta):
         vocab.alias = alias_table(vocab.counts, model.ns_exponent)
         model.syn1neg = arrays["syn1neg"]
     model._set_vocab(vocab)
-    model.wv.vectors = arrays["vectors"]
+    model._set_input_arrays(arrays)
     return model

@@ -45,6 +45,14 @@ def _check_matrix(name, a, rows, cols):
     return a.shape
 
 
+def _check_csr(offsets, ids, n_buckets):
+    """ValueError unless ``offsets``/``ids`` are a CSR table of rows below ``n_buckets``."""
+    if offsets[0] != 0 or offsets[len(offsets) - 1] != len(ids) or np.any(np.diff(offsets) < 0):
+        raise ValueError("ngram_offsets do not describe ngram_ids")
+    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= n_buckets):
+        raise ValueError("ngram_ids holds rows outside syn0_ngrams")
+
+
 cdef class TrainJob:
     """One ``train()`` call's kernel state: config, per-thread states, counters.
 
@@ -75,6 +83,14 @@ cdef class TrainJob:
     lockf : numpy.ndarray of float32, optional
         One factor per word on its input row's updates (0 freezes the row); None
         trains every row fully (and takes the fused SG-NS path).
+    subwords : tuple, optional
+        FastText: ``(syn0_ngrams, ngram_offsets, ngram_ids)``, the bucket matrix
+        (float32, n_buckets x dim, C-contiguous, writeable) and each word's bucket rows
+        as CSR arrays (int64 offsets, n_words + 1; int32 ids below n_buckets). A word's
+        input row is then the mean of its ``syn0`` row and its bucket rows. None (the
+        default) trains word2vec.
+    ngram_lockf : numpy.ndarray of float32, optional
+        With ``subwords``: one factor per bucket row on its updates; None trains all fully.
 
     Raises
     ------
@@ -98,7 +114,7 @@ cdef class TrainJob:
         self.n_threads = 0
 
     def __init__(self, params, vocab, syn0, syn1, syn1neg, ids, sent_offsets, chunk_starts,
-                 int n_threads, uint64_t seed, lockf=None):
+                 int n_threads, uint64_t seed, lockf=None, subwords=None, ngram_lockf=None):
         if not isinstance(params, TrainParams):
             raise TypeError(
                 f"params must be a fastw2v.kernels.TrainParams, got {type(params).__name__}")
@@ -126,6 +142,7 @@ cdef class TrainJob:
         if lockf is not None:
             lockf = self._arr(lockf, np.float32, n_words, "lockf")
             self.cfg.lockf = <const float *><size_t>lockf.ctypes.data
+        self._set_subwords(subwords, ngram_lockf)
         self.cfg.seed = seed
         self.cfg.epoch = -1  # begin_epoch() starts epoch 0
         self._new_states(n_threads, max_sentence, seed)
@@ -194,6 +211,29 @@ cdef class TrainJob:
         self.cfg.schedule_done = &self.counters[1]
         self.cfg.stop = &self.stop_flag
         return int(np.max(np.diff(sent_offsets))) if n_sent else 1
+
+    cdef _set_subwords(self, subwords, ngram_lockf):
+        """Point the config at FastText's bucket matrix and n-gram table, checked here so
+        the nogil loop can index them unchecked (NULL without subwords: word2vec)."""
+        self.cfg.syn0_ngrams = NULL
+        self.cfg.ngram_offsets = NULL
+        self.cfg.ngram_ids = NULL
+        self.cfg.ngram_lockf = NULL
+        if subwords is None:
+            if ngram_lockf is not None:
+                raise ValueError("ngram_lockf needs subwords")
+            return
+        syn0_ngrams, offsets, ids = subwords
+        n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, self.cfg.dim)
+        offsets = self._arr(offsets, np.int64, self.cfg.n_words + 1, "ngram_offsets")
+        ids = self._arr(ids, np.int32, None, "ngram_ids")
+        _check_csr(offsets, ids, n_buckets)
+        self.cfg.syn0_ngrams = self._f32(syn0_ngrams)
+        self.cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
+        self.cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)
+        if ngram_lockf is not None:
+            ngram_lockf = self._arr(ngram_lockf, np.float32, n_buckets, "ngram_lockf")
+            self.cfg.ngram_lockf = <const float *><size_t>ngram_lockf.ctypes.data
 
     cdef _set_hot_nodes(self, int n_threads):
         # Private hot nodes only pay when threads share them (see TrainConfig). Inner

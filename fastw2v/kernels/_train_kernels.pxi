@@ -107,7 +107,7 @@ cdef inline double log_loss(float f, float label) noexcept nogil:
     return -z + log1p(exp(z))
 
 
-cdef void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
+cdef inline void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
                        float alpha, bint skip_saturated) noexcept nogil:
     """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
 
@@ -398,6 +398,99 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
              dim)
 
 
+# ---------------------------------------------------------------- FastText windows
+#
+# The subword path: taken per window when the job has n-gram tables (cfg.ngram_offsets),
+# so a word2vec job runs the functions above unchanged. Scaling follows gensim's
+# fasttext_inner.pyx (and Facebook's fastText): the input gradient is added in full, not
+# divided by the number of rows averaged, to the word row and to every bucket row.
+
+
+cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept nogil:
+    """How much of its update bucket row ``bucket`` takes (1 when no factors are set)."""
+    return cfg.ngram_lockf[bucket] if cfg.ngram_lockf != NULL else 1.0
+
+
+cdef inline int add_word_rows(const TrainConfig *cfg, int32_t w, float *acc) noexcept nogil:
+    """acc += word ``w``'s own row and its bucket rows; return how many rows were added."""
+    cdef int dim = cfg.dim
+    cdef int64_t k, start = cfg.ngram_offsets[w], end = cfg.ngram_offsets[w + 1]
+    axpy(1.0, cfg.syn0 + <int64_t>w * dim, acc, dim)
+    for k in range(start, end):
+        axpy(1.0, cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * dim, acc, dim)
+    return <int>(1 + end - start)
+
+
+cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float *grad,
+                                  float factor) noexcept nogil:
+    """Add ``factor * grad`` to word ``w``'s own row and to each of its bucket rows (each
+    times its lock factor)."""
+    cdef int dim = cfg.dim
+    cdef int64_t k
+    cdef int32_t b
+    axpy(factor * input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
+    for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
+        b = cfg.ngram_ids[k]
+        axpy(factor * ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)
+
+
+cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept nogil:
+    """Prefetch the bucket rows of ``w``, the word entering the next window: they are
+    random rows of a large matrix, and the next window reads them all."""
+    cdef int64_t k
+    for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
+        fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
+
+
+cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                       float alpha) noexcept nogil:
+    """FastText skip-gram: each context word's composite row (the mean of its word and
+    bucket rows, built once for this window) predicts ``centre``."""
+    cdef int r, n_rows
+    cdef int dim = cfg.dim
+    cdef float *row
+    for r in range(n_ctx):
+        row = st.composite + <int64_t>r * dim
+        memset(row, 0, dim * sizeof(float))
+        n_rows = add_word_rows(cfg, st.in_rows[r], row)
+        if n_rows > 1:
+            scale(1.0 / n_rows, row, dim)
+        st.in_ptrs[r] = row
+    # Not the fused SG-NS sweep: it writes the inputs in place, and these are copies.
+    memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
+    if cfg.settings.hs:
+        hs_block(cfg, st, centre, n_ctx, alpha)
+    if cfg.settings.negative:
+        ns_block(cfg, st, centre, n_ctx, alpha)
+    for r in range(n_ctx):
+        spread_word_grad(cfg, st.in_rows[r], st.grad_in + <int64_t>r * dim, 1.0)
+
+
+cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
+                         float alpha) noexcept nogil:
+    """FastText CBOW: the hidden layer is the mean (or sum) of every row of every context
+    word, own and bucket rows alike, as in gensim; each of those rows gets the error
+    (divided by the row count for the sum, as gensim does)."""
+    cdef int r, count = 0
+    cdef int dim = cfg.dim
+    cdef float factor = 1.0
+    memset(st.hidden, 0, dim * sizeof(float))
+    for r in range(n_ctx):
+        count += add_word_rows(cfg, st.in_rows[r], st.hidden)
+    if cfg.settings.cbow_mean:
+        scale(1.0 / count, st.hidden, dim)
+    else:
+        factor = 1.0 / count
+    st.in_ptrs[0] = st.hidden
+    memset(st.grad_in, 0, dim * sizeof(float))
+    if cfg.settings.hs:
+        hs_block(cfg, st, centre, 1, alpha)
+    if cfg.settings.negative:
+        ns_block(cfg, st, centre, 1, alpha)
+    for r in range(n_ctx):
+        spread_word_grad(cfg, st.in_rows[r], st.grad_in, factor)
+
+
 # ---------------------------------------------------------------- sentences and chunks
 
 cdef inline float current_alpha(const TrainConfig *cfg) noexcept nogil:
@@ -424,8 +517,14 @@ cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64
     return n
 
 
-cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
-                         float alpha) noexcept nogil:
+cdef inline void train_windows(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                               float alpha, bint subwords) noexcept nogil:
+    """Subsample one sentence and train each of its windows.
+
+    ``subwords`` is a constant at each call site (train_sentence, ft_train_sentence), so
+    the compiler makes two copies of this loop: word2vec's without any FastText test in
+    it, and FastText's. The choice between them is made once per sentence.
+    """
     cdef int n = subsample(cfg, st, start, end)
     cdef int i, j, lo, hi, b, n_ctx
     st.effective_words += n
@@ -447,10 +546,29 @@ cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start,
         if cfg.settings.negative:
             draw_negatives(cfg, st)
         prefetch_window(cfg, st, i, n)
-        if cfg.settings.sg:
+        if subwords:
+            if i + 1 + cfg.settings.window < n:
+                prefetch_buckets(cfg, st.sentence[i + 1 + cfg.settings.window])
+            if cfg.settings.sg:
+                ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
+            else:
+                ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+        elif cfg.settings.sg:
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
             cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+
+
+cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                         float alpha) noexcept nogil:
+    """word2vec: one sentence's windows."""
+    train_windows(cfg, st, start, end, alpha, False)
+
+
+cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                            float alpha) noexcept nogil:
+    """FastText (the job has n-gram tables): one sentence's windows."""
+    train_windows(cfg, st, start, end, alpha, True)
 
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
@@ -484,7 +602,10 @@ cdef void take_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:
             start = cfg.sent_offsets[s]
             end = cfg.sent_offsets[s + 1]
             alpha = current_alpha(cfg)
-            train_sentence(cfg, st, start, end, alpha)
+            if cfg.ngram_offsets == NULL:
+                train_sentence(cfg, st, start, end, alpha)
+            else:
+                ft_train_sentence(cfg, st, start, end, alpha)
             st.words += end - start
             st.since_sync += end - start
             if st.since_sync >= cfg.sync_interval:

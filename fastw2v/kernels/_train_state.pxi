@@ -40,6 +40,9 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     st.grads = <float *>carve(base, &at, 2 * max_in * max_out * sizeof(float))
     st.grad_in = <float *>carve(base, &at, max_in * dim * sizeof(float))
     st.hidden = <float *>carve(base, &at, dim * sizeof(float))
+    # Only a FastText job builds composite rows; a word2vec job's state is as before.
+    st.composite = <float *>carve(base, &at, (max_in * dim if cfg.ngram_offsets != NULL else 0)
+                                  * sizeof(float))
     st.negatives = <int32_t *>carve(base, &at, n_neg * sizeof(int32_t))
     st.neg_batch = <int32_t *>carve(base, &at, NEG_BATCH_WINDOWS * n_neg * sizeof(int32_t))
     st.hot_hs_rows = <float *>carve(base, &at, n_hot * sizeof(float))

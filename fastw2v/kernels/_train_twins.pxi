@@ -12,7 +12,8 @@ from libc.string cimport memcpy, memset
 
 
 def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes, points,
-                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0, lockf=None):
+                  float alpha, int sg=1, int cbow_mean=1, int compute_loss=0, lockf=None,
+                  syn0_ngrams=None, ngram_offsets=None, ngram_ids=None, ngram_lockf=None):
     """Apply one window's update with known draws: the kernel's own code, callable from Python.
 
     Calls ``sg_window`` / ``cbow_window`` with the negative draws replaced by
@@ -20,6 +21,8 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     centre word's Huffman path given by ``codes``/``points``, so tests can compare
     it with a numpy reference. Pass ``syn1=None`` for NS only and ``syn1neg=None``
     for HS only; ``lockf`` (float32, one per word) scales each input row's update.
+    With ``syn0_ngrams`` (and the CSR ``ngram_offsets``/``ngram_ids``; ``ngram_lockf``
+    optional) it runs FastText's ``ft_sg_window`` / ``ft_cbow_window`` instead.
     Returns the loss of the window.
     """
     cdef TrainConfig cfg
@@ -71,6 +74,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         if lockf.shape != (n_words,):
             raise ValueError("lockf needs one factor per word")
         cfg.lockf = <const float *><size_t>lockf.ctypes.data
+    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf)
     st = new_thread_state(&cfg, 1, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
     try:
         for r in range(n_ctx):
@@ -78,7 +82,12 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         for d in range(cfg.settings.negative):
             st.negatives[d] = negatives[d]
         with nogil:
-            if sg:
+            if cfg.ngram_offsets != NULL:
+                if sg:
+                    ft_sg_window(&cfg, st, centre, n_ctx, alpha)
+                else:
+                    ft_cbow_window(&cfg, st, centre, n_ctx, alpha)
+            elif sg:
                 sg_window(&cfg, st, centre, n_ctx, alpha)
             else:
                 cbow_window(&cfg, st, centre, n_ctx, alpha)
@@ -86,6 +95,28 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     finally:
         free_thread_state(st)
     return loss
+
+
+cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf):
+    """Point ``cfg`` at checked FastText tables (nothing when ``syn0_ngrams`` is None);
+    return the arrays it points into, to keep alive."""
+    if syn0_ngrams is None:
+        return None
+    n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, cfg.dim)
+    offsets = np.ascontiguousarray(ngram_offsets, np.int64)
+    ids = np.ascontiguousarray(ngram_ids, np.int32)
+    if offsets.shape != (cfg.n_words + 1,):
+        raise ValueError("ngram_offsets needs n_words + 1 entries")
+    _check_csr(offsets, ids, n_buckets)
+    cfg.syn0_ngrams = _ptr_f32(syn0_ngrams)
+    cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
+    cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)
+    if ngram_lockf is not None:
+        ngram_lockf = np.ascontiguousarray(ngram_lockf, np.float32)
+        if ngram_lockf.shape != (n_buckets,):
+            raise ValueError("ngram_lockf needs one factor per bucket row")
+        cfg.ngram_lockf = <const float *><size_t>ngram_lockf.ctypes.data
+    return offsets, ids, ngram_lockf
 
 
 def negative_draws(alias, int negative, int windows, uint64_t seed=1):

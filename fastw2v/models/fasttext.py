@@ -1,15 +1,16 @@
 """gensim-shaped ``fastw2v.models.fasttext``: FastText vectors and Facebook's ``.bin`` files.
 
-What is here now: :class:`FastTextKeyedVectors` (vectors for any word, from character
-n-grams), :func:`load_facebook_vectors` (gensim's name) to read a ``.bin`` written by
-Facebook's fastText, and :func:`save_facebook_vectors` to write one that fastText and
-gensim load. Training a FastText model is not implemented yet (there is no
-``FastText`` class, ``load_facebook_model`` or ``save_facebook_model``).
+:class:`FastText` (the model, :mod:`fastw2v.fasttext`), :class:`FastTextKeyedVectors`
+(vectors for any word, from character n-grams), :func:`load_facebook_model` and
+:func:`load_facebook_vectors` (gensim's names) to read a ``.bin`` written by Facebook's
+fastText, :func:`save_facebook_model` and :func:`save_facebook_vectors` to write one that
+fastText and gensim load.
 """
 import logging
 
 import numpy as np
 
+from fastw2v.fasttext import FastText
 from fastw2v.fasttext_vectors import FastTextKeyedVectors, _ng
 from fastw2v.io.errors import FormatError
 from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook_bin,
@@ -17,7 +18,8 @@ from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FastTextKeyedVectors", "load_facebook_vectors", "save_facebook_vectors"]
+__all__ = ["FastText", "FastTextKeyedVectors", "load_facebook_model", "load_facebook_vectors",
+           "save_facebook_model", "save_facebook_vectors"]
 
 # The n-gram table of a file may take up to this many ids (4 bytes each) or as many as
 # the input matrix has floats, whichever is more: a legitimate table is a small
@@ -168,3 +170,91 @@ def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
         ngrams = np.zeros((0, kv.vector_size), dtype=np.float32)
     write_facebook_bin(path, _args_for(kv, args), [kv._key_bytes(k) for k in keys], counts,
                        ntokens, kv.vectors_vocab, ngrams, output)
+
+
+#: fastText's ``loss`` field: 1 hierarchical softmax, 2 negative sampling.
+_LOSS_HS, _LOSS_NS = 1, 2
+
+
+def save_facebook_model(model, path, encoding="utf-8", lr_update_rate=100, word_ngrams=1):
+    """Write a trained :class:`FastText` as a Facebook fastText ``.bin`` (gensim's name).
+
+    The file holds the model's args, vocabulary with counts, word and bucket rows and its
+    output layer (``syn1`` with hierarchical softmax, else ``syn1neg``), so
+    ``fasttext.load_model`` and gensim's ``load_facebook_model`` give every word, in the
+    vocabulary or not, the vector this model gives it. Written atomically.
+
+    Parameters
+    ----------
+    model : FastText
+    path : str or os.PathLike
+    encoding : str
+        Of the words in the file: ``"utf-8"`` (fastText's) only.
+    lr_update_rate, word_ngrams : int
+        Written to the args block (fastText fields gensim does not use).
+
+    Raises
+    ------
+    ValueError
+        Another `encoding`, a key that is not a str, or arrays that do not fit together.
+    """
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ValueError(f"fastText .bin files hold UTF-8 words; encoding={encoding!r} is not supported")
+    args = {"ws": model.window, "epoch": model.epochs, "min_count": model.min_count,
+            "neg": model.negative, "word_ngrams": word_ngrams,
+            "loss": _LOSS_HS if model.hs else _LOSS_NS, "model": 2 if model.sg else 1,
+            "lr_update_rate": lr_update_rate, "t": model.sample}
+    output = model.syn1 if model.hs else model.syn1neg
+    save_facebook_vectors(model.wv, path, args=args, output=output,
+                          ntokens=int(model.corpus_total_words) or None)
+
+
+def load_facebook_model(path, encoding="utf-8"):
+    """A :class:`FastText` model from a Facebook fastText ``.bin`` (gensim's name), ready to
+    train further: vocabulary and counts, word and bucket rows, output layer and args.
+
+    Vectors equal fastText's ``get_word_vector`` for any word (see
+    :func:`load_facebook_vectors`). As in gensim, a hierarchical-softmax model gets
+    fastw2v's own Huffman tree over the counts, so its output layer (kept as ``syn1``)
+    matches fastText's tree only where the two trees agree.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    encoding : str
+
+    Returns
+    -------
+    FastText
+
+    Raises
+    ------
+    fastw2v.io.FormatError
+        Not a valid unsupervised fastText model, or a loss other than ns/hs.
+    """
+    from fastw2v.vocab import Vocab
+
+    kv = load_facebook_vectors(path, encoding, keep_output=True)
+    args = kv.facebook.args
+    if args["loss"] not in (_LOSS_HS, _LOSS_NS):
+        raise FormatError(str(path), f"loss {args['loss']} (softmax or one-vs-all) cannot be trained "
+                                     "here: only hierarchical softmax (1) and negative sampling (2)")
+    hs = int(args["loss"] == _LOSS_HS)
+    model = FastText(vector_size=args["dim"], window=args["ws"], epochs=max(args["epoch"], 1),
+                     min_count=args["min_count"], negative=0 if hs else args["neg"], hs=hs,
+                     sg=int(args["model"] == 2), bucket=args["bucket"], min_n=args["minn"],
+                     max_n=args["maxn"], sample=args["t"])
+    kv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
+    kv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+    model.wv = kv
+    model._set_vocab(Vocab.from_counts(list(kv.index_to_key), kv.expandos["count"],
+                                       sample=model.sample, ns_exponent=model.ns_exponent,
+                                       hs=bool(hs), negative=model.negative))
+    kv.adjust_vectors()
+    output = np.ascontiguousarray(kv.facebook.output, dtype=np.float32)
+    if hs:
+        model.syn1 = output
+    else:
+        model.syn1neg = output
+    model.corpus_total_words = int(kv.facebook.ntokens)
+    return model

@@ -1,0 +1,237 @@
+"""``FastText``: gensim 4.x's FastText model on fastw2v's layers.
+
+A FastText model is a :class:`~fastw2v.word2vec.Word2Vec` whose input row for a word is
+the mean of the word's own row (``wv.vectors_vocab``) and the rows of its character
+n-grams' hash buckets (``wv.vectors_ngrams``). Everything but the input side is
+Word2Vec's: vocabulary, encoding, trainer threads, callbacks, loss, ``corpus_file`` and
+iterables, continued training. The kernels receive the bucket matrix and each word's
+bucket ids (CSR arrays built once per vocabulary by :mod:`fastw2v._ngrams`) and take
+their subword windows (``ft_sg_window`` / ``ft_cbow_window``).
+
+Differences from gensim, deliberate:
+
+* As Facebook's fastText and gensim's ``adjust_vectors``, a skip-gram input row is the
+  mean over the word row and its ``n`` bucket rows, ``(row + sum buckets) / (1 + n)``;
+  gensim's skip-gram kernel divides that sum by ``n`` instead.
+* ``wv.vectors`` (the composed word vectors) is recomputed after every epoch, so
+  callbacks see current vectors; gensim recomputes it after ``train()``.
+* Skip-gram shares one window's negatives across its context words (HogBatch), as
+  fastw2v's Word2Vec does.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from . import params as _params
+from .fasttext_vectors import FastTextKeyedVectors
+from .word2vec import MAX_WORDS_IN_BATCH, Word2Vec
+
+logger = logging.getLogger("fastw2v")
+
+__all__ = ["FastText"]
+
+
+def _row_factors(lockf, n_rows, name):
+    """gensim's lock factors (one value for every row, or one per row) as the kernels take
+    them: one float32 per row, or None when every factor is 1."""
+    if lockf is None:
+        return None
+    lockf = np.asarray(lockf, dtype=np.float32).ravel()
+    if len(lockf) not in (1, n_rows) or not np.isfinite(lockf).all():
+        raise ValueError(f"{name} must hold 1 or {n_rows} finite values, got {len(lockf)}")
+    if np.all(lockf == 1.0):
+        return None
+    return np.broadcast_to(lockf, (n_rows,)).copy() if len(lockf) == 1 else lockf
+
+
+class FastText(Word2Vec):
+    """Train FastText embeddings: word2vec whose input rows include character n-grams.
+
+    gensim 4.x's ``FastText`` constructor, defaults and attributes. Every parameter not
+    listed here is :class:`~fastw2v.word2vec.Word2Vec`'s, with the same meaning.
+
+    Parameters
+    ----------
+    sentences, corpus_file
+        The corpus, as for ``Word2Vec``; given one, the model builds its vocabulary and
+        trains right away.
+    min_n, max_n : int
+        Shortest and longest character n-gram (of the word wrapped in ``<`` ``>``).
+        With ``max_n < min_n`` there are no n-grams and ``bucket`` becomes 0 (gensim).
+    bucket : int
+        Hash buckets for the n-grams: rows of ``wv.vectors_ngrams``. 0 trains plain
+        word2vec vectors (``wv[word]`` then needs the word in the vocabulary).
+    word_ngrams : int
+        1 only: gensim raises ``NotImplementedError`` for word n-grams, and so does this.
+    compute_loss, comment, memory_budget, progress
+        fastw2v's additions, as in ``Word2Vec``.
+
+    Attributes
+    ----------
+    wv : FastTextKeyedVectors
+        ``vectors_vocab`` and ``vectors_ngrams`` are the trained input matrices;
+        ``vectors`` are the composed word vectors, recomputed after each epoch.
+    syn1neg, syn1 : numpy.ndarray
+        The output layer (negative sampling / hierarchical softmax), as in ``Word2Vec``.
+
+    Raises
+    ------
+    NotImplementedError
+        ``word_ngrams`` is not 1.
+    ValueError
+        A parameter is out of range (naming it).
+    """
+
+    _PARAMS = _params.FASTTEXT_BY_NAME
+    _FILE_KIND = "FastText"
+
+    def __init__(self, sentences=None, corpus_file=None, sg=0, hs=0, vector_size=100, alpha=0.025,
+                 window=5, min_count=5, max_vocab_size=None, word_ngrams=1, sample=1e-3, seed=1,
+                 workers=3, min_alpha=0.0001, negative=5, ns_exponent=0.75, cbow_mean=1,
+                 hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6, sorted_vocab=1,
+                 bucket=2000000, trim_rule=None, batch_words=MAX_WORDS_IN_BATCH, callbacks=(),
+                 max_final_vocab=None, shrink_windows=True, memory_budget=None, *,
+                 compute_loss=False, comment=None, progress=None):
+        if word_ngrams != 1:
+            raise NotImplementedError("FastText does not support word_ngrams != 1 (nor does gensim's)")
+        if max_n < min_n:
+            bucket = 0  # no n-gram length is possible: no bucket rows (as gensim)
+        # Word2Vec's constructor checks every row of this class's table, FastText's included.
+        self.min_n, self.max_n, self.bucket, self.word_ngrams = min_n, max_n, bucket, word_ngrams
+        super().__init__(
+            vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
+            max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
+            min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
+            cbow_mean=cbow_mean, hashfxn=hashfxn, epochs=epochs, null_word=null_word,
+            sorted_vocab=sorted_vocab, batch_words=batch_words, compute_loss=compute_loss,
+            callbacks=callbacks, comment=comment, max_final_vocab=max_final_vocab,
+            shrink_windows=shrink_windows, memory_budget=memory_budget, progress=progress)
+        self.wv = self._new_vectors()
+        self._train_given(sentences, corpus_file, trim_rule, callbacks)
+
+    def _new_vectors(self):
+        wv = FastTextKeyedVectors(self.vector_size, self.min_n, self.max_n, self.bucket)
+        # gensim's lock factors: one value for every row until a user sets more.
+        wv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
+        wv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+        return wv
+
+    # ------------------------------------------------------------ vocabulary and weights
+
+    def _set_vocab(self, vocab):
+        """Make ``vocab`` the model's and compute each word's n-gram buckets once."""
+        super()._set_vocab(vocab)
+        self.wv.recalc_char_ngram_buckets()
+
+    def prepare_weights(self, update=False):
+        """Initialise (or, with ``update``, extend) the word, bucket and output matrices.
+
+        New rows are uniform in [-1/dim, 1/dim), word rows from ``seed`` and bucket rows
+        from ``seed + 1`` (gensim's ``resize_vectors``); output rows start at zero.
+        """
+        wv = self.wv
+        n = len(wv.index_to_key)
+        if update and not len(wv.vectors_vocab):
+            raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
+                               "prior vocabulary. First build the vocabulary with a corpus.")
+        if not update:
+            wv.vectors_vocab = np.zeros((0, self.vector_size), dtype=np.float32)
+            wv.vectors_ngrams = None
+        wv.resize_vectors(seed=self.seed)
+        lockf = wv.vectors_vocab_lockf if update else np.ones(1, dtype=np.float32)
+        if len(lockf) > 1:  # per-row factors set by a user: new words train fully
+            lockf = np.concatenate([lockf, np.ones(n - len(lockf), np.float32)])
+        wv.vectors_vocab_lockf = lockf
+        if not update:
+            wv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+        if self.hs:
+            self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, n)
+        if self.negative:
+            self.syn1neg = self._grow(getattr(self, "syn1neg", None) if update else None, n)
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Estimated bytes for ``vocab_size`` words: Word2Vec's, plus the bucket matrix and
+        the n-gram table (about 15 bucket ids of 4 bytes per word)."""
+        vocab_size = vocab_size or len(self.wv.index_to_key)
+        report = super().estimate_memory(vocab_size=vocab_size, report=report)
+        report["vectors_vocab"] = report["vectors"]
+        report["vectors_ngrams"] = self.bucket * self.vector_size * np.dtype(np.float32).itemsize
+        report["buckets_word"] = vocab_size * 15 * 4
+        report["total"] = sum(v for k, v in report.items() if k != "total")
+        return report
+
+    # ------------------------------------------------------------ training
+
+    def _kernel_inputs(self):
+        """The word rows and, with buckets, the n-gram tables: the kernels' subword path."""
+        wv = self.wv
+        inputs = {"syn0": wv.vectors_vocab,
+                  "lockf": _row_factors(getattr(wv, "vectors_vocab_lockf", None),
+                                        len(wv.vectors_vocab), "wv.vectors_vocab_lockf")}
+        if self.bucket and wv.vectors_ngrams is not None and len(wv.vectors_ngrams):
+            inputs["subwords"] = (wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids)
+            inputs["ngram_lockf"] = _row_factors(getattr(wv, "vectors_ngrams_lockf", None),
+                                                 len(wv.vectors_ngrams), "wv.vectors_ngrams_lockf")
+        return inputs
+
+    def _input_matrices(self):
+        """The composed ``wv.vectors`` (after `_inputs_trained`): each is a word row plus
+        its bucket rows, and training writes no bucket row that is not some word's, so a
+        non-finite trained row shows there, without scanning the whole bucket matrix."""
+        return [("wv.vectors (word and n-gram rows)", self.wv.vectors)]
+
+    def _inputs_trained(self):
+        """After an epoch: compose ``wv.vectors`` from the trained rows (gensim's
+        ``adjust_vectors``; setting it also drops the norms cache)."""
+        self.wv.adjust_vectors()
+        self.wv.vectors_changed()
+
+    # ------------------------------------------------------------ persistence
+
+    def _input_arrays(self):
+        return {"vectors_vocab": self.wv.vectors_vocab, "vectors_ngrams": self._ngram_rows()}
+
+    def _ngram_rows(self):
+        ngrams = self.wv.vectors_ngrams
+        return ngrams if ngrams is not None else np.zeros((0, self.vector_size), np.float32)
+
+    @classmethod
+    def _input_shapes(cls, params, n):
+        dim = params["vector_size"]
+        return {"vectors_vocab": (n, dim), "vectors_ngrams": (params["bucket"], dim)}
+
+    def _set_input_arrays(self, arrays):
+        self.wv.vectors_vocab = arrays["vectors_vocab"]
+        self.wv.vectors_ngrams = arrays["vectors_ngrams"]
+        self.wv.adjust_vectors()
+
+    def _file_meta(self):
+        # A model from a fastText .bin gives "</s>" no n-grams (fastText's rule): kept.
+        return {"fasttext": {"facebook_eos": bool(self.wv.facebook_eos)}}
+
+    def _read_file_meta(self, meta):
+        own = meta.get("fasttext", {})
+        if not (isinstance(own, dict) and isinstance(own.get("facebook_eos", False), bool)):
+            raise ValueError("bad 'fasttext' field")  # load_model reports it as a FormatError
+        self.wv.facebook_eos = own.get("facebook_eos", False)
+
+    def save(self, fname, *args, **kwargs):
+        """Save the whole model natively (JSON + ``.npy``, no pickle, atomic): word and
+        bucket matrices, output weights, vocabulary and parameters; ``wv.vectors`` and the
+        n-gram table are recomputed on load. See :meth:`Word2Vec.save`."""
+        super().save(fname, *args, **kwargs)
+
+    def to_gensim(self):
+        """A gensim ``FastText`` holding a copy of this model (vocabulary, counts, word and
+        bucket matrices, output layers, parameters), ready to train on (needs gensim)."""
+        from .io.gensim_convert import fasttext_to_gensim
+        return fasttext_to_gensim(self)
+
+    @classmethod
+    def from_gensim(cls, gensim_model):
+        """A fastw2v ``FastText`` holding a copy of a gensim ``FastText``, so training
+        continues here where gensim stopped."""
+        from .io.gensim_convert import fasttext_from_gensim
+        return fasttext_from_gensim(cls, gensim_model)

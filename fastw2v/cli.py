@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from .params import PARAMS
+from .params import BY_NAME, FASTTEXT_PARAMS, PARAMS
 
 DEMO_WORDS = ("god", "king", "david", "water", "sin")
 RAW = argparse.RawDescriptionHelpFormatter
@@ -25,6 +25,13 @@ RAW = argparse.RawDescriptionHelpFormatter
 TRAIN_OPTIONS = {p.name: p for p in PARAMS if p.flags}
 W2V_ONLY = ("-train", "-output", "-hs", "-binary", "-cbow", "-save-vocab", "-read-vocab")
 W2V_FLAGS = frozenset(W2V_ONLY) | {flag for p in TRAIN_OPTIONS.values() for flag in p.flags[1:]}
+# FastText's own rows (--fasttext): ours first, then fastText's spelling (-minn ...).
+FASTTEXT_OPTIONS = {p.name: p for p in FASTTEXT_PARAMS if p.flags}
+# fastText's spellings of the shared parameters (Facebook's `fasttext skipgram` flags);
+# gensim's defaults stay for whatever is not given.
+FASTTEXT_SPELLINGS = {"-dim": "vector_size", "-ws": "window", "-epoch": "epochs",
+                      "-neg": "negative", "-thread": "workers", "-minCount": "min_count",
+                      "-lr": "alpha", "-t": "sample"}
 
 
 def _w2v_dest(flag: str) -> str:
@@ -128,6 +135,7 @@ def _resolve(args) -> dict:
                 value = getattr(args, _w2v_dest(flag))
         default = param.w2v_default if w2v and param.w2v_default is not None else param.default
         opts[name] = value if value is not None else default
+    _resolve_fasttext(args, opts)
     if args.sg is not None:
         opts["sg"] = args.sg
     else:  # CBOW is both gensim's and word2vec.c's default
@@ -142,6 +150,31 @@ def _resolve(args) -> dict:
         raise SystemExit(_usage_error("train needs a CORPUS and -o OUT (or -train and -output)"))
     return opts, {"corpus": corpus, "output": output,
                   "binary": bool(binary) if binary is not None else not w2v}
+
+
+def _ft_dest(flag: str) -> str:
+    return "ft_" + flag[1:]
+
+
+def _resolve_fasttext(args, opts) -> None:
+    """With --fasttext: FastText's rows and fastText's spellings into `opts` (ours win);
+    without it, refuse them (they would be silently meaningless for word2vec)."""
+    given = [f for f in FASTTEXT_SPELLINGS if getattr(args, _ft_dest(f)) is not None]
+    given += [p.flags[0] for name, p in FASTTEXT_OPTIONS.items()
+              if getattr(args, name) is not None or getattr(args, _ft_dest(p.flags[1])) is not None]
+    if not args.fasttext:
+        if given:
+            raise SystemExit(_usage_error(f"{', '.join(given)} need --fasttext"))
+        return
+    for flag, name in FASTTEXT_SPELLINGS.items():
+        value = getattr(args, _ft_dest(flag))
+        if value is not None and getattr(args, name) is None:
+            opts[name] = value
+    for name, param in FASTTEXT_OPTIONS.items():
+        value = getattr(args, name)
+        if value is None:
+            value = getattr(args, _ft_dest(param.flags[1]))
+        opts[name] = value if value is not None else param.default
 
 
 def _usage_error(message: str) -> int:
@@ -199,6 +232,11 @@ def train(args) -> int:
     from .word2vec import Word2Vec
     opts, files = _resolve(args)
     progress = _progress(args)
+    if args.fasttext:
+        if args.distributed or args.checkpoint:
+            raise SystemExit(_usage_error("--fasttext trains in one process: no --distributed "
+                                          "or --checkpoint yet"))
+        from .fasttext import FastText as Word2Vec
     if args.distributed or args.checkpoint:
         Word2Vec, progress, corpus, extra = _distributed(args, files["corpus"], progress)
         opts.update(extra)
@@ -216,6 +254,9 @@ def train(args) -> int:
         _save_vocab(model.wv, args.save_vocab)
     if files["output"].endswith(".kv"):
         model.wv.save(files["output"])
+    elif args.fasttext and files["output"].endswith(".bin"):
+        from .models.fasttext import save_facebook_model
+        save_facebook_model(model, files["output"])
     else:
         model.wv.save_word2vec_format(files["output"], binary=files["binary"])
     if progress is not False:
@@ -369,6 +410,20 @@ def _add_train(sub) -> None:
                         "--threads per rank; pip install 'fastw2v[mpi]')")
     p.add_argument("--checkpoint", metavar="DIR",
                    help="save a checkpoint after each epoch; rerun to resume from the last one")
+    p.add_argument("--fasttext", action="store_true",
+                   help="train FastText (character n-gram) vectors; OUT ending in .bin is "
+                        "written as a Facebook fastText model, .kv natively, else word2vec")
+    ft = p.add_argument_group("FastText (with --fasttext; fastText's spellings too: -minn -maxn "
+                              "-bucket -dim -ws -epoch -neg -thread -minCount -lr -t)")
+    for name, param in FASTTEXT_OPTIONS.items():
+        kind = _ARG_TYPES[param.kind]
+        ft.add_argument(param.flags[0], dest=name, type=kind, metavar="N",
+                        help=f"{param.help} (default {param.default})")
+        for flag in param.flags[1:]:
+            ft.add_argument(flag, dest=_ft_dest(flag), type=kind, help=argparse.SUPPRESS)
+    for flag, name in FASTTEXT_SPELLINGS.items():
+        ft.add_argument(flag, dest=_ft_dest(flag), type=_ARG_TYPES[BY_NAME[name].kind],
+                        help=argparse.SUPPRESS)
     w2v = p.add_argument_group("word2vec.c spellings (see below)")
     for flag in ("-train", "-output"):
         w2v.add_argument(flag, dest="w2v_" + flag[1:], metavar="FILE", help=argparse.SUPPRESS)

@@ -324,3 +324,26 @@ def test_plot_without_matplotlib_names_the_extra(vectors, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install fastw2v\[plot\]"):
         kv.plot(top=10)
+
+
+# ------------------------------------------------------------------ FastText
+
+
+def test_fasttext_train_with_fasttexts_spellings_writes_a_facebook_bin(corpus, tmp_path):
+    out = tmp_path / "ft.bin"
+    result = run("train", corpus, "-o", out, "--fasttext", "--sg", "-dim", 16, "-epoch", 1,
+                 "-minn", 2, "-maxn", 4, "-bucket", 20000, "-thread", 1, "-neg", 3, "--quiet")
+    assert result.returncode == 0, result.stderr
+    from fastw2v.models.fasttext import load_facebook_model
+    model = load_facebook_model(str(out))
+    assert (model.vector_size, model.min_n, model.max_n, model.bucket, model.negative) == \
+        (16, 2, 4, 20000, 3)
+    assert "lordd" not in model.wv.key_to_index and model.wv["lordd"].shape == (16,)
+    result = run("similar", out, "lordd", "-n", 3)  # any word, through its n-grams
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize("flag", [["-minn", "2"], ["--bucket", "10"], ["-dim", "8"]])
+def test_fasttext_options_without_fasttext_are_refused(corpus, tmp_path, flag):
+    result = run("train", corpus, "-o", tmp_path / "v.bin", *flag, "--quiet")
+    assert result.returncode == 2 and "need --fasttext" in result.stderr

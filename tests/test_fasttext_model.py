@@ -143,6 +143,79 @@ def test_ft_window_matches_numpy_reference(kernel, variant):
     assert checked >= 20
 
 
+def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, sg, cbow_mean):
+    """FastText over a whole sentence as the kernel schedules it (full windows, HS): each
+    position's composite row is built when the first window reaching it starts, moved by
+    every gradient it takes, and its collected gradient reaches its word and bucket rows
+    when the last window reaching it has passed."""
+    syn0, ngrams, syn1 = case["syn0"], case["ngrams"], case["syn1"]
+    offsets, ids = case["offsets"], case["ids"]
+    n = len(sentence)
+    comp, acc, count = {}, {}, {}
+
+    def build(p):
+        w = sentence[p]
+        b = ids[offsets[w]:offsets[w + 1]]
+        comp[p] = (syn0[w].astype(np.float64) + ngrams[b].astype(np.float64).sum(axis=0)) / (1 + len(b))
+        acc[p], count[p] = np.zeros(syn0.shape[1]), 1 + len(b)
+
+    def flush(p):
+        w = sentence[p]
+        syn0[w] += acc[p].astype(np.float32)
+        np.add.at(ngrams, ids[offsets[w]:offsets[w + 1]], acc[p].astype(np.float32))
+
+    built = flushed = 0
+    for i in range(n):
+        while flushed < i - window:
+            flush(flushed)
+            flushed += 1
+        while built < min(i + window + 1, n):
+            build(built)
+            built += 1
+        ctx = [j for j in range(max(i - window, 0), min(i + window + 1, n)) if j != i]
+        if not ctx:
+            continue
+        w = sentence[i]
+        rows = points[path_offsets[w]:path_offsets[w + 1]]
+        labels = 1.0 - codes[path_offsets[w]:path_offsets[w + 1]].astype(np.float64)
+        if sg:
+            grad = ref_block(np.stack([comp[j] for j in ctx]), syn1, rows, labels, alpha, True)
+            steps = list(grad)
+        else:
+            total = sum(count[j] for j in ctx)
+            h = sum(count[j] * comp[j] for j in ctx)
+            grad = ref_block((h / total if cbow_mean else h)[None, :], syn1, rows, labels, alpha, True)
+            steps = [grad[0] * (1.0 if cbow_mean else 1.0 / total)] * len(ctx)
+        for j, g in zip(ctx, steps):
+            acc[j] += g
+            comp[j] += g
+    while flushed < built:
+        flush(flushed)
+        flushed += 1
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)], ids=["sg", "cbow-mean", "cbow-sum"])
+def test_ft_sentence_matches_numpy_reference(kernel, sg, cbow_mean):
+    """The sentence loop (ring of positions, collected gradients, flushes) against numpy,
+    on a sentence with repeated words, longer than the window on both sides."""
+    case = make_ft_case(11, n_words=8, n_buckets=9, dim=5)
+    rng = np.random.default_rng(5)
+    sentence = np.array([0, 3, 5, 3, 7, 1, 0, 2, 6, 3, 4], np.int32)
+    lens = rng.integers(1, 4, 8)
+    path_offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    points = np.concatenate([rng.choice(7, k, replace=False) for k in lens]).astype(np.int32)
+    codes = rng.integers(0, 2, path_offsets[-1]).astype(np.uint8)
+    ref = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.items()}
+    ref_ft_sentence(ref, sentence, codes, points, path_offsets, 0.05, 2, sg, cbow_mean)
+    kernel.ft_sentence_update(case["syn0"], case["syn1"], sentence, codes, points, path_offsets,
+                              0.05, 2, case["ngrams"], case["offsets"], case["ids"], sg=sg,
+                              cbow_mean=cbow_mean)
+    for name in ("syn0", "ngrams", "syn1"):
+        np.testing.assert_allclose(case[name], ref[name], rtol=1e-4, atol=2e-5, err_msg=name)
+    assert not np.array_equal(case["syn0"], make_ft_case(11, n_words=8, n_buckets=9, dim=5)["syn0"])
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_ft_window_ngram_lock_factors(kernel):
     """A bucket row with lock factor 0 stays fixed; the others move as without factors."""

@@ -121,8 +121,16 @@ ctypedef struct ThreadState:
     double loss                   # float64 tally, summed over threads by Python
     int64_t words                 # in-vocabulary words read
     int64_t effective_words       # words left after subsampling
-    float *composite              # FastText SG: the window's composite input rows, n_in x dim
-                                  # (last: word2vec's fields keep their offsets)
+    # FastText (last: word2vec's fields keep their offsets). A ring of the sentence
+    # positions the current windows can reach (2 * window + 1 slots; position j in
+    # slot j % ring): each position's composite input row (the mean of its word's rows),
+    # the input gradient it has collected, its rows' mean lock factor and row count.
+    int32_t n_ring
+    float *ring_rows              # n_ring x dim
+    float *ring_grads             # n_ring x dim
+    float *ring_factor            # n_ring
+    float *ring_count             # n_ring
+    int32_t *ctx_slot             # the window's context positions' slots, n_in
     # A new buffer is a field above and one line in lay_out_state (_train_state.pxi).
 
 

@@ -400,10 +400,20 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 
 # ---------------------------------------------------------------- FastText windows
 #
-# The subword path: taken per window when the job has n-gram tables (cfg.ngram_offsets),
+# The subword path: taken per sentence when the job has n-gram tables (cfg.ngram_offsets),
 # so a word2vec job runs the functions above unchanged. Scaling follows gensim's
 # fasttext_inner.pyx (and Facebook's fastText): the input gradient is added in full, not
 # divided by the number of rows averaged, to the word row and to every bucket row.
+#
+# A word's composite row (the mean of its ~20 rows) is built once per sentence position,
+# not once per window it takes part in (about 2 * window times), and the gradients the
+# position collects in its windows reach its rows once, when it leaves the last window
+# (ft_flush); meanwhile the composite is moved by each gradient exactly as the flush
+# will move the mean (ft_collect), so later windows see every update of that position.
+# What a position does not see until a flush: updates of rows it shares with another
+# position in the same windows (a repeated word, a shared n-gram), as Hogwild threads
+# do not see each other's at once. Building and spreading ~20 rows per window per
+# context word was most of FastText's time; per position it is 1/(2 * window) of it.
 
 
 cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept nogil:
@@ -442,20 +452,53 @@ cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept no
         fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
 
 
+cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w) noexcept nogil:
+    """Ring ``slot`` takes a new position of word ``w``: its composite row (the mean of the
+    word's rows as they are now), no gradient yet, its rows' count and mean lock factor."""
+    cdef int dim = cfg.dim
+    cdef float *row = st.ring_rows + <int64_t>slot * dim
+    cdef int64_t k
+    cdef float factor
+    cdef int n_rows
+    memset(row, 0, dim * sizeof(float))
+    memset(st.ring_grads + <int64_t>slot * dim, 0, dim * sizeof(float))
+    n_rows = add_word_rows(cfg, w, row)
+    if n_rows > 1:
+        scale(1.0 / n_rows, row, dim)
+    st.ring_count[slot] = n_rows
+    factor = 1.0
+    if cfg.lockf != NULL or cfg.ngram_lockf != NULL:
+        factor = input_factor(cfg, w)
+        for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
+            factor += ngram_factor(cfg, cfg.ngram_ids[k])
+        factor /= n_rows
+    st.ring_factor[slot] = factor
+
+
+cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w) noexcept nogil:
+    """The position in ``slot`` leaves the windows: its collected gradient goes to the
+    word's row and every bucket row (each times its lock factor)."""
+    spread_word_grad(cfg, w, st.ring_grads + <int64_t>slot * cfg.dim, 1.0)
+
+
+cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, const float *grad,
+                            float factor) noexcept nogil:
+    """Position ``slot`` takes ``factor * grad``: collected for its flush, and added now to its
+    composite row as the flush will move it (every row by the same step: the mean by that
+    step times the rows' mean lock factor), so later windows see it at once."""
+    cdef int dim = cfg.dim
+    axpy(factor, grad, st.ring_grads + <int64_t>slot * dim, dim)
+    axpy(factor * st.ring_factor[slot], grad, st.ring_rows + <int64_t>slot * dim, dim)
+
+
 cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                        float alpha) noexcept nogil:
-    """FastText skip-gram: each context word's composite row (the mean of its word and
-    bucket rows, built once for this window) predicts ``centre``."""
-    cdef int r, n_rows
+    """FastText skip-gram: each context position's composite row (ring slot
+    st.ctx_slot[r]) predicts ``centre``; each collects its input gradient."""
+    cdef int r
     cdef int dim = cfg.dim
-    cdef float *row
     for r in range(n_ctx):
-        row = st.composite + <int64_t>r * dim
-        memset(row, 0, dim * sizeof(float))
-        n_rows = add_word_rows(cfg, st.in_rows[r], row)
-        if n_rows > 1:
-            scale(1.0 / n_rows, row, dim)
-        st.in_ptrs[r] = row
+        st.in_ptrs[r] = st.ring_rows + <int64_t>st.ctx_slot[r] * dim
     # Not the fused SG-NS sweep: it writes the inputs in place, and these are copies.
     memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
     if cfg.settings.hs:
@@ -463,20 +506,24 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        spread_word_grad(cfg, st.in_rows[r], st.grad_in + <int64_t>r * dim, 1.0)
+        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + <int64_t>r * dim, 1.0)
 
 
 cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
                          float alpha) noexcept nogil:
     """FastText CBOW: the hidden layer is the mean (or sum) of every row of every context
-    word, own and bucket rows alike, as in gensim; each of those rows gets the error
-    (divided by the row count for the sum, as gensim does)."""
-    cdef int r, count = 0
+    word, own and bucket rows alike, as in gensim (each composite weighted by its row
+    count); each of those rows gets the error (divided by the row count for the sum, as
+    gensim does), collected per position."""
+    cdef int r, slot
+    cdef float count = 0.0
     cdef int dim = cfg.dim
     cdef float factor = 1.0
     memset(st.hidden, 0, dim * sizeof(float))
     for r in range(n_ctx):
-        count += add_word_rows(cfg, st.in_rows[r], st.hidden)
+        slot = st.ctx_slot[r]
+        axpy(st.ring_count[slot], st.ring_rows + <int64_t>slot * dim, st.hidden, dim)
+        count += st.ring_count[slot]
     if cfg.settings.cbow_mean:
         scale(1.0 / count, st.hidden, dim)
     else:
@@ -488,7 +535,7 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
     if cfg.settings.negative:
         ns_block(cfg, st, centre, 1, alpha)
     for r in range(n_ctx):
-        spread_word_grad(cfg, st.in_rows[r], st.grad_in, factor)
+        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in, factor)
 
 
 # ---------------------------------------------------------------- sentences and chunks
@@ -517,14 +564,9 @@ cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64
     return n
 
 
-cdef inline void train_windows(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
-                               float alpha, bint subwords) noexcept nogil:
-    """Subsample one sentence and train each of its windows.
-
-    ``subwords`` is a constant at each call site (train_sentence, ft_train_sentence), so
-    the compiler makes two copies of this loop: word2vec's without any FastText test in
-    it, and FastText's. The choice between them is made once per sentence.
-    """
+cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
+                         float alpha) noexcept nogil:
+    """word2vec: subsample one sentence and train each of its windows."""
     cdef int n = subsample(cfg, st, start, end)
     cdef int i, j, lo, hi, b, n_ctx
     st.effective_words += n
@@ -546,29 +588,61 @@ cdef inline void train_windows(const TrainConfig *cfg, ThreadState *st, int64_t 
         if cfg.settings.negative:
             draw_negatives(cfg, st)
         prefetch_window(cfg, st, i, n)
-        if subwords:
-            if i + 1 + cfg.settings.window < n:
-                prefetch_buckets(cfg, st.sentence[i + 1 + cfg.settings.window])
-            if cfg.settings.sg:
-                ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
-            else:
-                ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
-        elif cfg.settings.sg:
+        if cfg.settings.sg:
             sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
         else:
             cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
 
 
-cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
-                         float alpha) noexcept nogil:
-    """word2vec: one sentence's windows."""
-    train_windows(cfg, st, start, end, alpha, False)
-
-
 cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
                             float alpha) noexcept nogil:
-    """FastText (the job has n-gram tables): one sentence's windows."""
-    train_windows(cfg, st, start, end, alpha, True)
+    """FastText (the job has n-gram tables): subsample one sentence and train its windows.
+
+    Positions enter the ring (ft_build) when the first window that can reach them
+    starts, and leave it (ft_flush) when the last one has passed: at centre i the ring
+    holds positions i - window .. i + window, 2 * window + 1 = st.n_ring slots.
+    """
+    cdef int n = subsample(cfg, st, start, end)
+    cdef int i, j, lo, hi, b, n_ctx, reach
+    cdef int window = cfg.settings.window
+    cdef int ring = st.n_ring
+    cdef int built = 0, flushed = 0
+    st.effective_words += n
+    for i in range(n):
+        while flushed < i - window:
+            ft_flush(cfg, st, flushed % ring, st.sentence[flushed])
+            flushed += 1
+        reach = i + window + 1 if i + window + 1 < n else n
+        while built < reach:
+            ft_build(cfg, st, built % ring, st.sentence[built])
+            built += 1
+        b = <int>bounded(st, window) if cfg.settings.shrink_windows else 0
+        lo = i - window + b
+        if lo < 0:
+            lo = 0
+        hi = i + window + 1 - b
+        if hi > n:
+            hi = n
+        n_ctx = 0
+        for j in range(lo, hi):
+            if j != i:
+                st.in_rows[n_ctx] = st.sentence[j]
+                st.ctx_slot[n_ctx] = j % ring
+                n_ctx += 1
+        if n_ctx == 0:
+            continue
+        if cfg.settings.negative:
+            draw_negatives(cfg, st)
+        prefetch_window(cfg, st, i, n)
+        if i + 1 + window < n:  # the position the next window builds
+            prefetch_buckets(cfg, st.sentence[i + 1 + window])
+        if cfg.settings.sg:
+            ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
+        else:
+            ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+    while flushed < built:
+        ft_flush(cfg, st, flushed % ring, st.sentence[flushed])
+        flushed += 1
 
 
 cdef void train_chunks(TrainConfig *cfg, ThreadState *st) noexcept nogil:

@@ -30,6 +30,7 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     cdef int64_t dim = cfg.dim
     cdef int64_t n_neg = max(cfg.settings.negative, 1)
     cdef int64_t n_hot = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * dim
+    cdef int64_t n_ring = max_in + 1 if cfg.ngram_offsets != NULL else 0
     st.sentence = <int32_t *>carve(base, &at, max_sentence * sizeof(int32_t))
     st.in_rows = <int32_t *>carve(base, &at, max_in * sizeof(int32_t))
     st.in_ptrs = <float **>carve(base, &at, max_in * sizeof(float *))
@@ -40,9 +41,13 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     st.grads = <float *>carve(base, &at, 2 * max_in * max_out * sizeof(float))
     st.grad_in = <float *>carve(base, &at, max_in * dim * sizeof(float))
     st.hidden = <float *>carve(base, &at, dim * sizeof(float))
-    # Only a FastText job builds composite rows; a word2vec job's state is as before.
-    st.composite = <float *>carve(base, &at, (max_in * dim if cfg.ngram_offsets != NULL else 0)
-                                  * sizeof(float))
+    # Only a FastText job has the ring of positions; a word2vec job's state is as before.
+    st.n_ring = <int32_t>n_ring
+    st.ring_rows = <float *>carve(base, &at, n_ring * dim * sizeof(float))
+    st.ring_grads = <float *>carve(base, &at, n_ring * dim * sizeof(float))
+    st.ring_factor = <float *>carve(base, &at, n_ring * sizeof(float))
+    st.ring_count = <float *>carve(base, &at, n_ring * sizeof(float))
+    st.ctx_slot = <int32_t *>carve(base, &at, (max_in if n_ring else 0) * sizeof(int32_t))
     st.negatives = <int32_t *>carve(base, &at, n_neg * sizeof(int32_t))
     st.neg_batch = <int32_t *>carve(base, &at, NEG_BATCH_WINDOWS * n_neg * sizeof(int32_t))
     st.hot_hs_rows = <float *>carve(base, &at, n_hot * sizeof(float))

@@ -22,7 +22,9 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     it with a numpy reference. Pass ``syn1=None`` for NS only and ``syn1neg=None``
     for HS only; ``lockf`` (float32, one per word) scales each input row's update.
     With ``syn0_ngrams`` (and the CSR ``ngram_offsets``/``ngram_ids``; ``ngram_lockf``
-    optional) it runs FastText's ``ft_sg_window`` / ``ft_cbow_window`` instead.
+    optional) it runs FastText's ``ft_sg_window`` / ``ft_cbow_window`` instead, each
+    context word a position that enters the ring before the window (``ft_build``) and
+    leaves it after (``ft_flush``).
     Returns the loss of the window.
     """
     cdef TrainConfig cfg
@@ -82,15 +84,75 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         for d in range(cfg.settings.negative):
             st.negatives[d] = negatives[d]
         with nogil:
-            if cfg.ngram_offsets != NULL:
+            if cfg.ngram_offsets != NULL:  # the window alone: every position enters and leaves
+                for r in range(n_ctx):
+                    ft_build(&cfg, st, r, st.in_rows[r])
+                    st.ctx_slot[r] = r
                 if sg:
                     ft_sg_window(&cfg, st, centre, n_ctx, alpha)
                 else:
                     ft_cbow_window(&cfg, st, centre, n_ctx, alpha)
+                for r in range(n_ctx):
+                    ft_flush(&cfg, st, r, st.in_rows[r])
             elif sg:
                 sg_window(&cfg, st, centre, n_ctx, alpha)
             else:
                 cbow_window(&cfg, st, centre, n_ctx, alpha)
+        loss = st.loss
+    finally:
+        free_thread_state(st)
+    return loss
+
+
+def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float alpha,
+                       int window, syn0_ngrams, ngram_offsets, ngram_ids, int sg=1,
+                       int cbow_mean=1):
+    """Train one sentence with FastText and hierarchical softmax: the kernel's own
+    ``ft_train_sentence`` (positions entering and leaving the ring, gradients collected
+    and flushed), with every word kept and the full window (no random draws), so tests
+    can compare it with a numpy reference. ``codes``/``points``/``path_offsets``: each
+    word's Huffman path as CSR arrays. Returns the loss."""
+    cdef TrainConfig cfg
+    cdef ThreadState *st
+    cdef double loss
+    n_words, dim = _check_matrix("syn0", syn0, None, None)
+    _check_matrix("syn1", syn1, None, dim)
+    sentence = np.ascontiguousarray(sentence, np.int32)
+    codes = np.ascontiguousarray(codes, np.uint8)
+    points = np.ascontiguousarray(points, np.int32)
+    path_offsets = np.ascontiguousarray(path_offsets, np.int64)
+    n = len(sentence)
+    if not 1 <= n <= 1000 or sentence.min() < 0 or sentence.max() >= n_words or window < 1:
+        raise ValueError("sentence (1..1000 words in the vocabulary) or window out of range")
+    if path_offsets.shape != (n_words + 1,) or path_offsets[0] != 0 \
+            or path_offsets[n_words] != len(codes) or len(points) != len(codes) \
+            or np.any(np.diff(path_offsets) < 1) or points.min() < 0 or points.max() >= syn1.shape[0]:
+        raise ValueError("Huffman paths out of range")
+    memset(&cfg, 0, sizeof(cfg))
+    cfg.dim = dim
+    cfg.n_words = n_words
+    cfg.settings.sg = sg
+    cfg.settings.cbow_mean = cbow_mean
+    cfg.settings.window = window
+    cfg.settings.hs = 1
+    table = sigmoid_table()
+    cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
+    keep_all = np.full(n_words, 0xFFFFFFFF, np.uint32)
+    cfg.sample_int = <const uint32_t *><size_t>keep_all.ctypes.data
+    ids = sentence
+    cfg.ids = <const int32_t *><size_t>ids.ctypes.data
+    cfg.syn0 = _ptr_f32(syn0)
+    cfg.syn1 = _ptr_f32(syn1)
+    cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
+    cfg.points = <const int32_t *><size_t>points.ctypes.data
+    cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
+    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None)
+    if keep is None:
+        raise ValueError("ft_sentence_update needs syn0_ngrams and the n-gram table")
+    st = new_thread_state(&cfg, n, 2 * window, int(np.max(np.diff(path_offsets))), 1, 0)
+    try:
+        with nogil:
+            ft_train_sentence(&cfg, st, 0, n, alpha)
         loss = st.loss
     finally:
         free_thread_state(st)

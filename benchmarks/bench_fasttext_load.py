@@ -9,6 +9,8 @@ already in ``--work``), then loads it ``--repeat`` times in fresh child processe
 method in turn:
 
 - ``fastw2v vectors``: ``fastw2v.models.fasttext.load_facebook_vectors(path)``;
+- ``fastw2v model``: ``fastw2v.models.fasttext.load_facebook_model(path)`` (a trainable
+  ``FastText``, with the output layer);
 - ``gensim vectors``: ``gensim.models.fasttext.load_facebook_vectors(path)``;
 - ``gensim model``: ``gensim.models.fasttext.load_facebook_model(path)``.
 
@@ -27,7 +29,7 @@ import sys
 import time
 
 HERE = os.path.abspath(__file__)
-METHODS = ("fastw2v vectors", "gensim vectors", "gensim model")
+METHODS = ("fastw2v vectors", "fastw2v model", "gensim vectors", "gensim model")
 
 
 def train(corpus, out_prefix, dim, bucket):
@@ -46,6 +48,9 @@ def child(method, path):
     if method == "fastw2v vectors":
         from fastw2v.models.fasttext import load_facebook_vectors
         kv = load_facebook_vectors(path)
+    elif method == "fastw2v model":
+        from fastw2v.models.fasttext import load_facebook_model
+        kv = load_facebook_model(path).wv
     elif method == "gensim vectors":
         from gensim.models.fasttext import load_facebook_vectors
         kv = load_facebook_vectors(path)

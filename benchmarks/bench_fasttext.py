@@ -9,7 +9,7 @@ max_n 6, bucket 2,000,000 -- issue 15's settings) and scores the vectors: analog
 accuracy on gensim's questions-words.txt (30,000 most frequent words), Spearman on
 WordSim353 and SimLex-999. ``seconds`` is the child's wall time from import to trained
 model (vocabulary, the 800 MB bucket matrix's initialisation and training; not the
-evaluation). Runs are interleaved (fastw2v, gensim, fastw2v, ...), so a slow period
+evaluation); ``RSS`` is each child's peak resident memory (``os.wait4``). Runs are interleaved (fastw2v, gensim, fastw2v, ...), so a slow period
 hits both; the table gives each pair's time ratio and quality difference.
 """
 import argparse
@@ -49,8 +49,14 @@ def child(library, corpus, sg, epochs, seed, threads):
 def run(library, args, sg, epochs, seed):
     cmd = [sys.executable, HERE, "--child", library, "--corpus", args.corpus, "--sg", str(sg),
            "--epochs-one", str(epochs), "--seed", str(seed), "--threads", str(args.threads)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{library}: child failed")
+    row = json.loads(out.strip().splitlines()[-1])
+    row["peak_rss_mb"] = usage.ru_maxrss / 1024  # the child's peak, from the kernel
+    return row
 
 
 def main(argv=None):
@@ -82,12 +88,13 @@ def main(argv=None):
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     head = (f"{'mode':<5} {'epochs':>6} {'seed':>4} {'fastw2v s':>9} {'gensim s':>9} {'x gensim':>8}  "
-            f"{'analogy f/g':>13} {'ws353 f/g':>13} {'simlex f/g':>13}")
+            f"{'RSS MB f/g':>11}  {'analogy f/g':>13} {'ws353 f/g':>13} {'simlex f/g':>13}")
     print("\n" + head)
     for r in rows:
         q = "  ".join(f"{r['fastw2v_' + k]:.3f}/{r['gensim_' + k]:.3f}" for k in ("analogy", "ws353", "simlex"))
         print(f"{r['mode']:<5} {r['epochs']:>6} {r['seed']:>4} {r['fastw2v_seconds']:>9.1f} "
-              f"{r['gensim_seconds']:>9.1f} {r['gensim_seconds'] / r['fastw2v_seconds']:>8.2f}  {q}")
+              f"{r['gensim_seconds']:>9.1f} {r['gensim_seconds'] / r['fastw2v_seconds']:>8.2f}  "
+              f"{r['fastw2v_peak_rss_mb']:>5.0f}/{r['gensim_peak_rss_mb']:<5.0f}  {q}")
     if len(set(r["seed"] for r in rows)) > 1:
         for epochs in sorted(set(r["epochs"] for r in rows)):
             for mode in args.modes.split(","):

@@ -178,31 +178,24 @@ def child_exact(d, opts):
              "qps": len(single) / single_s}]
 
 
-def child_hnsw_build(d, opts):
+def child_hnsw_build(d, opts, mmap_vectors=False):
+    """Build and save the index; with `mmap_vectors` from memory-mapped vectors, whose
+    pages the build gives back chunk by chunk."""
     from fastw2v.similarities import HnswIndexer
-    kv = _fastw2v_kv(d)
+    kv = _fastw2v_kv(d, mmap="r" if mmap_vectors else None)
     t = time.perf_counter()
     ix = HnswIndexer(kv, M=opts["M"], efConstruction=opts["efConstruction"], workers=opts["threads"],
                      progress=False)
     build_s = time.perf_counter() - t
     path = os.path.join(d, "hnsw.index")
     ix.save(path)
-    return [{"method": f"hnsw build M={opts['M']} efC={opts['efConstruction']}", "build_s": build_s,
-             "index_mb": os.path.getsize(path) / 2**20}]
+    return [{"method": f"hnsw build M={opts['M']} efC={opts['efConstruction']}"
+                       + (" (vectors mmap)" if mmap_vectors else ""),
+             "build_s": build_s, "index_mb": os.path.getsize(path) / 2**20}]
 
 
 def child_hnsw_build_mmap(d, opts):
-    """The build from memory-mapped vectors: each chunk's pages are given back once added."""
-    from fastw2v.similarities import HnswIndexer
-    kv = _fastw2v_kv(d, mmap="r")
-    t = time.perf_counter()
-    ix = HnswIndexer(kv, M=opts["M"], efConstruction=opts["efConstruction"], workers=opts["threads"],
-                     progress=False)
-    build_s = time.perf_counter() - t
-    path = os.path.join(d, "hnsw.index")
-    ix.save(path)
-    return [{"method": f"hnsw build M={opts['M']} efC={opts['efConstruction']} (vectors mmap)",
-             "build_s": build_s, "index_mb": os.path.getsize(path) / 2**20}]
+    return child_hnsw_build(d, opts, mmap_vectors=True)
 
 
 def child_hnsw_query(d, opts, mmap_vectors=False):

@@ -283,9 +283,7 @@ class FastTextKeyedVectors(KeyedVectors):
         """Copy a gensim ``FastTextKeyedVectors`` (or a model with ``.wv``)."""
         gkv = getattr(obj, "wv", obj)
         kv = cls(gkv.vector_size, gkv.min_n, gkv.max_n, gkv.bucket, dtype=gkv.vectors.dtype)
-        kv._set_all(list(gkv.index_to_key), np.array(gkv.vectors),
-                    {attr: np.array(v) for attr, v in gkv.expandos.items()
-                     if np.asarray(v).dtype != object})
+        kv._copy_keys_from_gensim(gkv)
         kv.vectors_vocab = np.array(gkv.vectors_vocab, dtype=np.float32)
         kv.vectors_ngrams = (np.zeros((0, gkv.vector_size), np.float32) if gkv.vectors_ngrams is None
                              else np.array(gkv.vectors_ngrams, dtype=np.float32))
@@ -306,12 +304,9 @@ class FastTextKeyedVectors(KeyedVectors):
         except ImportError as err:
             raise ImportError("to_gensim() needs gensim: pip install gensim") from err
         gkv = GensimFTKV(self.vector_size, self.min_n, self.max_n, self.bucket, dtype=self.vectors.dtype)
-        gkv.index_to_key = list(self.index_to_key)
-        gkv.key_to_index = dict(self.key_to_index)
+        self._copy_keys_to_gensim(gkv)
         gkv.vectors_vocab = np.array(self.vectors_vocab)
         gkv.vectors_ngrams = None if self.vectors_ngrams is None else np.array(self.vectors_ngrams)
-        gkv.expandos = {attr: np.array(v) for attr, v in self.expandos.items()}
-        gkv.next_index = len(gkv.index_to_key)
         gkv.recalc_char_ngram_buckets()
         gkv.adjust_vectors()
         return gkv

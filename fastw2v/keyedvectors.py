@@ -622,12 +622,23 @@ class KeyedVectors(VectorStore):
         """Copy a gensim ``KeyedVectors`` (or a model with ``.wv``) into a fastw2v one."""
         gkv = getattr(obj, "wv", obj)
         kv = cls(gkv.vector_size, dtype=gkv.vectors.dtype)
+        kv._copy_keys_from_gensim(gkv)
+        return kv
+
+    def _copy_keys_from_gensim(self, gkv):
+        """Take copies of a gensim KeyedVectors' keys, vectors and per-key attributes."""
         # gensim's per-key Huffman paths ('code', 'point') are arrays of arrays: they
         # belong to the model's tree (Word2Vec.from_gensim keeps them), not to vectors.
-        kv._set_all(list(gkv.index_to_key), np.array(gkv.vectors),
-                    {attr: np.array(v) for attr, v in gkv.expandos.items()
-                     if np.asarray(v).dtype != object})
-        return kv
+        self._set_all(list(gkv.index_to_key), np.array(gkv.vectors),
+                      {attr: np.array(v) for attr, v in gkv.expandos.items()
+                       if np.asarray(v).dtype != object})
+
+    def _copy_keys_to_gensim(self, gkv):
+        """Give a gensim KeyedVectors copies of these keys and per-key attributes."""
+        gkv.index_to_key = list(self.index_to_key)
+        gkv.key_to_index = dict(self.key_to_index)
+        gkv.expandos = {attr: np.array(v) for attr, v in self.expandos.items()}
+        gkv.next_index = len(gkv.index_to_key)
 
     def to_gensim(self):
         """A gensim ``KeyedVectors`` with copies of these keys, vectors and attributes.
@@ -642,9 +653,6 @@ class KeyedVectors(VectorStore):
         except ImportError as err:
             raise ImportError("to_gensim() needs gensim: pip install gensim") from err
         gkv = GensimKeyedVectors(self.vector_size, count=0, dtype=self.vectors.dtype)
-        gkv.index_to_key = list(self.index_to_key)
-        gkv.key_to_index = dict(self.key_to_index)
+        self._copy_keys_to_gensim(gkv)
         gkv.vectors = np.array(self.vectors)
-        gkv.expandos = {attr: np.array(v) for attr, v in self.expandos.items()}
-        gkv.next_index = len(gkv.index_to_key)
         return gkv

@@ -175,29 +175,38 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
 
 def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
                 sync=None, rounds=None) -> int:
-    epochs_done = 0
     for epoch in range(epochs):
-        for cb in callbacks:
-            cb.on_epoch_begin(model)
-        job.begin_epoch()
-        if sync is None:
+        try:
+            _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds)
+        except KeyboardInterrupt:
+            # Wherever the Ctrl-C landed (waiting on the kernels, a callback, the checks
+            # between epochs), no kernel runs any more: say so once, here.
+            logger.warning("training interrupted in epoch %i; the model is partially trained "
+                           "(model.partially_trained is True)", epoch + 1)
+            raise
+    return epochs
+
+
+def _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds):
+    for cb in callbacks:
+        cb.on_epoch_begin(model)
+    job.begin_epoch()
+    if sync is None:
+        _run_epoch(job, workers, epoch, compute_loss, reporter)
+    else:
+        for r, (first, end) in enumerate(rounds):
+            job.begin_round(first, end)
             _run_epoch(job, workers, epoch, compute_loss, reporter)
-        else:
-            for r, (first, end) in enumerate(rounds):
-                job.begin_round(first, end)
-                _run_epoch(job, workers, epoch, compute_loss, reporter)
-                sync.after_round(job, epoch, last=r == len(rounds) - 1)
-        model._inputs_trained()  # the norms cache; FastText recomposes wv.vectors
-        for name, matrix in model._input_matrices():
-            _finite(name, matrix, epoch)
-        _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
-        _finite("syn1", model.syn1 if model.hs else None, epoch)
-        epochs_done += 1
-        loss, _, effective = job.totals()
-        model.running_training_loss = loss if compute_loss else 0.0
-        for cb in callbacks:
-            cb.on_epoch_end(model)
-    return epochs_done
+            sync.after_round(job, epoch, last=r == len(rounds) - 1)
+    model._inputs_trained()  # the norms cache; FastText recomposes wv.vectors
+    for name, matrix in model._input_matrices():
+        _finite(name, matrix, epoch)
+    _finite("syn1neg", model.syn1neg if model.negative else None, epoch)
+    _finite("syn1", model.syn1 if model.hs else None, epoch)
+    loss, _, _ = job.totals()
+    model.running_training_loss = loss if compute_loss else 0.0
+    for cb in callbacks:
+        cb.on_epoch_end(model)
 
 
 def _run_epoch(job: TrainJob, workers: int, epoch: int, compute_loss: bool, reporter) -> None:
@@ -227,12 +236,9 @@ def _run_epoch(job: TrainJob, workers: int, epoch: int, compute_loss: bool, repo
                 th.join(0.05)
                 _report(job, epoch, compute_loss, reporter)
         _report(job, epoch, compute_loss, reporter)
-    except BaseException as exc:
+    except BaseException:
         # Ctrl-C or anything else in the waiting thread: stop kernels, join, re-raise.
-        job.request_stop()
-        if isinstance(exc, KeyboardInterrupt):
-            logger.warning("training interrupted in epoch %i: stopping %i threads; the model is "
-                           "partially trained (model.partially_trained is True)", epoch + 1, len(started))
+        job.request_stop()  # (a Ctrl-C is logged by _run_epochs, whichever step it hit)
         for t, th in enumerate(started):
             # start() may have been interrupted after the thread was spawned but before it
             # was marked alive: wait for it to run (it then sees the stop request and ends).

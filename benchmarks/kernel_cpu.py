@@ -1,7 +1,7 @@
 """Kernel CPU time of one build: 1 thread, pre-encoded corpus, medians of 3 epochs.
 
     head -c 12000000 imdb.txt > imdb_small.txt
-    python benchmarks/kernel_cpu.py --corpus imdb_small.txt --sg 1 --hs 0 [--repo PATH]
+    python benchmarks/kernel_cpu.py --corpus imdb_small.txt --sg 1 --hs 0 [--fasttext] [--repo PATH]
 
 Process CPU seconds are less disturbed by other load than wall time; used to compare builds
 (``FASTW2V_KERNEL=generic|avx2`` picks one; ``--repo`` imports another built checkout).
@@ -19,42 +19,44 @@ def parse_args(description):
     p.add_argument("--sg", type=int, choices=(0, 1), default=1, help="1: skip-gram (default), 0: CBOW")
     p.add_argument("--hs", type=int, choices=(0, 1), default=0,
                    help="1: hierarchical softmax, negative=0; 0: negative=5 (default)")
+    p.add_argument("--fasttext", action="store_true",
+                   help="FastText (min_n 3, max_n 6, bucket 2,000,000) instead of word2vec")
     p.add_argument("--repo", help="checkout (built in place) to import fastw2v from, first on sys.path")
     return p.parse_args()
 
 
 def workload(args):
-    """The fixed kernel workload: ``(epoch, n_words)``, where ``epoch()`` trains one epoch
-    on 1 thread over the pre-encoded corpus, from fresh weights."""
+    """The fixed kernel workload: ``(reset, epoch, n_words)``; ``reset()`` gives the model
+    fresh weights, ``epoch()`` trains one epoch on 1 thread over the pre-encoded corpus."""
     corpus = os.path.abspath(args.corpus)
     if args.repo:
         sys.path.insert(0, os.path.abspath(args.repo))
     os.chdir(tempfile.gettempdir())  # never import a source tree from the working directory by accident
-    from fastw2v import Word2Vec
+    from fastw2v import FastText, Word2Vec
     from fastw2v.encode import encode_file
     from fastw2v.trainer import run_training
 
-    model = Word2Vec(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
+    model = (FastText if args.fasttext else Word2Vec)(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
                      min_count=5, workers=1, sg=args.sg)
     model.build_vocab(corpus_file=corpus)
     stream = encode_file(corpus, model.wv.key_to_index, 1)
 
     def epoch():
-        model.prepare_weights()
         run_training(model, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001, compute_loss=False)
-    return epoch, stream.n_words
+    return model.prepare_weights, epoch, stream.n_words
 
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
-    epoch, n_words = workload(args)
+    reset, epoch, n_words = workload(args)
     times = []
     for _ in range(3):
+        reset()
         start = time.process_time()
         epoch()
         times.append(time.process_time() - start)
     times.sort()
-    print(f"sg={args.sg} hs={args.hs} cpu_s median {times[1]:.3f} min {times[0]:.3f}  words {n_words}  "
+    print(f"{'fasttext ' if args.fasttext else ''}sg={args.sg} hs={args.hs} cpu_s median {times[1]:.3f} min {times[0]:.3f}  words {n_words}  "
           f"Mwords/cpu-s {n_words / times[1] / 1e6:.2f}")
 
 

@@ -16,8 +16,9 @@ from kernel_cpu import parse_args, workload  # noqa: E402 (the same workload, un
 
 
 def main():
-    epoch, _ = workload(parse_args(__doc__.splitlines()[0]))
+    reset, epoch, _ = workload(parse_args(__doc__.splitlines()[0]))
     for _ in range(3):
+        reset()
         epoch()
 
 

@@ -9,7 +9,8 @@ max_n 6, bucket 2,000,000 -- issue 15's settings) and scores the vectors: analog
 accuracy on gensim's questions-words.txt (30,000 most frequent words), Spearman on
 WordSim353 and SimLex-999. ``seconds`` is the child's wall time from import to trained
 model (vocabulary, the 800 MB bucket matrix's initialisation and training; not the
-evaluation); ``RSS`` is each child's peak resident memory (``os.wait4``). Runs are interleaved (fastw2v, gensim, fastw2v, ...), so a slow period
+evaluation); ``RSS`` is each child's peak resident memory (``os.wait4``). ``--versus
+CHECKOUT`` runs a built fastw2v checkout in gensim's place (before/after a change). Runs are interleaved (fastw2v, gensim, fastw2v, ...), so a slow period
 hits both; the table gives each pair's time ratio and quality difference.
 """
 import argparse
@@ -31,7 +32,10 @@ def child(library, corpus, sg, epochs, seed, threads):
     t = time.perf_counter()
     if library == "gensim":
         from gensim.models import FastText
-    else:
+    else:  # "fastw2v", or a built checkout of it to compare with
+        if library != "fastw2v":
+            sys.path.insert(0, library)
+        os.chdir(os.path.dirname(corpus))  # import the checkout asked for, not the cwd's
         from fastw2v import FastText
     from gensim.test.utils import datapath
     model = FastText(sg=sg, epochs=epochs, workers=threads, seed=seed, **SETTINGS)
@@ -66,6 +70,9 @@ def main(argv=None):
     p.add_argument("--epochs", default="1,3")
     p.add_argument("--seeds", default="1")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--versus", default="gensim",
+                   help="the peer: gensim (default), or a built fastw2v checkout (e.g. the code "
+                        "before a change); its columns keep the name 'gensim'")
     p.add_argument("--json")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--sg", type=int, help=argparse.SUPPRESS)
@@ -77,12 +84,15 @@ def main(argv=None):
                                args.threads)))
         return 0
     args.corpus = os.path.abspath(args.corpus)
+    if args.versus != "gensim":
+        args.versus = os.path.abspath(args.versus)
     rows = []
     for epochs in map(int, args.epochs.split(",")):
         for mode in args.modes.split(","):
             sg = 1 if mode == "sg" else 0
             for seed in map(int, args.seeds.split(",")):
-                pair = {lib: run(lib, args, sg, epochs, seed) for lib in ("fastw2v", "gensim")}
+                pair = {"fastw2v": run("fastw2v", args, sg, epochs, seed),
+                        "gensim": run(args.versus, args, sg, epochs, seed)}
                 row = {"mode": mode, "epochs": epochs, "seed": seed, **{
                     f"{lib}_{k}": v for lib, r in pair.items() for k, v in r.items() if k != "library"}}
                 rows.append(row)

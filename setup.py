@@ -60,8 +60,9 @@ X86 = platform.machine().lower() in ("x86_64", "amd64")
 # Run once per vocabulary, not per word: built once, with IEEE arithmetic (no
 # reassociation), so its sums are the ones the Python loop it replaced computed.
 # _ngrams (FastText's n-gram buckets) likewise: its vector averages sum rows in
-# fastText's and gensim's order, so loaded .bin vectors equal theirs.
-PLAIN_MATH = {"fastw2v._alias", "fastw2v._ngrams"}
+# fastText's and gensim's order, so loaded .bin vectors equal theirs. _uniform (random
+# initial rows) must round as numpy does, to give numpy's (and gensim's) values.
+PLAIN_MATH = {"fastw2v._alias", "fastw2v._ngrams", "fastw2v._uniform"}
 
 
 def extensions():

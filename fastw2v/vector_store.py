@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from fastw2v._uniform import uniform_rows
 from fastw2v.search import BLOCK_CELLS
 
 logger = logging.getLogger("fastw2v.keyedvectors")
@@ -18,13 +19,10 @@ __all__ = ["VectorStore", "EmptyQueryError", "prep_vectors"]
 
 
 def prep_vectors(target_shape, prior_vectors=None, seed=0):
-    """Random rows uniform in [-1/dim, 1/dim) (gensim's scheme and generator), the first
-    ones copied from ``prior_vectors`` when given."""
-    rng = np.random.default_rng(seed=seed)
-    vectors = rng.random(target_shape, dtype=np.float32)
-    vectors *= 2.0
-    vectors -= 1.0
-    vectors /= target_shape[1]
+    """Random rows uniform in [-1/dim, 1/dim) (gensim's scheme and generator: equal to
+    gensim's values for the same seed), the first ones copied from ``prior_vectors`` when
+    given. Filled by several threads (fastw2v._uniform)."""
+    vectors = uniform_rows(target_shape, seed)
     if prior_vectors is not None and len(prior_vectors):
         vectors[:prior_vectors.shape[0]] = prior_vectors
     return vectors

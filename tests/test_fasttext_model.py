@@ -143,12 +143,14 @@ def test_ft_window_matches_numpy_reference(kernel, variant):
     assert checked >= 20
 
 
-def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, sg, cbow_mean):
-    """FastText over a whole sentence as the kernel schedules it (full windows, HS): each
-    position's composite row is built when the first window reaching it starts, moved by
-    every gradient it takes, and its collected gradient reaches its word and bucket rows
-    when the last window reaching it has passed."""
-    syn0, ngrams, syn1 = case["syn0"], case["ngrams"], case["syn1"]
+def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, sg, cbow_mean,
+                    hs=True, negatives=None):
+    """FastText over a whole sentence as the kernel schedules it (full windows; HS, and NS
+    with ``negatives``, one row per window): each position's composite row is built when
+    the first window reaching it starts, moved by every gradient it takes, and its
+    collected gradient reaches its word and bucket rows when the last window reaching it
+    has passed."""
+    syn0, ngrams, syn1, syn1neg = case["syn0"], case["ngrams"], case["syn1"], case["syn1neg"]
     offsets, ids = case["offsets"], case["ids"]
     n = len(sentence)
     comp, acc, count = {}, {}, {}
@@ -176,16 +178,22 @@ def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, 
         if not ctx:
             continue
         w = sentence[i]
-        rows = points[path_offsets[w]:path_offsets[w + 1]]
-        labels = 1.0 - codes[path_offsets[w]:path_offsets[w + 1]].astype(np.float64)
         if sg:
-            grad = ref_block(np.stack([comp[j] for j in ctx]), syn1, rows, labels, alpha, True)
-            steps = list(grad)
+            x = np.stack([comp[j] for j in ctx])
         else:
             total = sum(count[j] for j in ctx)
             h = sum(count[j] * comp[j] for j in ctx)
-            grad = ref_block((h / total if cbow_mean else h)[None, :], syn1, rows, labels, alpha, True)
-            steps = [grad[0] * (1.0 if cbow_mean else 1.0 / total)] * len(ctx)
+            x = (h / total if cbow_mean else h)[None, :]
+        grad = np.zeros_like(x)
+        if hs:
+            rows = points[path_offsets[w]:path_offsets[w + 1]]
+            labels = 1.0 - codes[path_offsets[w]:path_offsets[w + 1]].astype(np.float64)
+            grad += ref_block(x, syn1, rows, labels, alpha, True)
+        if negatives is not None:
+            negs = [d for d in negatives[i] if d != w]
+            grad += ref_block(x, syn1neg, np.array([w] + negs), np.array([1.0] + [0.0] * len(negs)),
+                              alpha, False)
+        steps = list(grad) if sg else [grad[0] * (1.0 if cbow_mean else 1.0 / total)] * len(ctx)
         for j, g in zip(ctx, steps):
             acc[j] += g
             comp[j] += g
@@ -214,6 +222,35 @@ def test_ft_sentence_matches_numpy_reference(kernel, sg, cbow_mean):
     for name in ("syn0", "ngrams", "syn1"):
         np.testing.assert_allclose(case[name], ref[name], rtol=1e-4, atol=2e-5, err_msg=name)
     assert not np.array_equal(case["syn0"], make_ft_case(11, n_words=8, n_buckets=9, dim=5)["syn0"])
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("sg,cbow_mean,hs", [(1, 1, 0), (1, 1, 1), (0, 1, 0), (0, 0, 1)],
+                         ids=["sg-ns", "sg-hs+ns", "cbow-mean-ns", "cbow-sum-hs+ns"])
+def test_ft_sentence_with_negatives_matches_numpy_reference(kernel, sg, cbow_mean, hs):
+    """The sentence loop with negative sampling against numpy, with given draws (some equal
+    to the centre, some repeated). Skip-gram NS alone moves the ring's composites in place
+    and flushes how far they moved; with HS (or CBOW) it collects gradients: both here."""
+    case = make_ft_case(12, n_words=8, n_buckets=9, dim=7)
+    rng = np.random.default_rng(6)
+    sentence = np.array([2, 5, 5, 1, 7, 0, 2, 6, 3, 4, 1, 5], np.int32)
+    negatives = rng.integers(0, 8, (len(sentence), 4)).astype(np.int32)
+    negatives[3, :2] = sentence[3]            # a draw equal to the centre is dropped
+    negatives[5, 1] = negatives[5, 0]         # a word drawn twice in one window
+    lens = rng.integers(1, 4, 8)
+    path_offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    points = np.concatenate([rng.choice(7, k, replace=False) for k in lens]).astype(np.int32)
+    codes = rng.integers(0, 2, path_offsets[-1]).astype(np.uint8)
+    ref = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.items()}
+    ref_ft_sentence(ref, sentence, codes, points, path_offsets, 0.05, 3, sg, cbow_mean, hs=hs,
+                    negatives=negatives)
+    kernel.ft_sentence_update(case["syn0"], case["syn1"] if hs else None, sentence, codes, points,
+                              path_offsets, 0.05, 3, case["ngrams"], case["offsets"], case["ids"],
+                              sg=sg, cbow_mean=cbow_mean, syn1neg=case["syn1neg"],
+                              negatives=negatives)
+    for name in ("syn0", "ngrams", "syn1", "syn1neg"):
+        np.testing.assert_allclose(case[name], ref[name], rtol=1e-4, atol=2e-5, err_msg=name)
+    assert not np.array_equal(case["syn1neg"], make_ft_case(12, n_words=8, n_buckets=9, dim=7)["syn1neg"])
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

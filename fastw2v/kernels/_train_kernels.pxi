@@ -452,19 +452,34 @@ cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept no
         fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
 
 
-cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w) noexcept nogil:
+cdef inline bint ft_in_place(const TrainConfig *cfg) noexcept nogil:
+    """Whether windows move the ring's composites in place (skip-gram, negative sampling,
+    no lock factors): then the fused one-sweep update (as word2vec's SG-NS) writes the
+    composites like word rows, and a flush spreads how far its composite moved since it
+    was built. Otherwise windows collect each gradient (ft_collect)."""
+    return (cfg.settings.sg and not cfg.settings.hs and cfg.settings.negative > 0
+            and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT
+            and cfg.lockf == NULL and cfg.ngram_lockf == NULL)
+
+
+cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w,
+                          bint in_place) noexcept nogil:
     """Ring ``slot`` takes a new position of word ``w``: its composite row (the mean of the
-    word's rows as they are now), no gradient yet, its rows' count and mean lock factor."""
+    word's rows as they are now), no gradient yet (in place: ring_grads keeps the
+    composite as built), its rows' count and mean lock factor."""
     cdef int dim = cfg.dim
     cdef float *row = st.ring_rows + <int64_t>slot * dim
     cdef int64_t k
     cdef float factor
     cdef int n_rows
     memset(row, 0, dim * sizeof(float))
-    memset(st.ring_grads + <int64_t>slot * dim, 0, dim * sizeof(float))
     n_rows = add_word_rows(cfg, w, row)
     if n_rows > 1:
         scale(1.0 / n_rows, row, dim)
+    if in_place:
+        memcpy(st.ring_grads + <int64_t>slot * dim, row, dim * sizeof(float))
+    else:
+        memset(st.ring_grads + <int64_t>slot * dim, 0, dim * sizeof(float))
     st.ring_count[slot] = n_rows
     factor = 1.0
     if cfg.lockf != NULL or cfg.ngram_lockf != NULL:
@@ -475,10 +490,18 @@ cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int
     st.ring_factor[slot] = factor
 
 
-cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w) noexcept nogil:
-    """The position in ``slot`` leaves the windows: its collected gradient goes to the
-    word's row and every bucket row (each times its lock factor)."""
-    spread_word_grad(cfg, w, st.ring_grads + <int64_t>slot * cfg.dim, 1.0)
+cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w,
+                          bint in_place) noexcept nogil:
+    """The position in ``slot`` leaves the windows: its collected gradient (in place: its
+    composite now minus as built) goes to the word's row and every bucket row (each times
+    its lock factor)."""
+    cdef int i, dim = cfg.dim
+    cdef float *grad = st.ring_grads + <int64_t>slot * dim
+    cdef const float *row = st.ring_rows + <int64_t>slot * dim
+    if in_place:
+        for i in range(dim):
+            grad[i] = row[i] - grad[i]
+    spread_word_grad(cfg, w, grad, 1.0)
 
 
 cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, const float *grad,
@@ -492,14 +515,20 @@ cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, c
 
 
 cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
-                       float alpha) noexcept nogil:
+                       float alpha, bint in_place) noexcept nogil:
     """FastText skip-gram: each context position's composite row (ring slot
-    st.ctx_slot[r]) predicts ``centre``; each collects its input gradient."""
-    cdef int r
+    st.ctx_slot[r]) predicts ``centre``; each takes its input gradient (in place, or
+    collected)."""
+    cdef int r, n_out
     cdef int dim = cfg.dim
     for r in range(n_ctx):
         st.in_ptrs[r] = st.ring_rows + <int64_t>st.ctx_slot[r] * dim
-    # Not the fused SG-NS sweep: it writes the inputs in place, and these are copies.
+    if in_place:  # the composites are the thread's own copies: one sweep writes them
+        n_out = negative_outputs(cfg, st, centre)
+        resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
+        block_scores(cfg, st, n_ctx, n_out, alpha, False)
+        fused_block_update(cfg, st, n_ctx, n_out)
+        return
     memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
@@ -607,14 +636,15 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
     cdef int window = cfg.settings.window
     cdef int ring = st.n_ring
     cdef int built = 0, flushed = 0
+    cdef bint in_place = ft_in_place(cfg)
     st.effective_words += n
     for i in range(n):
         while flushed < i - window:
-            ft_flush(cfg, st, flushed % ring, st.sentence[flushed])
+            ft_flush(cfg, st, flushed % ring, st.sentence[flushed], in_place)
             flushed += 1
         reach = i + window + 1 if i + window + 1 < n else n
         while built < reach:
-            ft_build(cfg, st, built % ring, st.sentence[built])
+            ft_build(cfg, st, built % ring, st.sentence[built], in_place)
             built += 1
         b = <int>bounded(st, window) if cfg.settings.shrink_windows else 0
         lo = i - window + b
@@ -637,11 +667,11 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
         if i + 1 + window < n:  # the position the next window builds
             prefetch_buckets(cfg, st.sentence[i + 1 + window])
         if cfg.settings.sg:
-            ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha)
+            ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha, in_place)
         else:
             ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
     while flushed < built:
-        ft_flush(cfg, st, flushed % ring, st.sentence[flushed])
+        ft_flush(cfg, st, flushed % ring, st.sentence[flushed], in_place)
         flushed += 1
 
 

@@ -30,6 +30,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     cdef TrainConfig cfg
     cdef ThreadState *st
     cdef int n_ctx, r, d
+    cdef bint in_place
     cdef double loss
     n_words, dim = _check_matrix("syn0", syn0, None, None)
     context = np.ascontiguousarray(context, np.int32)
@@ -77,23 +78,25 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
             raise ValueError("lockf needs one factor per word")
         cfg.lockf = <const float *><size_t>lockf.ctypes.data
     keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf)
-    st = new_thread_state(&cfg, 1, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
+    st = new_thread_state(&cfg, n_ctx, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
     try:
         for r in range(n_ctx):
             st.in_rows[r] = context[r]
+            st.sentence[r] = context[r]  # the window's update may use in_rows as scratch
         for d in range(cfg.settings.negative):
             st.negatives[d] = negatives[d]
         with nogil:
             if cfg.ngram_offsets != NULL:  # the window alone: every position enters and leaves
+                in_place = ft_in_place(&cfg)
                 for r in range(n_ctx):
-                    ft_build(&cfg, st, r, st.in_rows[r])
+                    ft_build(&cfg, st, r, st.in_rows[r], in_place)
                     st.ctx_slot[r] = r
                 if sg:
-                    ft_sg_window(&cfg, st, centre, n_ctx, alpha)
+                    ft_sg_window(&cfg, st, centre, n_ctx, alpha, in_place)
                 else:
                     ft_cbow_window(&cfg, st, centre, n_ctx, alpha)
                 for r in range(n_ctx):
-                    ft_flush(&cfg, st, r, st.in_rows[r])
+                    ft_flush(&cfg, st, r, st.sentence[r], in_place)
             elif sg:
                 sg_window(&cfg, st, centre, n_ctx, alpha)
             else:
@@ -106,35 +109,34 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
 
 def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float alpha,
                        int window, syn0_ngrams, ngram_offsets, ngram_ids, int sg=1,
-                       int cbow_mean=1):
-    """Train one sentence with FastText and hierarchical softmax: the kernel's own
-    ``ft_train_sentence`` (positions entering and leaving the ring, gradients collected
-    and flushed), with every word kept and the full window (no random draws), so tests
-    can compare it with a numpy reference. ``codes``/``points``/``path_offsets``: each
-    word's Huffman path as CSR arrays. Returns the loss."""
+                       int cbow_mean=1, syn1neg=None, negatives=None):
+    """Train one sentence with FastText: the kernel's own ``ft_train_sentence``
+    (positions entering and leaving the ring, gradients collected or composites moved in
+    place, flushes), with every word kept and the full window, so tests can compare it
+    with a numpy reference.
+
+    Hierarchical softmax with ``syn1`` (``codes``/``points``/``path_offsets``: each
+    word's Huffman path as CSR arrays; ignored when ``syn1`` is None), negative sampling
+    with ``syn1neg`` and ``negatives``: one row of draws per window that has a context
+    word (every position, for sentences of two or more words), used in order instead of
+    the kernel's random draws. Returns the loss."""
     cdef TrainConfig cfg
     cdef ThreadState *st
     cdef double loss
+    cdef int64_t d
     n_words, dim = _check_matrix("syn0", syn0, None, None)
-    _check_matrix("syn1", syn1, None, dim)
     sentence = np.ascontiguousarray(sentence, np.int32)
-    codes = np.ascontiguousarray(codes, np.uint8)
-    points = np.ascontiguousarray(points, np.int32)
-    path_offsets = np.ascontiguousarray(path_offsets, np.int64)
     n = len(sentence)
     if not 1 <= n <= 1000 or sentence.min() < 0 or sentence.max() >= n_words or window < 1:
         raise ValueError("sentence (1..1000 words in the vocabulary) or window out of range")
-    if path_offsets.shape != (n_words + 1,) or path_offsets[0] != 0 \
-            or path_offsets[n_words] != len(codes) or len(points) != len(codes) \
-            or np.any(np.diff(path_offsets) < 1) or points.min() < 0 or points.max() >= syn1.shape[0]:
-        raise ValueError("Huffman paths out of range")
+    if syn1 is None and syn1neg is None:
+        raise ValueError("give syn1 (HS) or syn1neg and negatives (NS)")
     memset(&cfg, 0, sizeof(cfg))
     cfg.dim = dim
     cfg.n_words = n_words
     cfg.settings.sg = sg
     cfg.settings.cbow_mean = cbow_mean
     cfg.settings.window = window
-    cfg.settings.hs = 1
     table = sigmoid_table()
     cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
     keep_all = np.full(n_words, 0xFFFFFFFF, np.uint32)
@@ -142,15 +144,48 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
     ids = sentence
     cfg.ids = <const int32_t *><size_t>ids.ctypes.data
     cfg.syn0 = _ptr_f32(syn0)
-    cfg.syn1 = _ptr_f32(syn1)
-    cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
-    cfg.points = <const int32_t *><size_t>points.ctypes.data
-    cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
+    max_out = 1
+    if syn1 is not None:
+        _check_matrix("syn1", syn1, None, dim)
+        codes = np.ascontiguousarray(codes, np.uint8)
+        points = np.ascontiguousarray(points, np.int32)
+        path_offsets = np.ascontiguousarray(path_offsets, np.int64)
+        if path_offsets.shape != (n_words + 1,) or path_offsets[0] != 0 \
+                or path_offsets[n_words] != len(codes) or len(points) != len(codes) \
+                or np.any(np.diff(path_offsets) < 1) or points.min() < 0 \
+                or points.max() >= syn1.shape[0]:
+            raise ValueError("Huffman paths out of range")
+        cfg.settings.hs = 1
+        cfg.syn1 = _ptr_f32(syn1)
+        cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
+        cfg.points = <const int32_t *><size_t>points.ctypes.data
+        cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
+        max_out = int(np.max(np.diff(path_offsets)))
+    if syn1neg is not None:
+        _check_matrix("syn1neg", syn1neg, n_words, dim)
+        negatives = np.ascontiguousarray(negatives, np.int32)
+        windows = n if n > 1 else 0
+        if negatives.ndim != 2 or negatives.shape[0] != windows or negatives.shape[1] < 1 \
+                or negatives.shape[0] + 1 > NEG_BATCH_WINDOWS \
+                or (negatives.size and (negatives.min() < 0 or negatives.max() >= n_words)):
+            raise ValueError(f"negatives must be ({windows}, k) words, fewer than "
+                             f"{NEG_BATCH_WINDOWS} windows")
+        cfg.settings.negative = negatives.shape[1]
+        cfg.syn1neg = _ptr_f32(syn1neg)
+        max_out = max(max_out, negatives.shape[1] + 1)
+        # The draws in the order the windows take them, one window's more of padding:
+        # draw_negatives prefetches the next window's rows and never refills.
+        draws = np.concatenate([negatives.ravel(), np.zeros(negatives.shape[1], np.int32)])
     keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None)
     if keep is None:
         raise ValueError("ft_sentence_update needs syn0_ngrams and the n-gram table")
-    st = new_thread_state(&cfg, n, 2 * window, int(np.max(np.diff(path_offsets))), 1, 0)
+    st = new_thread_state(&cfg, n, 2 * window, max_out, 1, 0)
     try:
+        if syn1neg is not None:
+            for d in range(len(draws)):
+                st.neg_batch[d] = draws[d]
+            st.neg_len = len(draws)
+            st.neg_pos = 0
         with nogil:
             ft_train_sentence(&cfg, st, 0, n, alpha)
         loss = st.loss

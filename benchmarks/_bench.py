@@ -133,6 +133,8 @@ class Run:
     analogy: float = math.nan
     ws353: float = math.nan
     simlex: float = math.nan
+    oov_ws353: float = math.nan   # with --oov: Spearman over pairs of out-of-vocabulary words
+    oov_simlex: float = math.nan
 
     @property
     def words_per_sec(self):
@@ -145,13 +147,17 @@ def mode_name(arch, hs):
 
 def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdir,
                 settings=None, evaluate_vectors=True):
-    """Train in a fresh process, then (untimed) evaluate its vectors; returns a Run."""
+    """Train in a fresh process, then (untimed) evaluate its vectors; returns a Run.
+
+    ``settings`` are the runner's options beyond these arguments (e.g. ``model``,
+    ``min_n``); with ``oov_words`` the runner also writes the out-of-vocabulary vectors,
+    scored here by :func:`evaluate_oov`.
+    """
     out = os.path.join(workdir, f"{trainer.name}-{arch}-{seed}-{threads}.bin")
     cmd = [sys.executable, RUNNER, "--backend", trainer.backend, "--input", trainer.input,
            "--arch", arch, "--corpus", corpus, "--out", out, "--epochs", str(epochs),
            "--threads", str(threads), "--seed", str(seed)] + (["--hs"] if hs else [])
-    for key, value in (settings or {}).items():
-        cmd += ["--" + key.replace("_", "-"), str(value)]
+    cmd += runner_options(settings)
     run = Run(trainer.name, mode_name(arch, hs), seed, threads, epochs, ok=False,
               seconds=math.nan, peak_rss_mb=math.nan, words=tokens * epochs)
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
@@ -176,21 +182,38 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
         run.error = f"failed (rc={proc.returncode}): {tail}"
         return run
     run.ok, run.vocab = True, int(info.get("vocab", 0))
-    if evaluate_vectors:
+    if (settings or {}).get("oov_words") and info.get("oov_left_in_vocab"):
+        # The trim rule did not drop every evaluation word: the OOV scores would be wrong.
+        run.ok = False
+        run.error = (f"trim_rule left {info['oov_left_in_vocab']} of the --oov words in the "
+                     "vocabulary")
+    elif evaluate_vectors:
         scores = evaluate(out)
         run.analogy, run.ws353, run.simlex = scores["analogy"], scores["ws353"], scores["simlex"]
-    with contextlib.suppress(OSError):
-        os.remove(out)
+        if os.path.exists(out + ".oov"):
+            scores = evaluate_oov(out + ".oov")
+            run.oov_ws353, run.oov_simlex = scores["ws353"], scores["simlex"]
+    for path in (out, out + ".oov"):
+        with contextlib.suppress(OSError):
+            os.remove(path)
     return run
 
 
-def run_vocab_build(backend, corpus, threads, hs):
+def run_vocab_build(backend, corpus, threads, hs, settings=None):
     """Time build_vocab(corpus_file=...) in a fresh process; the runner's JSON, or None."""
     cmd = [sys.executable, RUNNER, "--backend", backend, "--vocab-only", "--corpus", corpus,
-           "--threads", str(threads)] + (["--hs"] if hs else [])
+           "--threads", str(threads)] + (["--hs"] if hs else []) + runner_options(settings)
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **CHILD_ENV})
     info = _last_json(proc.stdout)
     return info if proc.returncode == 0 and info.get("ok") else None
+
+
+def runner_options(settings):
+    """``{"min_n": 3}`` -> ``["--min-n", "3"]``: the runner's spelling of each setting."""
+    out = []
+    for key, value in (settings or {}).items():
+        out += ["--" + key.replace("_", "-"), str(value)]
+    return out
 
 
 def run_record(run, **extra):
@@ -228,11 +251,88 @@ def evaluate(path, restrict_vocab=30000):
     analogy, _ = kv.evaluate_word_analogies(datapath("questions-words.txt"),
                                             restrict_vocab=restrict_vocab)
     scores = {"analogy": float(analogy)}
-    for key, name in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+    for key, name in PAIR_FILES.items():
         with warnings.catch_warnings():  # constant input on tiny corpora: nan, not noise
             warnings.simplefilter("ignore")
-            _, spearman, _ = kv.evaluate_word_pairs(datapath(name))
+            try:
+                _, spearman, _ = kv.evaluate_word_pairs(datapath(name))
+            except ValueError:  # every pair out of vocabulary (an --oov run dropped them)
+                spearman = (math.nan,)
         scores[key] = float(spearman[0])
+    return scores
+
+
+# The word-pair benchmarks: score key -> gensim's test data file.
+PAIR_FILES = {"ws353": "wordsim353.tsv", "simlex": "simlex999.txt"}
+
+
+def word_pairs(name):
+    """(word_a, word_b, human score) of a gensim word-pair file, words lowercased.
+
+    Lines starting with ``#`` are comments, fields are tab-separated (the files'
+    format, which ``evaluate_word_pairs`` reads too).
+    """
+    from gensim.test.utils import datapath
+
+    pairs = []
+    with open(datapath(name), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            a, b, score = line.rstrip("\n").split("\t")[:3]
+            pairs.append((a.lower(), b.lower(), float(score)))
+    return pairs
+
+
+def oov_words():
+    """Every word of the word-pair benchmarks, lowercased, in first-seen order.
+
+    Training with these dropped from the vocabulary makes each pair a pair of
+    out-of-vocabulary words, whose vectors come from their character n-grams alone.
+    """
+    words = {}
+    for name in PAIR_FILES.values():
+        for a, b, _ in word_pairs(name):
+            words[a] = words[b] = None
+    return list(words)
+
+
+def evaluate_oov(path):
+    """Spearman correlation of every word pair's cosine with the human scores.
+
+    The same code for every library: ``path`` holds (word2vec binary) the vectors a
+    trainer composed for the out-of-vocabulary words (``_runner.py --oov-words``).
+    gensim's ``evaluate_word_pairs`` would skip these pairs as out of vocabulary, so the
+    correlation is computed here. A pair with a zero vector (no n-gram) is left out.
+
+    Parameters
+    ----------
+    path : str
+        word2vec binary file with a vector for each word of :func:`oov_words`.
+
+    Returns
+    -------
+    dict
+        ``{"ws353": rho, "simlex": rho}``; NaN where fewer than 3 pairs could be scored.
+    """
+    import numpy as np
+    from gensim.models import KeyedVectors
+    from scipy.stats import spearmanr
+
+    kv = KeyedVectors.load_word2vec_format(path, binary=True)
+    scores = {}
+    for key, name in PAIR_FILES.items():
+        human, cosine = [], []
+        for a, b, score in word_pairs(name):
+            if a not in kv.key_to_index or b not in kv.key_to_index:
+                continue
+            va, vb = kv[a].astype(np.float64), kv[b].astype(np.float64)
+            norms = np.linalg.norm(va) * np.linalg.norm(vb)
+            if norms == 0:
+                continue
+            human.append(score)
+            cosine.append(float(va @ vb) / norms)
+        scores[key] = float(spearmanr(human, cosine)[0]) if len(human) >= 3 else math.nan
     return scores
 
 

@@ -1,4 +1,4 @@
-r"""Train one word2vec model in this process and write its vectors; used by compare.py.
+r"""Train one word2vec (or FastText) model in this process and write its vectors; used by compare.py.
 
 Run in a fresh interpreter per measurement so that the parent can time the whole
 process (interpreter start, imports, vocabulary, training, writing vectors) and read
@@ -7,11 +7,20 @@ its peak RSS with ``os.wait4``. Only the backend being measured is imported.
     python benchmarks/_runner.py --backend gensim --input corpus_file --arch sg \
         --corpus corpus.txt --out vectors.bin [--hs] [--epochs 1] [--threads 2] [--seed 1]
 
+    python benchmarks/_runner.py --backend fastw2v --model fasttext [--min-n 3 --max-n 6 \
+        --bucket 2000000] [--oov-words words.txt] --corpus corpus.txt --out vectors.bin
+
     python benchmarks/_runner.py --backend fastw2v --vocab-only --corpus corpus.txt
 
     python benchmarks/_runner.py --versions    # JSON of what is importable
 
 The last stdout line is a JSON object: {"ok": true, "vocab": ..., ...}.
+
+``--model fasttext`` trains gensim's or fastw2v's ``FastText``, or Facebook fastText with
+subwords, with the n-gram settings below; the vectors written are each library's composed
+word vectors (word row and n-gram rows). ``--oov-words FILE`` (gensim and fastw2v only)
+drops those words from the vocabulary with a ``trim_rule`` and also writes their n-gram
+vectors, ``wv[word]``, to ``OUT.oov`` in the same format, for an out-of-vocabulary score.
 """
 
 import argparse
@@ -28,31 +37,100 @@ if _REPO_ROOT not in sys.path:
 
 # Settings every trainer gets unless the command line says otherwise.
 DEFAULTS = dict(vector_size=100, window=5, negative=5, sample=1e-4, min_count=5, alpha=0.025)
+# gensim.utils' trim_rule answers, which fastw2v.vocab repeats; spelt here so that a fastw2v
+# child does not import gensim for them.
+RULE_DEFAULT, RULE_DISCARD = 0, 1
+# FastText's character n-gram settings (issue 15's), used only with --model fasttext.
+FASTTEXT_DEFAULTS = dict(min_n=3, max_n=6, bucket=2_000_000)
 
 
-def train_gensim_like(module, args):
-    """gensim 4.x API; fastw2v exposes the same names, so one function serves both."""
-    Word2Vec = module.Word2Vec
+def model_class(backend, model):
+    """The backend's ``Word2Vec`` or ``FastText`` class and its ``LineSentence``.
+
+    gensim and fastw2v spell all three the same, so one training function serves both
+    libraries and both models (either package's import loads both classes anyway).
+
+    Parameters
+    ----------
+    backend : {"gensim", "fastw2v"}
+    model : {"word2vec", "fasttext"}
+
+    Returns
+    -------
+    tuple
+        (model class, LineSentence class).
+    """
+    if backend == "gensim":
+        from gensim.models.word2vec import LineSentence, Word2Vec
+        if model == "fasttext":
+            from gensim.models.fasttext import FastText
+            return FastText, LineSentence
+        return Word2Vec, LineSentence
+    from fastw2v import LineSentence
+    if model == "fasttext":
+        from fastw2v import FastText
+        return FastText, LineSentence
+    from fastw2v import Word2Vec
+    return Word2Vec, LineSentence
+
+
+def model_params(args):
+    """Constructor parameters shared by training and --vocab-only (no corpus, no epochs)."""
     params = dict(
         vector_size=args.vector_size, window=args.window, sample=args.sample,
         min_count=args.min_count, alpha=args.alpha, sg=1 if args.arch == "sg" else 0,
         hs=1 if args.hs else 0, negative=0 if args.hs else args.negative,
-        epochs=args.epochs, workers=args.threads, seed=args.seed,
+        workers=args.threads, seed=args.seed,
     )
+    if args.model == "fasttext":
+        params.update({k: getattr(args, k) for k in FASTTEXT_DEFAULTS})
+    return params
+
+
+def read_words(path):
+    """The words of a one-word-per-line file, as a list (order kept)."""
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def drop_rule(words):
+    """A gensim ``trim_rule`` discarding ``words`` in any letter case, defaults otherwise.
+
+    The evaluation files are lowercased by the caller; matching ``word.lower()`` also drops
+    a capitalised corpus token, so no form of an evaluation word keeps a vocabulary row.
+    """
+    drop = frozenset(words)
+    return lambda word, count, min_count: RULE_DISCARD if word.lower() in drop else RULE_DEFAULT
+
+
+def train_gensim_like(args):
+    """gensim 4.x API; fastw2v exposes the same names, so one function serves both."""
+    Model, LineSentence = model_class(args.backend, args.model)
+    params = dict(model_params(args), epochs=args.epochs)
+    oov_words = read_words(args.oov_words) if args.oov_words else []
+    if oov_words:
+        params["trim_rule"] = drop_rule(oov_words)
     if args.input == "corpus_file":
-        model = Word2Vec(corpus_file=args.corpus, **params)
+        model = Model(corpus_file=args.corpus, **params)
     else:
-        model = Word2Vec(sentences=module.LineSentence(args.corpus), **params)
+        model = Model(sentences=LineSentence(args.corpus), **params)
     model.wv.save_word2vec_format(args.out, binary=True)
-    return {"vocab": len(model.wv), "words_reported": int(getattr(model, "corpus_total_words", 0) or 0)}
+    info = {"vocab": len(model.wv), "words_reported": int(getattr(model, "corpus_total_words", 0) or 0)}
+    if oov_words:
+        import numpy as np
+
+        # After the run, not before: the trim rule is what is being checked, and a word
+        # left in the vocabulary would make its "OOV" score an in-vocabulary one.
+        drop = set(oov_words)
+        info["oov_left_in_vocab"] = sum(w.lower() in drop for w in model.wv.key_to_index)
+        write_word2vec_binary(args.out + ".oov", oov_words,
+                              np.stack([model.wv[w] for w in oov_words]).astype("<f4"))
+    return info
 
 
-def build_vocab_only(module, args):
+def build_vocab_only(args):
     """Time ``build_vocab(corpus_file=...)`` alone (scan, prune, tables, weights)."""
-    model = module.Word2Vec(vector_size=args.vector_size, window=args.window, sample=args.sample,
-                            min_count=args.min_count, sg=1 if args.arch == "sg" else 0,
-                            hs=1 if args.hs else 0, negative=0 if args.hs else args.negative,
-                            workers=args.threads, seed=args.seed)
+    model = model_class(args.backend, args.model)[0](**model_params(args))
     start = time.perf_counter()
     model.build_vocab(corpus_file=args.corpus)
     seconds = time.perf_counter() - start
@@ -61,15 +139,21 @@ def build_vocab_only(module, args):
 
 
 def train_fasttext(args):
-    """fastText without subwords (minn=maxn=0, bucket=0: no n-gram rows allocated)."""
+    """Facebook fastText: with --model fasttext its subword model, else none (minn=maxn=0,
+    bucket=0: no n-gram rows allocated)."""
     import fasttext
     import numpy as np
 
+    if args.oov_words:
+        raise SystemExit("fastText has no trim rule: --oov-words is for gensim and fastw2v")
+    subwords = args.model == "fasttext"
     params = dict(
         model="skipgram" if args.arch == "sg" else "cbow",
         dim=args.vector_size, ws=args.window, neg=args.negative, t=args.sample,
         minCount=args.min_count, lr=args.alpha, epoch=args.epochs, thread=args.threads,
-        loss="hs" if args.hs else "ns", minn=0, maxn=0, wordNgrams=1, bucket=0, verbose=0,
+        loss="hs" if args.hs else "ns", wordNgrams=1, verbose=0,
+        minn=args.min_n if subwords else 0, maxn=args.max_n if subwords else 0,
+        bucket=args.bucket if subwords else 0,
     )
     seeded = True
     try:
@@ -80,7 +164,12 @@ def train_fasttext(args):
         seeded = False
         model = fasttext.train_unsupervised(args.corpus, **params)
     words = model.get_words(on_unicode_error="replace")
-    vectors = np.asarray(model.get_input_matrix()[: len(words)], dtype="<f4")
+    if subwords:
+        # A word's vector is the mean of its word row and n-gram rows, which only
+        # get_word_vector composes; gensim and fastw2v write the same composition.
+        vectors = np.stack([model.get_word_vector(w) for w in words]).astype("<f4")
+    else:  # the input row is the word vector; one slice instead of a call per word
+        vectors = np.asarray(model.get_input_matrix()[: len(words)], dtype="<f4")
     write_word2vec_binary(args.out, words, vectors)
     return {"vocab": len(words), "seeded": seeded}
 
@@ -137,7 +226,12 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--vocab-only", action="store_true",
                    help="gensim/fastw2v: only build_vocab(corpus_file=...), timed inside")
-    for name, value in DEFAULTS.items():
+    p.add_argument("--model", choices=["word2vec", "fasttext"], default="word2vec",
+                   help="fasttext: subword model with the n-gram settings below")
+    p.add_argument("--oov-words", metavar="FILE",
+                   help="gensim/fastw2v: trim these words (one a line) from the vocabulary and "
+                        "write their n-gram vectors to OUT.oov")
+    for name, value in {**DEFAULTS, **FASTTEXT_DEFAULTS}.items():
         p.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = p.parse_args(argv)
     if not args.versions and not (args.backend and args.corpus and (args.out or args.vocab_only)):
@@ -154,11 +248,7 @@ def main(argv=None):
     if args.backend == "fasttext":
         info = train_fasttext(args)
     else:
-        if args.backend == "gensim":
-            import gensim.models.word2vec as module  # Word2Vec, LineSentence
-        else:
-            import fastw2v as module  # same names: `from fastw2v import Word2Vec, LineSentence`
-        info = build_vocab_only(module, args) if args.vocab_only else train_gensim_like(module, args)
+        info = build_vocab_only(args) if args.vocab_only else train_gensim_like(args)
     info.update(ok=True, inner_seconds=time.perf_counter() - start)
     print(json.dumps(info), flush=True)
     return 0

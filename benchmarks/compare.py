@@ -3,12 +3,23 @@ r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh 
     python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
         --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \
         [--json results.json] [--plot results.png] [--scaling 1,2,4] [--vocab 3] \
-        [--baseline CHECKOUT]
+        [--baseline CHECKOUT] [--fasttext [--minn 3 --maxn 6 --bucket 2000000] [--oov]]
 
 fastw2v (corpus_file and LineSentence input) is always attempted and skipped with a note
 when it cannot be imported; --peers picks the others (backend names, or trainer names such
 as gensim-file). Defaults: vector_size 100, window 5, negative 5, sample 1e-4, min_count 5,
 alpha 0.025; --hs trains hs=1, negative=0.
+
+--fasttext trains FastText instead of word2vec in every trainer: fastw2v.FastText,
+gensim.models.FastText and Facebook fastText's train_unsupervised (wordNgrams 1), all with
+character n-grams of --minn..--maxn letters hashed into --bucket rows and the same alpha
+0.025 (fastText's own default lr is 0.05; it is given lr=0.025 so that the settings are
+equal). Quality is scored from each library's composed word vectors.
+
+--oov (implies --fasttext) drops every WordSim353 and SimLex-999 word from the training
+vocabulary (trim_rule; Facebook fastText cannot trim, so it is left out) and scores the
+pairs with the n-gram vectors of those out-of-vocabulary words: oov_ws353 and oov_simlex,
+the same Spearman code for every library, and fastw2v minus gensim-file averaged over seeds.
 """
 
 import argparse
@@ -21,7 +32,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _bench as B  # noqa: E402
-from _runner import DEFAULTS  # noqa: E402
+from _runner import DEFAULTS, FASTTEXT_DEFAULTS  # noqa: E402
 
 HEADER_NOTE = (
     "seconds: whole process wall time seen by the parent (interpreter start, vocabulary, "
@@ -31,6 +42,11 @@ HEADER_NOTE = (
     "Spearman.\nspeedup, rss_x: ratios to gensim-file (gensim corpus_file) of the same mode "
     "and seed; speedup > 1 is faster."
 )
+FASTTEXT_NOTE = "x_fasttext: Facebook fastText's seconds over the row's, same mode and seed."
+OOV_NOTE = ("oov_ws353, oov_simlex: Spearman over every pair, each word dropped from the "
+            "vocabulary and given its n-gram vector; ws353 and simlex are then empty (-).")
+# The trainer of the second ratio column, when it ran.
+FASTTEXT_TRAINER = "fasttext"
 
 
 def int_list(text):
@@ -61,13 +77,42 @@ def parse_args(argv=None):
                    help="also run fastw2v (corpus_file) imported from this built checkout, "
                         "e.g. the code before a change (git worktree + build_ext --inplace), "
                         "interleaved with the current code as 'fastw2v-base-file'")
+    p.add_argument("--fasttext", action="store_true",
+                   help="train FastText (character n-grams) instead of word2vec in every trainer")
+    p.add_argument("--minn", type=int, default=FASTTEXT_DEFAULTS["min_n"],
+                   help="with --fasttext: shortest n-gram (min_n)")
+    p.add_argument("--maxn", type=int, default=FASTTEXT_DEFAULTS["max_n"],
+                   help="with --fasttext: longest n-gram (max_n)")
+    p.add_argument("--bucket", type=int, default=FASTTEXT_DEFAULTS["bucket"],
+                   help="with --fasttext: n-gram hash buckets")
+    p.add_argument("--oov", action="store_true",
+                   help="FastText with the WS353/SimLex words dropped from the vocabulary: "
+                        "their pairs scored with n-gram vectors (gensim and fastw2v only)")
     p.add_argument("--scaling-trainer", default="fastw2v-file", choices=list(B.TRAINERS),
                    help=argparse.SUPPRESS)  # to exercise --scaling before fastw2v exists
     args = p.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or set(args.modes) - {"sg", "cbow"}:
         p.error("--modes takes sg and/or cbow")
+    args.fasttext = args.fasttext or args.oov  # OOV words have vectors only in FastText
     return args
+
+
+def child_settings(args, workdir):
+    """The runner options every training child of this run gets beyond the defaults.
+
+    Empty for word2vec; the FastText model and n-gram settings with --fasttext; and with
+    --oov the file of words to drop (written into ``workdir``).
+    """
+    if not args.fasttext:
+        return {}
+    settings = dict(model="fasttext", min_n=args.minn, max_n=args.maxn, bucket=args.bucket)
+    if args.oov:
+        path = os.path.join(workdir, "oov-words.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(B.oov_words()) + "\n")
+        settings["oov_words"] = path
+    return settings
 
 
 def speed_rows(runs):
@@ -85,35 +130,41 @@ def speed_rows(runs):
                          peak_rss_mb=math.nan, words=group[0].words,
                          error="" if ok else group[0].error)
             if ok:
-                for key in ("seconds", "peak_rss_mb", "analogy", "ws353", "simlex"):
+                for key in ("seconds", "peak_rss_mb") + QUALITY:
                     setattr(mean, key, statistics.fmean(getattr(r, key) for r in ok))
             rows.append(mean)
     return rows
 
 
-def ratios(row, rows):
-    """(speedup, rss ratio) against gensim-file of the same mode and seed."""
-    ref = next((r for r in rows if r.trainer == B.REFERENCE and r.mode == row.mode
+QUALITY = ("analogy", "ws353", "simlex", "oov_ws353", "oov_simlex")
+
+
+def ratios(row, rows, reference=B.REFERENCE):
+    """(speedup, rss ratio) against `reference` (a trainer name) of the same mode and seed."""
+    ref = next((r for r in rows if r.trainer == reference and r.mode == row.mode
                 and r.seed == row.seed and r.ok), None)
     if ref is None or not row.ok:
         return math.nan, math.nan
     return ref.seconds / row.seconds, row.peak_rss_mb / ref.peak_rss_mb
 
 
-def print_results(rows, multi_seed):
-    headers = ["trainer", "mode"] + (["seed"] if multi_seed else []) + [
-        "seconds", "words_per_sec", "peak_rss_mb", "analogy", "ws353", "simlex",
-        "speedup", "rss_x"]
+def print_results(rows, multi_seed, oov=False):
+    """The results table; x_fasttext only when fastText ran, the OOV columns with --oov."""
+    with_fasttext = any(r.trainer == FASTTEXT_TRAINER and r.ok for r in rows)
+    quality = QUALITY if oov else QUALITY[:3]
+    headers = (["trainer", "mode"] + (["seed"] if multi_seed else [])
+               + ["seconds", "words_per_sec", "peak_rss_mb", *quality, "speedup", "rss_x"]
+               + (["x_fasttext"] if with_fasttext else []))
     table = []
     for r in rows:
         speedup, rss_x = ratios(r, rows)
+        cells = [B.fmt(r.seconds, ".1f"), B.fmt(r.words_per_sec, ",.0f"),
+                 B.fmt(r.peak_rss_mb, ".0f"), *(B.fmt(getattr(r, k), ".3f") for k in quality),
+                 B.fmt(speedup, ".2f") + "x", B.fmt(rss_x, ".2f") + "x"]
+        if with_fasttext:
+            cells.append(B.fmt(ratios(r, rows, FASTTEXT_TRAINER)[0], ".2f") + "x")
         if not r.ok:
-            cells = ["FAILED"] + ["-"] * 7
-        else:
-            cells = [B.fmt(r.seconds, ".1f"), B.fmt(r.words_per_sec, ",.0f"),
-                     B.fmt(r.peak_rss_mb, ".0f"), B.fmt(r.analogy, ".3f"),
-                     B.fmt(r.ws353, ".3f"), B.fmt(r.simlex, ".3f"),
-                     B.fmt(speedup, ".2f") + "x", B.fmt(rss_x, ".2f") + "x"]
+            cells = ["FAILED"] + ["-"] * (len(cells) - 1)
         table.append([r.trainer, r.mode] + ([str(r.seed)] if multi_seed else []) + cells)
     B.print_table(headers, table)
     for r in rows:
@@ -121,12 +172,47 @@ def print_results(rows, multi_seed):
             print(f"  {r.trainer} {r.mode} seed {r.seed}: {r.error}")
 
 
+def oov_differences(runs):
+    """fastw2v minus gensim-file in OOV Spearman, per fastw2v trainer and mode, over seeds.
+
+    Each difference is taken within a seed (the same seed's gensim-file run) and the
+    differences are averaged; seeds where either run failed are left out.
+
+    Returns
+    -------
+    list of dict
+        trainer, mode, seeds (those used), and the mean difference per OOV score.
+    """
+    out = []
+    for trainer in dict.fromkeys(r.trainer for r in runs if r.trainer.startswith("fastw2v")):
+        for mode in dict.fromkeys(r.mode for r in runs):
+            pairs = []
+            for r in runs:
+                if r.trainer == trainer and r.mode == mode and r.ok:
+                    ref = next((g for g in runs if g.trainer == B.REFERENCE and g.mode == mode
+                                and g.seed == r.seed and g.ok), None)
+                    if ref is not None:
+                        pairs.append((r, ref))
+            if pairs:
+                out.append(dict(trainer=trainer, mode=mode, seeds=[r.seed for r, _ in pairs], **{
+                    k: statistics.fmean(getattr(r, k) - getattr(g, k) for r, g in pairs)
+                    for k in ("oov_ws353", "oov_simlex")}))
+    return out
+
+
+def print_oov_differences(diffs):
+    for d in diffs:
+        print(f"{d['trainer']} - {B.REFERENCE}, {d['mode']}, mean of seeds "
+              f"{','.join(map(str, d['seeds']))}: oov_ws353 {d['oov_ws353']:+.3f}, "
+              f"oov_simlex {d['oov_simlex']:+.3f}")
+
+
 def run_scaling(args, trainer, corpus, tokens, workdir):
     runs = []
     for mode in args.modes:
         for threads in args.scaling:
             run = B.run_trainer(trainer, corpus, tokens, mode, args.hs, args.epochs, threads,
-                                args.seeds[0], workdir)
+                                args.seeds[0], workdir, settings=args.child_settings)
             progress(run)
             runs.append(run)
     return runs
@@ -155,7 +241,8 @@ def run_vocab_builds(args, corpus, tokens, versions):
     times = {b: [] for b in backends}
     for _ in range(args.vocab):
         for backend in backends:
-            info = B.run_vocab_build(backend, corpus, args.threads, args.hs)
+            info = B.run_vocab_build(backend, corpus, args.threads, args.hs,
+                                     settings=vocab_settings(args))
             if info is None:
                 print(f"  build_vocab {backend}: failed", file=sys.stderr, flush=True)
                 continue
@@ -173,6 +260,11 @@ def run_vocab_builds(args, corpus, tokens, versions):
     return rows
 
 
+def vocab_settings(args):
+    """The child settings that apply to build_vocab alone: the model, not the OOV words."""
+    return {k: v for k, v in args.child_settings.items() if k != "oov_words"}
+
+
 def print_vocab_builds(rows):
     B.print_table(["backend", "rounds", "vocab", "median_seconds", "tokens_per_sec", "speedup"],
                   [[r["backend"], str(r["rounds"]), str(r["vocab"]), B.fmt(r["seconds"], ".2f"),
@@ -186,7 +278,7 @@ def progress(run):
           file=sys.stderr, flush=True)
 
 
-def plot(rows, path):
+def plot(rows, path, model="word2vec"):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -207,7 +299,7 @@ def plot(rows, path):
                         f"sl {B.fmt(r.simlex, '.2f')}",
                         (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                         ha="center", va="bottom", fontsize=8)
-        ax.set_title(mode)
+        ax.set_title(f"{model} {mode}")
         ax.set_ylabel("million raw words / s (whole process)")
         ax.margins(y=0.3)
         ax.tick_params(axis="x", rotation=20)
@@ -224,6 +316,9 @@ def main(argv=None):
         base = B.Trainer("fastw2v-base-file", "fastw2v", "corpus_file",
                          pythonpath=os.path.abspath(args.baseline))
         trainers.insert(1, base)
+    if args.oov and any(t.backend == "fasttext" for t in trainers):
+        print("note: skipping fasttext for --oov: it has no trim rule to drop words")
+        trainers = [t for t in trainers if t.backend != "fasttext"]
     B.warn_if_busy()
     machine = B.machine_info(versions)
     settings = dict(DEFAULTS, epochs=args.epochs, threads=args.threads, modes=args.modes,
@@ -231,6 +326,11 @@ def main(argv=None):
                     child_env=B.CHILD_ENV)
     if args.hs:
         settings.update(hs=1, negative=0)
+    model_keys = ()
+    if args.fasttext:
+        model_keys = ("model", *FASTTEXT_DEFAULTS)
+        settings.update(model="fasttext", min_n=args.minn, max_n=args.maxn, bucket=args.bucket,
+                        oov=args.oov)
     print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items() if k != "simd")
           + f", simd {'/'.join(machine['simd']) or 'none'}")
 
@@ -238,14 +338,16 @@ def main(argv=None):
         corpus = B.prepare_corpus(args.corpus, workdir)
         tokens = B.count_tokens(corpus)
         settings["corpus_tokens"] = tokens
+        args.child_settings = child_settings(args, workdir)
         print(f"corpus: {args.corpus}: {tokens:,} tokens; settings: "
-              + ", ".join(f"{k} {settings[k]}" for k in (*DEFAULTS, "epochs", "threads", "hs")))
+              + ", ".join(f"{k} {settings[k]}" for k in (*DEFAULTS, "epochs", "threads", "hs",
+                                                         *model_keys)))
         runs = []
         for arch in args.modes:
             for seed in args.seeds:
                 for trainer in trainers:
                     run = B.run_trainer(trainer, corpus, tokens, arch, args.hs, args.epochs,
-                                        args.threads, seed, workdir)
+                                        args.threads, seed, workdir, settings=args.child_settings)
                     progress(run)
                     runs.append(run)
         vocab_rows = run_vocab_builds(args, corpus, tokens, versions) if args.vocab else []
@@ -256,10 +358,18 @@ def main(argv=None):
                 scaling = run_scaling(args, trainer, corpus, tokens, workdir)
 
     rows = speed_rows(runs)
+    oov_diffs = oov_differences(runs) if args.oov else []
     print()
     print(HEADER_NOTE)
+    if any(r.trainer == FASTTEXT_TRAINER for r in runs):
+        print(FASTTEXT_NOTE)
+    if args.oov:
+        print(OOV_NOTE)
     print()
-    print_results(rows, multi_seed=len(args.seeds) > 1)
+    print_results(rows, multi_seed=len(args.seeds) > 1, oov=args.oov)
+    if oov_diffs:
+        print("\nout-of-vocabulary pairs, fastw2v minus gensim (issue 15: within 0.03):")
+        print_oov_differences(oov_diffs)
     if scaling:
         print("\nthread scaling (corpus_file):")
         print_scaling(scaling)
@@ -270,15 +380,16 @@ def main(argv=None):
     if args.json:
         def as_dict(r):
             speedup, rss_x = ratios(r, rows)
-            return B.run_record(r, speedup=speedup, rss_x=rss_x)
+            return B.run_record(r, speedup=speedup, rss_x=rss_x,
+                                x_fasttext=ratios(r, rows, FASTTEXT_TRAINER)[0])
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "settings": settings,
                        "results": [as_dict(r) for r in rows],
                        "scaling": [B.run_record(r) for r in scaling],
-                       "vocab_builds": vocab_rows}, f, indent=2)
+                       "vocab_builds": vocab_rows, "oov_differences": oov_diffs}, f, indent=2)
         print(f"results written to {args.json}")
     if args.plot:
-        plot(rows, args.plot)
+        plot(rows, args.plot, "fasttext" if args.fasttext else "word2vec")
     return 0
 
 

@@ -215,7 +215,7 @@ def _check_csr(offsets, ids, n_words, n_buckets):
         raise ValueError(f"bucket ids must be in [0, {n_buckets})")
 
 
-def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids):
+def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
     """Each word's vector: its row plus its n-gram rows, averaged (gensim's ``adjust_vectors``,
     fastText's ``getWordVector``).
 
@@ -225,11 +225,15 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids):
     vectors_ngrams : numpy.ndarray of float32, (bucket, dim)
     offsets, ids : numpy.ndarray
         The CSR table of :func:`vocab_buckets` for the same words.
+    out : numpy.ndarray of float32, (n_words, dim), optional
+        Where to write them (C-contiguous, writeable, sharing no memory with the inputs),
+        instead of a new array: a trained model recomposes its vectors after every epoch,
+        and a second array of them, alive beside the old, would raise the peak memory.
 
     Returns
     -------
     numpy.ndarray of float32, (n_words, dim)
-        A new array; the inputs are only read.
+        ``out``, or a new array; the inputs are only read.
 
     Raises
     ------
@@ -244,7 +248,15 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids):
         raise ValueError(f"vectors_vocab {vocab.shape} and vectors_ngrams {grams.shape} must be "
                          "2-D with the same number of columns")
     _check_csr(off_arr, ids_arr, vocab.shape[0], grams.shape[0])
-    out_arr = np.empty_like(vocab)
+    if out is None:
+        out_arr = np.empty_like(vocab)
+    elif not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == vocab.shape
+              and out.flags.c_contiguous and out.flags.writeable
+              and not np.shares_memory(out, vocab) and not np.shares_memory(out, grams)):
+        raise ValueError("out must be a writeable C-contiguous float32 array shaped as "
+                         "vectors_vocab, sharing no memory with the inputs")
+    else:
+        out_arr = out
     if vocab.size == 0:
         return out_arr
     cdef const float[:, ::1] v = vocab

@@ -119,13 +119,26 @@ class FastTextKeyedVectors(KeyedVectors):
         """Recompute `vectors`: each word's own row plus its n-gram rows, averaged.
 
         With ``bucket == 0`` the words' own rows are the vectors (the same array, as
-        in gensim).
+        in gensim). Otherwise they are written over the current `vectors` when that is a
+        writeable array of their own of the right shape (training recomposes them after
+        every epoch: a new array beside the old would add its size to the peak memory),
+        else into a new array.
         """
         if self.bucket == 0:
             self.vectors = self.vectors_vocab
             return
         self.vectors = _ng().compose_vectors(self.vectors_vocab, self.vectors_ngrams,
-                                               self.ngram_offsets, self.ngram_ids)
+                                               self.ngram_offsets, self.ngram_ids,
+                                               out=self._own_vectors())
+
+    def _own_vectors(self):
+        """The current `vectors` if the composed vectors may be written over them."""
+        v = getattr(self, "vectors", None)
+        if (isinstance(v, np.ndarray) and type(v) is np.ndarray and v.base is None
+                and v.dtype == np.float32 and v.flags.c_contiguous and v.flags.writeable
+                and self.vectors_vocab is not None and v.shape == self.vectors_vocab.shape):
+            return v
+        return None
 
     def init_post_load(self, fb_vectors):
         """Split fastText's input matrix (word rows, then bucket rows) and compose `vectors`.

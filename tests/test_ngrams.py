@@ -123,3 +123,37 @@ def test_compose_against_numpy():
     with pytest.raises(ValueError, match="offsets"):
         _ngrams.compose_vectors(vocab, grams, offsets[:-1], ids)
 
+
+
+def test_compose_into_out():
+    """Recomposing into the vectors' own array (training does it every epoch) gives the
+    same values; an array that cannot take them is refused, not written."""
+    rng = np.random.default_rng(1)
+    vocab = rng.standard_normal((3, 4)).astype(np.float32)
+    grams = rng.standard_normal((20, 4)).astype(np.float32)
+    offsets, ids = _ngrams.vocab_buckets(["one", "two", "three"], 2, 3, 20)
+    out = np.full((3, 4), np.nan, np.float32)
+    assert _ngrams.compose_vectors(vocab, grams, offsets, ids, out=out) is out
+    np.testing.assert_array_equal(out, _ngrams.compose_vectors(vocab, grams, offsets, ids))
+    for bad in (np.zeros((3, 4), np.float64), np.zeros((2, 4), np.float32),
+                np.zeros((4, 3), np.float32).T, vocab, grams[:3]):
+        with pytest.raises(ValueError, match="out must be"):
+            _ngrams.compose_vectors(vocab, grams, offsets, ids, out=bad)
+
+
+def test_training_recomposes_in_place_but_not_over_a_read_only_array():
+    from fastw2v import FastText
+    sentences = [["night", "day", "sun", "moon", "light"] * 3] * 20
+    model = FastText(sentences, vector_size=8, min_count=1, bucket=100, epochs=1, workers=1)
+    before = model.wv.vectors
+    model.train(sentences, total_examples=len(sentences), epochs=1)
+    assert model.wv.vectors is before  # written over: no second array at the epoch's end
+    np.testing.assert_allclose(model.wv.vectors, _ngrams.compose_vectors(
+        model.wv.vectors_vocab, model.wv.vectors_ngrams, model.wv.ngram_offsets,
+        model.wv.ngram_ids), rtol=1e-6)
+    frozen = model.wv.vectors.copy()
+    frozen.flags.writeable = False  # as a read-only memory map would be
+    model.wv.vectors = frozen
+    model.wv.adjust_vectors()
+    assert model.wv.vectors is not frozen
+    np.testing.assert_array_equal(model.wv.vectors, frozen)

@@ -1,6 +1,6 @@
 """Quality of fastw2v under two learning-rate schedules, to read 1-epoch comparisons.
 
-    python benchmarks/alpha_schedule.py --corpus imdb.txt [--seeds 1,2] [--epochs 1]
+    python benchmarks/alpha_schedule.py --corpus imdb.txt [--seeds 1,2] [--epochs 1] [--fasttext]
 
 gensim's corpus_file trainer decays alpha against the whole corpus's word count while
 each of its workers reads only 1/workers of it, so with 2 workers an epoch covers half
@@ -10,7 +10,9 @@ and fastw2v decay it as specified. This script trains fastw2v (corpus_file, comp
 settings, 2 threads) with min_alpha 0.0001 (as specified) and with min_alpha set to that
 end value (a linear approximation of gensim-file's schedule: 0.0125 for 1 epoch), and
 scores both with compare.py's evaluation, so a gap to gensim-file can be split into
-schedule and trainer.
+schedule and trainer. ``--fasttext`` trains FastText (min_n 3, max_n 6, bucket 2,000,000,
+compare.py --fasttext's settings), whose gensim corpus_file trainer decays alpha the
+same way.
 """
 import argparse
 import os
@@ -27,8 +29,11 @@ def main():
     p.add_argument("--seeds", default="1,2")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--modes", default="sg,cbow")
+    p.add_argument("--fasttext", action="store_true", help="FastText instead of word2vec")
     args = p.parse_args()
-    from fastw2v import Word2Vec
+    from fastw2v import FastText, Word2Vec
+    Model, subwords = (FastText, dict(min_n=3, max_n=6, bucket=2_000_000)) if args.fasttext \
+        else (Word2Vec, {})
 
     gensim_file_end = round(0.025 - (0.025 - 0.0001) * (args.epochs - 0.5) / args.epochs, 5)
     print("mode  seed  min_alpha  analogy  ws353   simlex")
@@ -37,10 +42,10 @@ def main():
         for mode in args.modes.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 for min_alpha in (0.0001, gensim_file_end):
-                    model = Word2Vec(corpus_file=args.corpus, vector_size=100, window=5, negative=5,
-                                     sample=1e-4, min_count=5, workers=2, sg=int(mode == "sg"),
-                                     seed=seed, epochs=args.epochs, alpha=0.025,
-                                     min_alpha=min_alpha, progress=False)
+                    model = Model(corpus_file=args.corpus, vector_size=100, window=5, negative=5,
+                                  sample=1e-4, min_count=5, workers=2, sg=int(mode == "sg"),
+                                  seed=seed, epochs=args.epochs, alpha=0.025,
+                                  min_alpha=min_alpha, progress=False, **subwords)
                     model.wv.save_word2vec_format(out, binary=True)
                     q = B.evaluate(out)
                     print(f"{mode:<4}  {seed:>4}  {min_alpha:>9.5f}  {q['analogy']:.3f}    "

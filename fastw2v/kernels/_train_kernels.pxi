@@ -410,6 +410,9 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 # position collects in its windows reach its rows once, when it leaves the last window
 # (ft_flush); meanwhile the composite is moved by each gradient exactly as the flush
 # will move the mean (ft_collect), so later windows see every update of that position.
+# Without lock factors every row takes the flush's step, so the sum of the gradients is
+# how far the composite moved: the ring keeps the composite as built instead of a sum,
+# and skip-gram NS moves the composites with word2vec's fused sweep (ft_in_place).
 # What a position does not see until a flush: updates of rows it shares with another
 # position in the same windows (a repeated word, a shared n-gram), as Hogwild threads
 # do not see each other's at once. Building and spreading ~20 rows per window per
@@ -453,13 +456,12 @@ cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept no
 
 
 cdef inline bint ft_in_place(const TrainConfig *cfg) noexcept nogil:
-    """Whether windows move the ring's composites in place (skip-gram, negative sampling,
-    no lock factors): then the fused one-sweep update (as word2vec's SG-NS) writes the
-    composites like word rows, and a flush spreads how far its composite moved since it
-    was built. Otherwise windows collect each gradient (ft_collect)."""
-    return (cfg.settings.sg and not cfg.settings.hs and cfg.settings.negative > 0
-            and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT
-            and cfg.lockf == NULL and cfg.ngram_lockf == NULL)
+    """Whether windows only move the ring's composites (no lock factors: every row of a
+    word takes the same step, so the mean moves by it): a flush then spreads how far its
+    composite moved since it was built, and skip-gram with negative sampling alone can
+    use word2vec's fused one-sweep update on the composites. With lock factors the rows
+    take different steps: windows collect each gradient as well (ft_collect)."""
+    return cfg.lockf == NULL and cfg.ngram_lockf == NULL
 
 
 cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int32_t w,
@@ -505,12 +507,14 @@ cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int
 
 
 cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, const float *grad,
-                            float factor) noexcept nogil:
-    """Position ``slot`` takes ``factor * grad``: collected for its flush, and added now to its
-    composite row as the flush will move it (every row by the same step: the mean by that
-    step times the rows' mean lock factor), so later windows see it at once."""
+                            float factor, bint in_place) noexcept nogil:
+    """Position ``slot`` takes ``factor * grad``: added now to its composite row as the flush
+    will move it (every row by the same step: the mean by that step times the rows' mean
+    lock factor), so later windows see it at once, and (unless in place) collected for
+    its flush."""
     cdef int dim = cfg.dim
-    axpy(factor, grad, st.ring_grads + <int64_t>slot * dim, dim)
+    if not in_place:
+        axpy(factor, grad, st.ring_grads + <int64_t>slot * dim, dim)
     axpy(factor * st.ring_factor[slot], grad, st.ring_rows + <int64_t>slot * dim, dim)
 
 
@@ -523,7 +527,9 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
     cdef int dim = cfg.dim
     for r in range(n_ctx):
         st.in_ptrs[r] = st.ring_rows + <int64_t>st.ctx_slot[r] * dim
-    if in_place:  # the composites are the thread's own copies: one sweep writes them
+    if (in_place and not cfg.settings.hs and cfg.settings.negative
+            and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT):
+        # The composites are the thread's own copies: one sweep writes them.
         n_out = negative_outputs(cfg, st, centre)
         resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
@@ -535,11 +541,11 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + <int64_t>r * dim, 1.0)
+        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + <int64_t>r * dim, 1.0, in_place)
 
 
 cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
-                         float alpha) noexcept nogil:
+                         float alpha, bint in_place) noexcept nogil:
     """FastText CBOW: the hidden layer is the mean (or sum) of every row of every context
     word, own and bucket rows alike, as in gensim (each composite weighted by its row
     count); each of those rows gets the error (divided by the row count for the sum, as
@@ -564,7 +570,7 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
     if cfg.settings.negative:
         ns_block(cfg, st, centre, 1, alpha)
     for r in range(n_ctx):
-        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in, factor)
+        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in, factor, in_place)
 
 
 # ---------------------------------------------------------------- sentences and chunks
@@ -669,7 +675,7 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
         if cfg.settings.sg:
             ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha, in_place)
         else:
-            ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha)
+            ft_cbow_window(cfg, st, st.sentence[i], n_ctx, alpha, in_place)
     while flushed < built:
         ft_flush(cfg, st, flushed % ring, st.sentence[flushed], in_place)
         flushed += 1

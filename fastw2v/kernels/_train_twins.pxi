@@ -94,7 +94,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
                 if sg:
                     ft_sg_window(&cfg, st, centre, n_ctx, alpha, in_place)
                 else:
-                    ft_cbow_window(&cfg, st, centre, n_ctx, alpha)
+                    ft_cbow_window(&cfg, st, centre, n_ctx, alpha, in_place)
                 for r in range(n_ctx):
                     ft_flush(&cfg, st, r, st.sentence[r], in_place)
             elif sg:

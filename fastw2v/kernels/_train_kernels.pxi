@@ -20,6 +20,7 @@ cdef extern from "fw_memory.h" nogil:
     void fw_atomic_store_int(int *p, int v)
     size_t fw_lines(size_t n)
     void *fw_alloc_lines(size_t n)
+    void fw_prefetch(const void *p)
     void fw_prefetch_row(const float *p, int dim)
 
 cdef extern from "fw_block.h" nogil:
@@ -455,6 +456,12 @@ cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept no
         fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
 
 
+cdef inline void prefetch_bucket_ids(const TrainConfig *cfg, int32_t w) noexcept nogil:
+    """Prefetch the bucket ids of ``w``: without them the prefetch of its rows (a window
+    later) first waits for a miss on a random word's ids."""
+    fw_prefetch(cfg.ngram_ids + cfg.ngram_offsets[w])
+
+
 cdef inline bint ft_in_place(const TrainConfig *cfg) noexcept nogil:
     """Whether windows only move the ring's composites (no lock factors: every row of a
     word takes the same step, so the mean moves by it): a flush then spreads how far its
@@ -672,6 +679,8 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
         prefetch_window(cfg, st, i, n)
         if i + 1 + window < n:  # the position the next window builds
             prefetch_buckets(cfg, st.sentence[i + 1 + window])
+        if i + 2 + window < n:  # and the bucket ids of the one after: the next prefetch reads them
+            prefetch_bucket_ids(cfg, st.sentence[i + 2 + window])
         if cfg.settings.sg:
             ft_sg_window(cfg, st, st.sentence[i], n_ctx, alpha, in_place)
         else:

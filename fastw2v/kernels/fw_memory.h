@@ -2,7 +2,7 @@
  *
  * Shared: relaxed atomic counters (next chunk, words done, the stop flag).
  * Private: zeroed allocations on whole, 128-byte aligned cache-line pairs, and
- * a prefetch of one model row. Included by the training kernels (_train_kernels.pxi).
+ * a prefetch of one line or one model row. Included by the training kernels (_train_kernels.pxi).
  */
 #ifndef FASTW2V_FW_MEMORY_H
 #define FASTW2V_FW_MEMORY_H
@@ -39,6 +39,10 @@ static inline void *fw_alloc_lines(size_t n) {
     void *p = aligned_alloc(128, size);
     if (p) memset(p, 0, size);
     return p;
+}
+
+static inline void fw_prefetch(const void *p) {
+    __builtin_prefetch(p);
 }
 
 static inline void fw_prefetch_row(const float *p, int dim) {

@@ -25,6 +25,8 @@ cdef extern from "fw_memory.h" nogil:
 
 cdef extern from "fw_block.h" nogil:
     void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n)
+    void fw_add_rows(float *y, const float *rows, const int32_t *ids, int64_t m, int n)
+    void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g, int n)
     void fw_dot_many(const float *x, float * const *o, int m, int n, float *out)
     void fw_dot2_many(const float *x0, const float *x1, float * const *o, int m, int n,
                       float *out0, float *out1)
@@ -428,10 +430,9 @@ cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept 
 cdef inline int add_word_rows(const TrainConfig *cfg, int32_t w, float *acc) noexcept nogil:
     """acc += word ``w``'s own row and its bucket rows; return how many rows were added."""
     cdef int dim = cfg.dim
-    cdef int64_t k, start = cfg.ngram_offsets[w], end = cfg.ngram_offsets[w + 1]
+    cdef int64_t start = cfg.ngram_offsets[w], end = cfg.ngram_offsets[w + 1]
     axpy(1.0, cfg.syn0 + <int64_t>w * dim, acc, dim)
-    for k in range(start, end):
-        axpy(1.0, cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * dim, acc, dim)
+    fw_add_rows(acc, cfg.syn0_ngrams, cfg.ngram_ids + start, end - start, dim)
     return <int>(1 + end - start)
 
 
@@ -443,6 +444,10 @@ cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float
     cdef int64_t k
     cdef int32_t b
     axpy(factor * input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
+    if cfg.ngram_lockf == NULL:
+        fw_add_to_rows(cfg.syn0_ngrams, cfg.ngram_ids + cfg.ngram_offsets[w],
+                       cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], factor, grad, dim)
+        return
     for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
         b = cfg.ngram_ids[k]
         axpy(factor * ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)

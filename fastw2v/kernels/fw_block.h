@@ -6,6 +6,8 @@
 #ifndef FASTW2V_FW_BLOCK_H
 #define FASTW2V_FW_BLOCK_H
 
+#include <stdint.h>
+
 /* Register-blocked pieces of the HogBatch block update. Each combines up
    to four rows per pass over the vector, so the destination row is loaded
    and stored once per four sources (and the source once per four dot
@@ -110,6 +112,47 @@ static inline void fw_dot2_many(const float *__restrict__ x0, const float *__res
             a0 += x0[i] * o0[i]; b0 += x1[i] * o0[i];
         }
         out0[j] = a0; out1[j] = b0;
+    }
+}
+
+/* y += rows[ids[k]] for k < m (rows n floats apart): four rows per pass over y, so y
+   is loaded and stored once per four (a FastText word has ~15 bucket rows to sum). */
+static inline void fw_add_rows(float *__restrict__ y, const float *rows, const int32_t *ids,
+                               int64_t m, int n) {
+    int64_t k = 0;
+    for (; k + 4 <= m; k += 4) {
+        const float *__restrict__ r0 = rows + (int64_t)ids[k] * n;
+        const float *__restrict__ r1 = rows + (int64_t)ids[k + 1] * n;
+        const float *__restrict__ r2 = rows + (int64_t)ids[k + 2] * n;
+        const float *__restrict__ r3 = rows + (int64_t)ids[k + 3] * n;
+        for (int i = 0; i < n; i++)
+            y[i] += (r0[i] + r1[i]) + (r2[i] + r3[i]);
+    }
+    for (; k < m; k++) {
+        const float *__restrict__ r = rows + (int64_t)ids[k] * n;
+        for (int i = 0; i < n; i++)
+            y[i] += r[i];
+    }
+}
+
+/* rows[ids[k]] += a * g for k < m (rows n floats apart), four rows per pass over g. The
+   ids may repeat (two n-grams hashed to one bucket): each row is then written by one
+   statement after the other within a pass, so both updates land. */
+static inline void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a,
+                                  const float *__restrict__ g, int n) {
+    int64_t k = 0;
+    for (; k + 4 <= m; k += 4) {
+        float *r0 = rows + (int64_t)ids[k] * n, *r1 = rows + (int64_t)ids[k + 1] * n;
+        float *r2 = rows + (int64_t)ids[k + 2] * n, *r3 = rows + (int64_t)ids[k + 3] * n;
+        for (int i = 0; i < n; i++) {
+            float step = a * g[i];
+            r0[i] += step; r1[i] += step; r2[i] += step; r3[i] += step;
+        }
+    }
+    for (; k < m; k++) {
+        float *r = rows + (int64_t)ids[k] * n;
+        for (int i = 0; i < n; i++)
+            r[i] += a * g[i];
     }
 }
 

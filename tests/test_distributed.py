@@ -325,3 +325,13 @@ def test_updates_merge_as_their_overlap_says_on_more_ranks_than_max_gain(tmp_pat
     np.testing.assert_allclose(rows[1], [1, 1, 1, 0, 0, 0, 0, 0])    # 3 independent: all three
     np.testing.assert_allclose(rows[2], np.full(8, 0.5))               # one rank's move: kept
     assert not rows[3].any()                                           # no move: none
+
+
+def test_only_the_input_rows_merge_by_overlap():
+    """Beyond max_gain ranks the input rows take the overlap rule; the output layers are
+    summed (measured: dividing them too lost 4-rank quality), and "average" is a mean."""
+    s = SyncSchedule()
+    assert s.scales_by_overlap("vectors", 4) and s.scales_by_overlap("vectors", 3)
+    assert not s.scales_by_overlap("vectors", 2)
+    assert not s.scales_by_overlap("syn1neg", 4) and not s.scales_by_overlap("syn1", 8)
+    assert not SyncSchedule(merge="average").scales_by_overlap("vectors", 4)

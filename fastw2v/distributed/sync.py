@@ -20,13 +20,16 @@ the sync buffer); a merge adds every rank's update since then to it:
 the ranks' *mean* update. The starting weights count once, each word occurrence
 moves the model once, as in one process; summing the *models* (Spark's bug, which
 multiplies the weights by N) never happens. On more than ``max_gain`` (2) ranks each
-row's summed update is divided by its *overlap* ``|sum d_r|^2 / sum |d_r|^2``
+input row's summed update is divided by its *overlap* ``|sum d_r|^2 / sum |d_r|^2``
 (clipped to [1, N]): about 1 where the ranks' updates are independent, N where they
-are the same move made N times. Rows that saturate within a round on every rank
+are the same move made N times. Input rows that saturate within a round on every rank
 overshoot N-fold when plainly summed (4 ranks diverged on IMDB); divided by their
-overlap they take about the mean. Measured on IMDB it beats a flat cap at 2x the mean
-update, but 4 ranks stay below one process's quality (``benchmarks/README.md``,
-"Distributed training"): an open problem. pWord2Vec's plain mean
+overlap they take about the mean. The output layers (``syn1neg``, ``syn1``) are summed:
+their rows take many small pushes from every rank's windows, in directions that agree
+without being one repeated move, and dividing them lost quality (4 ranks on IMDB,
+3 epochs: analogy -0.023, WS353 -0.059 against one process with the overlap rule on
+every matrix, -0.010 / +0.003 with it on the input rows only; ``benchmarks/README.md``,
+"Distributed training"). pWord2Vec's plain mean
 of the copies (``merge="average"``) counts every update 1/N: it trains as if the
 learning rate were divided by the number of ranks, and measured on IMDB it loses
 quality that a one-process run keeps (``benchmarks/README.md``, "Distributed training").
@@ -63,8 +66,8 @@ class SyncSchedule:
         one process. "average": the mean of the copies (pWord2Vec's; every update then
         counts 1/N, as if the learning rate were divided by the number of ranks).
     max_gain : float
-        "updates" on more than ``max_gain`` ranks divides each row's summed update by the
-        overlap of the ranks' updates (see the module docstring). Rows updated many times
+        "updates" on more than ``max_gain`` ranks divides each input row's summed update by
+        the overlap of the ranks' updates (see the module docstring). Rows updated many times
         per round (the most frequent words, and every row as a negative) saturate on each
         rank; the sum of N saturated updates overshoots N-fold, and on IMDB 4 ranks
         diverged in epoch 3 (2 seeds) with the plain sum, while 2 ranks match one process.
@@ -87,6 +90,12 @@ class SyncSchedule:
             return n_rows
         doublings = (round_no & -round_no).bit_length() - 1  # trailing zero bits
         return min(self.hot_rows << doublings, n_rows)
+
+    def scales_by_overlap(self, matrix: str, ranks: int) -> bool:
+        """Whether ``matrix``'s merge divides each row's summed update by its overlap: the
+        input rows (``"vectors"``) on more than ``max_gain`` ranks; the output layers are
+        summed (see the module docstring)."""
+        return self.merge == "updates" and matrix == "vectors" and ranks > self.max_gain
 
 
 def sum_scaled_by_overlap(comm, updates: np.ndarray) -> None:
@@ -188,7 +197,7 @@ class RankSync:
             if self.base:  # synced = base + every rank's update since base
                 base = self.base[name][rows_]
                 block -= base
-                if self.comm.size > self.schedule.max_gain:
+                if self.schedule.scales_by_overlap(name, self.comm.size):
                     sum_scaled_by_overlap(self.comm, block)
                 else:
                     self.comm.allreduce(block)

@@ -55,6 +55,13 @@ def _fill_slices(float[::1] flat, list jobs, int dim):
             fw_uniform_rows(s_hi, s_lo, i_hi, i_lo, &flat[start], n, dim)
 
 
+def _usable_cores():
+    """Cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def uniform_rows(shape, seed, threads=None):
     """A new float32 matrix of ``shape`` (rows, dim), uniform in [-1/dim, 1/dim).
 
@@ -68,7 +75,7 @@ def uniform_rows(shape, seed, threads=None):
     seed : int
         What ``numpy.random.default_rng`` takes.
     threads : int, optional
-        Threads to fill with; by default the machine's cores, at most 8.
+        Threads to fill with; by default the cores this process may use, at most 8.
 
     Returns
     -------
@@ -89,7 +96,7 @@ def uniform_rows(shape, seed, threads=None):
     starts = list(range(0, n, SLICE))
     jobs = [(start, min(SLICE, n - start), state, inc)
             for start, (state, inc) in zip(starts, _slice_states(seed, len(starts)))]
-    threads = min(threads or min(os.cpu_count() or 1, 8), len(jobs))
+    threads = min(threads or min(_usable_cores(), 8), len(jobs))
     flat = vectors.reshape(-1)
     if threads == 1:
         _fill_slices(flat, jobs, dim)

@@ -124,7 +124,8 @@ ctypedef struct ThreadState:
     # FastText (last: word2vec's fields keep their offsets). A ring of the sentence
     # positions the current windows can reach (2 * window + 1 slots; position j in
     # slot j % ring): each position's composite input row (the mean of its word's rows),
-    # the input gradient it has collected, its rows' mean lock factor and row count.
+    # the input gradient it has collected (without lock factors, ft_in_place: the
+    # composite as built, which the flush subtracts), its rows' mean lock factor and count.
     int32_t n_ring
     float *ring_rows              # n_ring x dim
     float *ring_grads             # n_ring x dim

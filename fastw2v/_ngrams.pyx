@@ -205,14 +205,18 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
         free(lens)
 
 
-def _check_csr(offsets, ids, n_words, n_buckets):
-    """ValueError unless `offsets` / `ids` are a CSR table of `n_words` rows into `n_buckets`."""
+def check_csr(offsets, ids, n_words, n_buckets, names=("offsets", "bucket ids")):
+    """ValueError unless `offsets` / `ids` are a CSR table of `n_words` rows into `n_buckets`
+    (the one check of every n-gram table, here and in the training kernels' inputs);
+    `names` are the two arrays' names in the message."""
+    off_name, ids_name = names
     if offsets.shape != (n_words + 1,) or offsets[0] != 0 or offsets[n_words] != len(ids):
-        raise ValueError(f"offsets must have {n_words + 1} entries from 0 to len(ids) = {len(ids)}")
+        raise ValueError(f"{off_name} must have {n_words + 1} entries from 0 to "
+                         f"len({ids_name}) = {len(ids)}")
     if n_words and np.any(np.diff(offsets) < 0):
-        raise ValueError("offsets must not decrease")
+        raise ValueError(f"{off_name} must not decrease")
     if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= n_buckets):
-        raise ValueError(f"bucket ids must be in [0, {n_buckets})")
+        raise ValueError(f"{ids_name} holds rows outside [0, {n_buckets})")
 
 
 def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
@@ -247,7 +251,7 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
     if vocab.ndim != 2 or grams.ndim != 2 or grams.shape[1] != vocab.shape[1]:
         raise ValueError(f"vectors_vocab {vocab.shape} and vectors_ngrams {grams.shape} must be "
                          "2-D with the same number of columns")
-    _check_csr(off_arr, ids_arr, vocab.shape[0], grams.shape[0])
+    check_csr(off_arr, ids_arr, vocab.shape[0], grams.shape[0])
     if out is None:
         out_arr = np.empty_like(vocab)
     elif not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == vocab.shape
@@ -290,7 +294,7 @@ def compose_vector(vectors_ngrams, ids, word_row=None):
     ids_arr = np.ascontiguousarray(ids, dtype=np.int32)
     if grams.ndim != 2:
         raise ValueError(f"vectors_ngrams must be 2-D, got shape {grams.shape}")
-    _check_csr(np.array([0, len(ids_arr)], dtype=np.int64), ids_arr, 1, grams.shape[0])
+    check_csr(np.array([0, len(ids_arr)], dtype=np.int64), ids_arr, 1, grams.shape[0])
     cdef int64_t dim = grams.shape[1]
     out_arr = np.zeros(dim, dtype=np.float32)
     row_arr = None

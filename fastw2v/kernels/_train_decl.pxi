@@ -89,9 +89,10 @@ ctypedef struct TrainConfig:
     int64_t sync_interval         # words between syncs (never, when no rows are private)
 
     # FastText subwords (NULL ngram_offsets: word2vec, and the subword code never runs),
-    # last so that word2vec's fields keep their offsets. A word's input row is the mean of its own syn0 row and the syn0_ngrams rows of its
-    # character n-gram buckets, ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR,
-    # built once per vocabulary by fastw2v._ngrams); its gradient goes to all of them.
+    # last so that word2vec's fields keep their offsets. A word's input row is the mean
+    # of its own syn0 row and the syn0_ngrams rows of its character n-gram buckets,
+    # ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR, built once per vocabulary
+    # by fastw2v._ngrams); its gradient goes to all of them.
     float *syn0_ngrams            # bucket rows, n_buckets x dim
     const int64_t *ngram_offsets  # n_words + 1
     const int32_t *ngram_ids      # rows of syn0_ngrams

@@ -45,12 +45,10 @@ def _check_matrix(name, a, rows, cols):
     return a.shape
 
 
-def _check_csr(offsets, ids, n_buckets):
-    """ValueError unless ``offsets``/``ids`` are a CSR table of rows below ``n_buckets``."""
-    if offsets[0] != 0 or offsets[len(offsets) - 1] != len(ids) or np.any(np.diff(offsets) < 0):
-        raise ValueError("ngram_offsets do not describe ngram_ids")
-    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= n_buckets):
-        raise ValueError("ngram_ids holds rows outside syn0_ngrams")
+def _check_ngram_table(offsets, ids, n_words, n_buckets):
+    """The n-gram table's one check (fastw2v._ngrams.check_csr), in the kernels' names."""
+    from fastw2v._ngrams import check_csr
+    check_csr(offsets, ids, n_words, n_buckets, names=("ngram_offsets", "ngram_ids"))
 
 
 cdef class TrainJob:
@@ -227,7 +225,7 @@ cdef class TrainJob:
         n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, self.cfg.dim)
         offsets = self._arr(offsets, np.int64, self.cfg.n_words + 1, "ngram_offsets")
         ids = self._arr(ids, np.int32, None, "ngram_ids")
-        _check_csr(offsets, ids, n_buckets)
+        _check_ngram_table(offsets, ids, self.cfg.n_words, n_buckets)
         self.cfg.syn0_ngrams = self._f32(syn0_ngrams)
         self.cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
         self.cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)

@@ -436,21 +436,20 @@ cdef inline int add_word_rows(const TrainConfig *cfg, int32_t w, float *acc) noe
     return <int>(1 + end - start)
 
 
-cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float *grad,
-                                  float factor) noexcept nogil:
-    """Add ``factor * grad`` to word ``w``'s own row and to each of its bucket rows (each
-    times its lock factor)."""
+cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float *grad) noexcept nogil:
+    """Add ``grad`` to word ``w``'s own row and to each of its bucket rows (each times its
+    lock factor)."""
     cdef int dim = cfg.dim
     cdef int64_t k
     cdef int32_t b
-    axpy(factor * input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
+    axpy(input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
     if cfg.ngram_lockf == NULL:
         fw_add_to_rows(cfg.syn0_ngrams, cfg.ngram_ids + cfg.ngram_offsets[w],
-                       cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], factor, grad, dim)
+                       cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], 1.0, grad, dim)
         return
     for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
         b = cfg.ngram_ids[k]
-        axpy(factor * ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)
+        axpy(ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)
 
 
 cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept nogil:
@@ -515,7 +514,7 @@ cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int
     if in_place:
         for i in range(dim):
             grad[i] = row[i] - grad[i]
-    spread_word_grad(cfg, w, grad, 1.0)
+    spread_word_grad(cfg, w, grad)
 
 
 cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, const float *grad,

@@ -610,20 +610,27 @@ cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64
     return n
 
 
+cdef inline int window_start(const TrainConfig *cfg, ThreadState *st, int i, int n,
+                             int *hi) noexcept nogil:
+    """The window around position i of n: its first position, returned, and one past its
+    last in ``hi``; shrunk by a random 0..window-1 on both sides (word2vec's reduced
+    window) when shrink_windows is set."""
+    cdef int b = <int>bounded(st, cfg.settings.window) if cfg.settings.shrink_windows else 0
+    cdef int lo = i - cfg.settings.window + b
+    hi[0] = i + cfg.settings.window + 1 - b
+    if hi[0] > n:
+        hi[0] = n
+    return lo if lo > 0 else 0
+
+
 cdef void train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t start, int64_t end,
                          float alpha) noexcept nogil:
     """word2vec: subsample one sentence and train each of its windows."""
     cdef int n = subsample(cfg, st, start, end)
-    cdef int i, j, lo, hi, b, n_ctx
+    cdef int i, j, lo, hi, n_ctx
     st.effective_words += n
     for i in range(n):
-        b = <int>bounded(st, cfg.settings.window) if cfg.settings.shrink_windows else 0
-        lo = i - cfg.settings.window + b
-        if lo < 0:
-            lo = 0
-        hi = i + cfg.settings.window + 1 - b
-        if hi > n:
-            hi = n
+        lo = window_start(cfg, st, i, n, &hi)
         n_ctx = 0
         for j in range(lo, hi):
             if j != i:
@@ -649,7 +656,7 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
     holds positions i - window .. i + window, 2 * window + 1 = st.n_ring slots.
     """
     cdef int n = subsample(cfg, st, start, end)
-    cdef int i, j, lo, hi, b, n_ctx, reach
+    cdef int i, j, lo, hi, n_ctx, reach
     cdef int window = cfg.settings.window
     cdef int ring = st.n_ring
     cdef int built = 0, flushed = 0
@@ -663,17 +670,10 @@ cdef void ft_train_sentence(const TrainConfig *cfg, ThreadState *st, int64_t sta
         while built < reach:
             ft_build(cfg, st, built % ring, st.sentence[built], in_place)
             built += 1
-        b = <int>bounded(st, window) if cfg.settings.shrink_windows else 0
-        lo = i - window + b
-        if lo < 0:
-            lo = 0
-        hi = i + window + 1 - b
-        if hi > n:
-            hi = n
+        lo = window_start(cfg, st, i, n, &hi)
         n_ctx = 0
         for j in range(lo, hi):
             if j != i:
-                st.in_rows[n_ctx] = st.sentence[j]
                 st.ctx_slot[n_ctx] = j % ring
                 n_ctx += 1
         if n_ctx == 0:

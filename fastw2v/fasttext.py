@@ -120,11 +120,6 @@ class FastText(Word2Vec):
 
     # ------------------------------------------------------------ vocabulary and weights
 
-    def _set_vocab(self, vocab):
-        """Make ``vocab`` the model's and compute each word's n-gram buckets once."""
-        super()._set_vocab(vocab)
-        self.wv.recalc_char_ngram_buckets()
-
     def prepare_weights(self, update=False):
         """Initialise (or, with ``update``, extend) the word, bucket and output matrices.
 
@@ -186,7 +181,6 @@ class FastText(Word2Vec):
         """After an epoch: compose ``wv.vectors`` from the trained rows (gensim's
         ``adjust_vectors``; setting it also drops the norms cache)."""
         self.wv.adjust_vectors()
-        self.wv.vectors_changed()
 
     # ------------------------------------------------------------ persistence
 
@@ -203,8 +197,11 @@ class FastText(Word2Vec):
         return {"vectors_vocab": (n, dim), "vectors_ngrams": (params["bucket"], dim)}
 
     def _set_input_arrays(self, arrays):
+        """Take the word and bucket matrices (of the vocabulary just set): the n-gram
+        table for these words, then the composed vectors."""
         self.wv.vectors_vocab = arrays["vectors_vocab"]
         self.wv.vectors_ngrams = arrays["vectors_ngrams"]
+        self.wv.recalc_char_ngram_buckets()
         self.wv.adjust_vectors()
 
     def _file_meta(self):

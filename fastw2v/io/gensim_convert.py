@@ -122,11 +122,9 @@ def fasttext_from_gensim(cls, gmodel):
         return cls(**values, **ngram_params)
 
     model = word2vec_from_gensim(make, gmodel, vectors=False)
-    wv = model.wv
-    wv.vectors_vocab = np.array(gwv.vectors_vocab, dtype=np.float32, order="C")
     ngrams = gwv.vectors_ngrams if gwv.vectors_ngrams is not None else np.zeros((0, gwv.vector_size))
-    wv.vectors_ngrams = np.array(ngrams, dtype=np.float32, order="C")
-    wv.adjust_vectors()
+    model._set_input_arrays({"vectors_vocab": np.array(gwv.vectors_vocab, dtype=np.float32, order="C"),
+                             "vectors_ngrams": np.array(ngrams, dtype=np.float32, order="C")})
     return model
 
 

@@ -250,7 +250,7 @@ def load_facebook_model(path, encoding="utf-8"):
     model._set_vocab(Vocab.from_counts(list(kv.index_to_key), kv.expandos["count"],
                                        sample=model.sample, ns_exponent=model.ns_exponent,
                                        hs=bool(hs), negative=model.negative))
-    kv.adjust_vectors()
+    # kv's n-gram table and composed vectors are load_facebook_vectors' (same words, order).
     output = np.ascontiguousarray(kv.facebook.output, dtype=np.float32)
     if hs:
         model.syn1 = output

@@ -339,6 +339,7 @@ def test_fasttext_train_with_fasttexts_spellings_writes_a_facebook_bin(corpus, t
     assert (model.vector_size, model.min_n, model.max_n, model.bucket, model.negative) == \
         (16, 2, 4, 20000, 3)
     assert "lordd" not in model.wv.key_to_index and model.wv["lordd"].shape == (16,)
+    assert model.wv["lordd"].any()  # a vector from its n-grams, not an empty one
     result = run("similar", out, "lordd", "-n", 3)  # any word, through its n-grams
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 3
 

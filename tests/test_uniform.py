@@ -27,7 +27,7 @@ def test_equals_numpy_bit_for_bit(shape, seed, threads):
 
 
 def test_equals_gensim_prep_vectors():
-    from gensim.models.keyedvectors import prep_vectors
+    prep_vectors = pytest.importorskip("gensim.models.keyedvectors").prep_vectors
     np.testing.assert_array_equal(uniform_rows((4099, 30), 5), prep_vectors((4099, 30), seed=5))
 
 

@@ -50,9 +50,10 @@ def main():
         peaks.append(peak)
         if peak > 100:
             print(f"run {run}: largest |value| {peak:.3g}", flush=True)
+    spread = (f"largest |value| median {np.median(peaks):.3g}, max {max(peaks):.3g}" if peaks
+              else "no run finished")
     print(f"{args.runs} runs, alpha {args.alpha}, {args.workers} workers: "
-          f"{sum(p > 100 for p in peaks)} with a value above 100, {diverged} diverged; "
-          f"largest |value| median {np.median(peaks):.3g}, max {max(peaks):.3g}")
+          f"{sum(p > 100 for p in peaks)} with a value above 100, {diverged} diverged; {spread}")
 
 
 if __name__ == "__main__":

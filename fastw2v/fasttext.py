@@ -101,6 +101,7 @@ class FastText(Word2Vec):
         # Word2Vec's constructor checks every row of this class's table, FastText's included.
         self.min_n, self.max_n, self.bucket, self.word_ngrams = min_n, max_n, bucket, word_ngrams
         super().__init__(
+            sentences=sentences, corpus_file=corpus_file, trim_rule=trim_rule,
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent,
@@ -108,8 +109,6 @@ class FastText(Word2Vec):
             sorted_vocab=sorted_vocab, batch_words=batch_words, compute_loss=compute_loss,
             callbacks=callbacks, comment=comment, max_final_vocab=max_final_vocab,
             shrink_windows=shrink_windows, memory_budget=memory_budget, progress=progress)
-        self.wv = self._new_vectors()
-        self._train_given(sentences, corpus_file, trim_rule, callbacks)
 
     def _new_vectors(self):
         wv = FastTextKeyedVectors(self.vector_size, self.min_n, self.max_n, self.bucket)

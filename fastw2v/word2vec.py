@@ -151,13 +151,10 @@ class Word2Vec:
         self.effective_min_count = self.min_count
         self.raw_vocab = None
         self.partially_trained = False
-        self.wv = KeyedVectors(self.vector_size)
+        self.wv = self._new_vectors()
         self._vocab = None  # fastw2v.vocab.Vocab: the words and the objective's tables
 
-        self._train_given(corpus_iterable, corpus_file, trim_rule, callbacks)
-
-    def _train_given(self, corpus_iterable, corpus_file, trim_rule, callbacks):
-        """The constructor's last step: given a corpus, build the vocabulary and train."""
+        # Given a corpus, build the vocabulary and train.
         if corpus_iterable is not None or corpus_file is not None:
             self._check_corpus_sanity(corpus_iterable, corpus_file, passes=self.epochs + 1)
             self.build_vocab(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
@@ -168,6 +165,10 @@ class Word2Vec:
                        compute_loss=self.compute_loss, callbacks=callbacks)
         elif trim_rule is not None:
             logger.warning("trim_rule is only used by build_vocab(); without a corpus it is ignored")
+
+    def _new_vectors(self):
+        """The empty vectors a new model starts with (FastText's have n-gram buckets)."""
+        return KeyedVectors(self.vector_size)
 
     # ------------------------------------------------------------ checks
 

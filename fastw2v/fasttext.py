@@ -26,6 +26,8 @@ import numpy as np
 
 from . import params as _params
 from .fasttext_vectors import FastTextKeyedVectors
+from .trainer import kernel_factors
+from .vector_store import per_row_factors
 from .word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
 logger = logging.getLogger("fastw2v")
@@ -33,17 +35,11 @@ logger = logging.getLogger("fastw2v")
 __all__ = ["FastText"]
 
 
-def _row_factors(lockf, n_rows, name):
-    """gensim's lock factors (one value for every row, or one per row) as the kernels take
-    them: one float32 per row, or None when every factor is 1."""
-    if lockf is None:
-        return None
-    lockf = np.asarray(lockf, dtype=np.float32).ravel()
-    if len(lockf) not in (1, n_rows) or not np.isfinite(lockf).all():
-        raise ValueError(f"{name} must hold 1 or {n_rows} finite values, got {len(lockf)}")
-    if np.all(lockf == 1.0):
-        return None
-    return np.broadcast_to(lockf, (n_rows,)).copy() if len(lockf) == 1 else lockf
+def _kernel_lockf(wv, matrix):
+    """The kernels' lock factors of ``wv.<matrix>`` from ``wv.<matrix>_lockf`` (gensim's)."""
+    name = matrix + "_lockf"
+    return kernel_factors(per_row_factors(getattr(wv, name, None), len(getattr(wv, matrix)),
+                                          "wv." + name))
 
 
 class FastText(Word2Vec):
@@ -162,12 +158,10 @@ class FastText(Word2Vec):
         """The word rows and, with buckets, the n-gram tables: the kernels' subword path."""
         wv = self.wv
         inputs = {"syn0": wv.vectors_vocab,
-                  "lockf": _row_factors(getattr(wv, "vectors_vocab_lockf", None),
-                                        len(wv.vectors_vocab), "wv.vectors_vocab_lockf")}
+                  "lockf": _kernel_lockf(wv, "vectors_vocab")}
         if self.bucket and wv.vectors_ngrams is not None and len(wv.vectors_ngrams):
             inputs["subwords"] = (wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids)
-            inputs["ngram_lockf"] = _row_factors(getattr(wv, "vectors_ngrams_lockf", None),
-                                                 len(wv.vectors_ngrams), "wv.vectors_ngrams_lockf")
+            inputs["ngram_lockf"] = _kernel_lockf(wv, "vectors_ngrams")
         return inputs
 
     def _input_matrices(self):

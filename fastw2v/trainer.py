@@ -93,11 +93,15 @@ def hot_hs_nodes(n_words: int) -> int:
     return hot if hot >= MIN_HOT_NODES else 0
 
 
-def row_lock_factors(wv):
-    """The kernels' lock factors: one per row (``wv.lock_factors()``), or None when every
-    factor is 1, so the default costs the kernels nothing."""
-    factors = wv.lock_factors()
+def kernel_factors(factors):
+    """Lock factors as the kernels take them: one per row, or None when every factor is 1,
+    so the default costs the kernels nothing."""
     return None if np.all(factors == 1.0) else factors
+
+
+def row_lock_factors(wv):
+    """The kernels' lock factors of ``wv``'s rows (``wv.lock_factors()``)."""
+    return kernel_factors(wv.lock_factors())
 
 
 def train_params(model, *, schedule_total: int, start_alpha: float, end_alpha: float,

@@ -15,7 +15,7 @@ from fastw2v.search import BLOCK_CELLS
 
 logger = logging.getLogger("fastw2v.keyedvectors")
 
-__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors"]
+__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "per_row_factors"]
 
 
 def prep_vectors(target_shape, prior_vectors=None, seed=0):
@@ -26,6 +26,18 @@ def prep_vectors(target_shape, prior_vectors=None, seed=0):
     if prior_vectors is not None and len(prior_vectors):
         vectors[:prior_vectors.shape[0]] = prior_vectors
     return vectors
+
+def per_row_factors(lockf, n, name):
+    """gensim's lock factors (None, one value for every row, or one per row) as one float32
+    factor for each of ``n`` rows; ValueError naming ``name`` for any other count or a
+    value that is not finite."""
+    if lockf is None:
+        return np.ones(n, dtype=np.float32)
+    lockf = np.asarray(lockf, dtype=np.float32).ravel()
+    if len(lockf) not in (1, n) or not np.isfinite(lockf).all():
+        raise ValueError(f"{name} must hold 1 or {n} finite values, got {len(lockf)}")
+    return np.full(n, lockf[0], np.float32) if len(lockf) == 1 else lockf
+
 
 _KEY_TYPES = (str, int, np.integer)
 _EXTENDED_KEY_TYPES = (str, int, np.integer, np.ndarray)
@@ -231,14 +243,8 @@ class VectorStore:
         ValueError
             If there are neither 1 nor ``len(vectors)`` values, or one is not finite.
         """
-        n = len(self.vectors)
-        lockf = getattr(self, "vectors_lockf", None)
-        if lockf is None:
-            return np.ones(n, dtype=np.float32)
-        lockf = np.asarray(lockf, dtype=np.float32).ravel()
-        if len(lockf) not in (1, n) or not np.isfinite(lockf).all():
-            raise ValueError(f"vectors_lockf must hold 1 or {n} finite values, got {len(lockf)}")
-        return np.full(n, lockf[0], np.float32) if len(lockf) == 1 else lockf
+        return per_row_factors(getattr(self, "vectors_lockf", None), len(self.vectors),
+                               "vectors_lockf")
 
     def resize_vectors(self, seed=0):
         """Make ``vectors`` (and every attribute) as long as ``index_to_key``.

@@ -229,21 +229,24 @@ def _distributed(args, path: str, progress):
 def train(args) -> int:
     """Train word vectors on CORPUS and write them to OUT."""
     from .io.word2vec_format import read_vocab_file
-    from .word2vec import Word2Vec
     opts, files = _resolve(args)
     progress = _progress(args)
+    if args.fasttext and (args.distributed or args.checkpoint):
+        raise SystemExit(_usage_error("--fasttext trains in one process: no --distributed "
+                                      "or --checkpoint yet"))
     if args.fasttext:
-        if args.distributed or args.checkpoint:
-            raise SystemExit(_usage_error("--fasttext trains in one process: no --distributed "
-                                          "or --checkpoint yet"))
-        from .fasttext import FastText as Word2Vec
+        from .fasttext import FastText
+        model_cls = FastText
+    else:
+        from .word2vec import Word2Vec
+        model_cls = Word2Vec
     if args.distributed or args.checkpoint:
-        Word2Vec, progress, corpus, extra = _distributed(args, files["corpus"], progress)
+        model_cls, progress, corpus, extra = _distributed(args, files["corpus"], progress)
         opts.update(extra)
     else:
         corpus = _open_corpus(files["corpus"])
     _setup_logging(progress)
-    model = Word2Vec(**opts, progress=progress)
+    model = model_cls(**opts, progress=progress)
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
     else:

@@ -60,8 +60,8 @@ class RoundSync(Protocol):
 
 
 def _finite(name, matrix, epoch, rows_per_block=1 << 16):
-    # In blocks of rows: a whole-matrix check would allocate a boolean copy of it (FastText's
-    # bucket matrix is 800 MB at gensim's defaults).
+    # In blocks of rows: a whole-matrix check would allocate a boolean copy of it (a large
+    # vocabulary's 300-dimension matrix is gigabytes).
     if matrix is None:
         return
     finite = all(np.isfinite(matrix[i:i + rows_per_block]).all()

@@ -28,7 +28,8 @@ from . import params as _params
 from .fasttext_vectors import FastTextKeyedVectors
 from .trainer import kernel_factors
 from .vector_store import per_row_factors
-from .word2vec import MAX_WORDS_IN_BATCH, Word2Vec
+from .word2vec import (MAX_WORDS_IN_BATCH, Word2Vec, grown_lock_factors,
+                       refuse_update_without_vocab)
 
 logger = logging.getLogger("fastw2v")
 
@@ -115,31 +116,19 @@ class FastText(Word2Vec):
 
     # ------------------------------------------------------------ vocabulary and weights
 
-    def prepare_weights(self, update=False):
-        """Initialise (or, with ``update``, extend) the word, bucket and output matrices.
-
-        New rows are uniform in [-1/dim, 1/dim), word rows from ``seed`` and bucket rows
-        from ``seed + 1`` (gensim's ``resize_vectors``); output rows start at zero.
-        """
+    def _prepare_inputs(self, update, n):
+        """The word and bucket matrices (new rows uniform in [-1/dim, 1/dim), word rows from
+        ``seed`` and bucket rows from ``seed + 1``, gensim's ``resize_vectors``), the n-gram
+        table, the composed vectors and the lock factors; the prior rows kept on ``update``."""
         wv = self.wv
-        n = len(wv.index_to_key)
-        if update and not len(wv.vectors_vocab):
-            raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
-                               "prior vocabulary. First build the vocabulary with a corpus.")
+        refuse_update_without_vocab(update, wv.vectors_vocab)
         if not update:
             wv.vectors_vocab = np.zeros((0, self.vector_size), dtype=np.float32)
             wv.vectors_ngrams = None
         wv.resize_vectors(seed=self.seed)
-        lockf = wv.vectors_vocab_lockf if update else np.ones(1, dtype=np.float32)
-        if len(lockf) > 1:  # per-row factors set by a user: new words train fully
-            lockf = np.concatenate([lockf, np.ones(n - len(lockf), np.float32)])
-        wv.vectors_vocab_lockf = lockf
+        wv.vectors_vocab_lockf = grown_lock_factors(wv.vectors_vocab_lockf if update else None, n)
         if not update:
             wv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
-        if self.hs:
-            self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, n)
-        if self.negative:
-            self.syn1neg = self._grow(getattr(self, "syn1neg", None) if update else None, n)
 
     def estimate_memory(self, vocab_size=None, report=None):
         """Estimated bytes for ``vocab_size`` words: Word2Vec's, plus the bucket matrix and

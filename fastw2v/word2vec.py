@@ -47,6 +47,25 @@ logger = logging.getLogger("fastw2v")
 MAX_WORDS_IN_BATCH = _params.BY_NAME["batch_words"].default
 
 
+def refuse_update_without_vocab(update, prior_rows):
+    """gensim's RuntimeError for ``build_vocab(update=True)`` on a model without a vocabulary."""
+    if update and (prior_rows is None or not len(prior_rows)):
+        raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
+                           "prior vocabulary. First build the vocabulary with a corpus.")
+
+
+def grown_lock_factors(lockf, n):
+    """gensim's lock factors for ``n`` rows after the vocabulary grew (or None: a new model).
+
+    One value for every row until a user sets more; per-row factors keep theirs and the
+    new rows train fully."""
+    if lockf is None:
+        return np.ones(1, dtype=np.float32)
+    if len(lockf) > 1:
+        return np.concatenate([lockf, np.ones(n - len(lockf), np.float32)])
+    return lockf
+
+
 class Word2Vec:
     """Train, use and evaluate word2vec embeddings (gensim 4.x's API).
 
@@ -366,23 +385,21 @@ class Word2Vec:
     def prepare_weights(self, update=False):
         """Initialise (or, with ``update``, extend) the input and output matrices."""
         n = len(self.wv.index_to_key)
-        prior = self.wv.vectors if update and getattr(self.wv, "vectors", None) is not None else None
-        if update and (prior is None or not len(prior)):
-            raise RuntimeError("You cannot do an online vocabulary-update of a model which has no "
-                               "prior vocabulary. First build the vocabulary with a corpus.")
-        lockf = getattr(self.wv, "vectors_lockf", None) if update else None
-        self.wv.vectors = prep_vectors((n, self.vector_size), prior, seed=self.seed)
-        # gensim's per-row lock factors: one value for every row until a user sets more;
-        # an update keeps the factors set and trains the new rows fully.
-        if lockf is not None and len(lockf) > 1:
-            lockf = np.concatenate([lockf, np.ones(n - len(lockf), np.float32)])
-        self.wv.vectors_lockf = lockf if lockf is not None else np.ones(1, dtype=np.float32)
-        self.wv.vector_size = self.vector_size
+        self._prepare_inputs(update, n)
         if self.hs:
             # n rows, gensim's shape; the Huffman tree uses the first n - 1 (one per inner node).
             self.syn1 = self._grow(getattr(self, "syn1", None) if update else None, n)
         if self.negative:
             self.syn1neg = self._grow(getattr(self, "syn1neg", None) if update else None, n)
+
+    def _prepare_inputs(self, update, n):
+        """``wv.vectors``: random rows, the prior ones kept on ``update``; lock factors."""
+        prior = self.wv.vectors if update and getattr(self.wv, "vectors", None) is not None else None
+        refuse_update_without_vocab(update, prior)
+        lockf = getattr(self.wv, "vectors_lockf", None) if update else None
+        self.wv.vectors = prep_vectors((n, self.vector_size), prior, seed=self.seed)
+        self.wv.vectors_lockf = grown_lock_factors(lockf, n)
+        self.wv.vector_size = self.vector_size
 
     def _grow(self, prior, rows):
         out = np.zeros((rows, self.layer1_size), dtype=np.float32)

@@ -86,21 +86,10 @@ def word2vec_from_gensim(cls, gmodel, vectors=True):
 
 def word2vec_to_gensim(model):
     """A gensim ``Word2Vec`` holding a copy of fastw2v ``model``, ready to train on."""
-    gensim = _gensim()
-    values = {p.name: getattr(model, p.name) for p in _params.PARAMS
-              if p.persist and p.name != "memory_budget"}
-    gmodel = gensim.models.Word2Vec(**values)
-    for name in _STATE:
-        setattr(gmodel, name, getattr(model, name))
-    gwv = model.wv.to_gensim()
-    _output_to_gensim(model, gmodel, gwv)
+    gmodel = _model_to_gensim(model, _gensim().models.Word2Vec)
     # gensim's kernels read a lock factor per row (or one for all); 1 trains every row.
     lockf = getattr(model.wv, "vectors_lockf", None)
-    gwv.vectors_lockf = np.array(lockf if lockf is not None else [1.0], dtype=np.float32)
-    gmodel.wv = gwv
-    gmodel.layer1_size = model.layer1_size
-    if model.negative:
-        gmodel.make_cum_table()
+    gmodel.wv.vectors_lockf = np.array(lockf if lockf is not None else [1.0], dtype=np.float32)
     return gmodel
 
 
@@ -130,19 +119,24 @@ def fasttext_from_gensim(cls, gmodel):
 
 def fasttext_to_gensim(model):
     """A gensim ``FastText`` holding a copy of fastw2v ``FastText`` ``model``, ready to train on."""
-    gensim = _gensim()
-    import inspect
+    gmodel = _model_to_gensim(model, _gensim().models.FastText)
+    gmodel.wv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
+    gmodel.wv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
+    return gmodel
 
-    accepted = inspect.signature(gensim.models.FastText.__init__).parameters
-    values = {name: getattr(model, name) for name, p in model._PARAMS.items()
-              if p.persist and name in accepted}
-    gmodel = gensim.models.FastText(**values)
+
+def _model_to_gensim(model, gensim_cls):
+    """A ``gensim_cls`` holding a copy of ``model``: the persisted parameters its constructor
+    takes, the training state, the vectors (``model.wv.to_gensim()``: keys and matrices) and
+    the output layers; lock factors are the caller's."""
+    import inspect
+    accepted = inspect.signature(gensim_cls.__init__).parameters
+    gmodel = gensim_cls(**{name: getattr(model, name) for name, p in model._PARAMS.items()
+                           if p.persist and name in accepted})
     for name in _STATE:
         setattr(gmodel, name, getattr(model, name))
-    gwv = model.wv.to_gensim()  # keys, both matrices, n-gram buckets, composed vectors
+    gwv = model.wv.to_gensim()
     _output_to_gensim(model, gmodel, gwv)
-    gwv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
-    gwv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
     gmodel.wv = gwv
     gmodel.layer1_size = model.layer1_size
     if model.negative:

@@ -124,15 +124,18 @@ def _print_neighbours(pairs) -> None:
 # ------------------------------------------------------------------ train
 
 
+def _first_given(args, dests):
+    """The value of the first of these parsed options that was given (None if none was):
+    our flag first, then the other spellings of the same option."""
+    return next((v for v in (getattr(args, d) for d in dests) if v is not None), None)
+
+
 def _resolve(args) -> dict:
     """Hyper-parameters from our flags, then word2vec.c's, then the style's defaults."""
     w2v = any(getattr(args, _w2v_dest(f)) is not None for f in W2V_FLAGS)
     opts = {}
     for name, param in TRAIN_OPTIONS.items():
-        value = getattr(args, name)
-        for flag in param.flags[1:]:
-            if value is None:
-                value = getattr(args, _w2v_dest(flag))
+        value = _first_given(args, [name] + [_w2v_dest(flag) for flag in param.flags[1:]])
         default = param.w2v_default if w2v and param.w2v_default is not None else param.default
         opts[name] = value if value is not None else default
     _resolve_fasttext(args, opts)
@@ -171,9 +174,7 @@ def _resolve_fasttext(args, opts) -> None:
         if value is not None and getattr(args, name) is None:
             opts[name] = value
     for name, param in FASTTEXT_OPTIONS.items():
-        value = getattr(args, name)
-        if value is None:
-            value = getattr(args, _ft_dest(param.flags[1]))
+        value = _first_given(args, [name, _ft_dest(param.flags[1])])
         opts[name] = value if value is not None else param.default
 
 

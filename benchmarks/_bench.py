@@ -223,6 +223,18 @@ def run_record(run, **extra):
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
 
 
+def run_json_child(cmd, env=None):
+    """Run ``cmd`` as a child process: (the JSON of its last stdout line, or None when it
+    exited non-zero, and its peak resident memory in MB, from ``os.wait4``)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    peak_rss_mb = usage.ru_maxrss / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None, peak_rss_mb
+    return json.loads(out.strip().splitlines()[-1]), peak_rss_mb
+
+
 def _last_json(text):
     for line in reversed(text.strip().splitlines()):
         with contextlib.suppress(ValueError):

@@ -45,11 +45,13 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench import run_json_child  # noqa: E402
 
 HERE = os.path.abspath(__file__)
 
@@ -326,15 +328,12 @@ def run_child(name, d, opts):
     # One BLAS thread: exact single queries are matrix-vector products, which a BLAS pool
     # on a shared 2-core machine slows down (spin-waiting threads) instead of speeding up.
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        print(f"  {name}: child failed (status {status})", flush=True)
+    rows, peak_rss_mb = run_json_child(cmd, env)
+    if rows is None:
+        print(f"  {name}: child failed", flush=True)
         return []
-    rows = json.loads(out.strip().splitlines()[-1])
     for r in rows:
-        r["peak_rss_mb"] = usage.ru_maxrss / 1024
+        r["peak_rss_mb"] = peak_rss_mb
         r["child_s"] = time.perf_counter() - t
     return rows
 

@@ -17,13 +17,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.abspath(__file__)
-SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-4, min_count=5, min_n=3, max_n=6,
-                bucket=2_000_000)
+sys.path.insert(0, os.path.dirname(HERE))
+from _bench import run_json_child  # noqa: E402
+from _runner import DEFAULTS, FASTTEXT_DEFAULTS  # noqa: E402
+
+SETTINGS = {**DEFAULTS, **FASTTEXT_DEFAULTS}  # compare.py --fasttext's (alpha 0.025: both defaults)
 
 
 def child(library, corpus, sg, epochs, seed, threads):
@@ -53,13 +55,10 @@ def child(library, corpus, sg, epochs, seed, threads):
 def run(library, args, sg, epochs, seed):
     cmd = [sys.executable, HERE, "--child", library, "--corpus", args.corpus, "--sg", str(sg),
            "--epochs-one", str(epochs), "--seed", str(seed), "--threads", str(args.threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    row, peak_rss_mb = run_json_child(cmd)
+    if row is None:
         raise RuntimeError(f"{library}: child failed")
-    row = json.loads(out.strip().splitlines()[-1])
-    row["peak_rss_mb"] = usage.ru_maxrss / 1024  # the child's peak, from the kernel
+    row["peak_rss_mb"] = peak_rss_mb  # the child's peak, from the kernel
     return row
 
 

@@ -28,6 +28,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench import run_json_child  # noqa: E402
+
 HERE = os.path.abspath(__file__)
 METHODS = ("fastw2v vectors", "fastw2v model", "gensim vectors", "gensim model")
 
@@ -70,14 +73,10 @@ def child(method, path):
 
 
 def run_child(method, path):
-    cmd = [sys.executable, HERE, "--child", method, "--path", path]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    row, peak_rss_mb = run_json_child([sys.executable, HERE, "--child", method, "--path", path])
+    if row is None:
         raise RuntimeError(f"{method}: child failed")
-    row = json.loads(out.strip().splitlines()[-1])
-    row["peak_rss_mb"] = usage.ru_maxrss / 1024
+    row["peak_rss_mb"] = peak_rss_mb
     return row
 
 

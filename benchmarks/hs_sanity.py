@@ -32,13 +32,19 @@ def lee_corpus():
     return [list(s) for s in lee_corpus_list]
 
 
-def cbow_hs_rank(corpus, workers, seed):
-    """Rank of 'bombings' among the neighbours of 'attacks' (gensim passes below 50)."""
+def cbow_hs_model(corpus, workers, seed, alpha=0.1):
+    """gensim's test_cbow_hs model on ``corpus``, trained (TrainingDivergedError if it blew up)."""
     from fastw2v import Word2Vec
-    model = Word2Vec(sg=0, cbow_mean=1, alpha=0.1, window=2, hs=1, negative=0, min_count=5,
+    model = Word2Vec(sg=0, cbow_mean=1, alpha=alpha, window=2, hs=1, negative=0, min_count=5,
                      epochs=60, workers=workers, batch_words=1000, seed=seed, progress=False)
     model.build_vocab(corpus)
     model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+    return model
+
+
+def cbow_hs_rank(corpus, workers, seed):
+    """Rank of 'bombings' among the neighbours of 'attacks' (gensim passes below 50)."""
+    model = cbow_hs_model(corpus, workers, seed)
     sims = model.wv.most_similar("attacks", topn=len(model.wv))
     return [w for w, _ in sims].index("bombings")
 

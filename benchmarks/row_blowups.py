@@ -29,19 +29,15 @@ def main():
     args = p.parse_args()
     if args.repo:
         sys.path.insert(0, os.path.abspath(args.repo))
-    from gensim.test.utils import lee_corpus_list
-    from fastw2v import Word2Vec
     from fastw2v.trainer import TrainingDivergedError
+    from hs_sanity import cbow_hs_model, lee_corpus
 
-    corpus = [list(s) for s in lee_corpus_list]
+    corpus = lee_corpus()
     peaks, diverged = [], 0
     for run in range(args.runs):
-        model = Word2Vec(sg=0, cbow_mean=1, alpha=args.alpha, window=2, hs=1, negative=0,
-                         min_count=5, epochs=60, workers=args.workers, batch_words=1000,
-                         seed=run + 1 if args.vary_seed else 1, progress=False)
-        model.build_vocab(corpus)
         try:
-            model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+            model = cbow_hs_model(corpus, args.workers, run + 1 if args.vary_seed else 1,
+                                  alpha=args.alpha)
         except TrainingDivergedError:
             diverged += 1
             print(f"run {run}: diverged", flush=True)

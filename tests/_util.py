@@ -39,3 +39,17 @@ def small_corpus(n=400, length=10, seed=0):
     import random
     rng = random.Random(seed)
     return [[rng.choice(TOPICS[i % 2]) for _ in range(length)] for i in range(n)]
+
+
+def fresh_fasttext_vectors(words, seed=3):
+    """FastText vectors that never came from a file: random word and bucket rows (12
+    dimensions, n-grams of 2-5 characters, 3,000 buckets) for ``words`` (nine or fewer),
+    counted 9, 8, ... in order."""
+    import numpy as np
+
+    from fastw2v import FastTextKeyedVectors
+    kv = FastTextKeyedVectors(12, 2, 5, 3_000)
+    kv._set_all(list(words), np.zeros((len(words), 12), np.float32),
+                {"count": np.arange(9, 9 - len(words), -1)})
+    kv.resize_vectors(seed=seed)
+    return kv

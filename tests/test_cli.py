@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 from _child import CHILD_CWD, child_env
+from _util import fresh_fasttext_vectors
 
 from fastw2v import Word2Vec
 from fastw2v.datasets import KJV
@@ -123,12 +124,8 @@ def test_similar_and_analogy(vectors):
 
 
 def _fasttext_vectors():
-    from fastw2v import FastTextKeyedVectors
-    kv = FastTextKeyedVectors(12, 2, 5, 3_000)
-    words = ["the", "movie", "film", "films", "filmmaker", "king", "queen", "man", "woman"]
-    kv._set_all(words, np.zeros((len(words), 12), np.float32), {"count": np.arange(9, 0, -1)})
-    kv.resize_vectors(seed=3)
-    return kv
+    return fresh_fasttext_vectors(["the", "movie", "film", "films", "filmmaker", "king", "queen",
+                                   "man", "woman"])
 
 
 @pytest.mark.parametrize("suffix", [".bin", ".kv"])

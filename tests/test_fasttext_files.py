@@ -19,6 +19,7 @@ from fastw2v import FastTextKeyedVectors
 from fastw2v.io import facebook_bin
 from fastw2v.io.errors import FormatError, TruncatedFileError
 from fastw2v.models.fasttext import load_facebook_vectors, save_facebook_vectors
+from _util import fresh_fasttext_vectors
 from test_ngrams import ref_hash, ref_ngrams
 
 fasttext = pytest.importorskip("fasttext")
@@ -140,11 +141,8 @@ def test_keep_output_and_round_trip(model_path, tmp_path):
 
 def _fresh_kv(seed=3):
     """Vectors that never came from a .bin: random matrices on a small vocabulary."""
-    kv = FastTextKeyedVectors(12, 2, 5, 3_000)
-    words = ["the", "movie", "film", "films", "filmmaker", "café", "日本", "😀", "</s>"]
-    kv._set_all(words, np.zeros((len(words), 12), np.float32), {"count": np.arange(9, 0, -1)})
-    kv.resize_vectors(seed=seed)
-    return kv
+    return fresh_fasttext_vectors(["the", "movie", "film", "films", "filmmaker", "café", "日本",
+                                   "😀", "</s>"], seed=seed)
 
 
 @pytest.mark.parametrize("from_bin", [True, False])

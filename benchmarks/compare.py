@@ -98,6 +98,11 @@ def parse_args(argv=None):
     return args
 
 
+def model_settings(args):
+    """--fasttext's model and n-gram settings, as the runner takes them."""
+    return dict(model="fasttext", min_n=args.minn, max_n=args.maxn, bucket=args.bucket)
+
+
 def child_settings(args, workdir):
     """The runner options every training child of this run gets beyond the defaults.
 
@@ -106,7 +111,7 @@ def child_settings(args, workdir):
     """
     if not args.fasttext:
         return {}
-    settings = dict(model="fasttext", min_n=args.minn, max_n=args.maxn, bucket=args.bucket)
+    settings = model_settings(args)
     if args.oov:
         path = os.path.join(workdir, "oov-words.txt")
         with open(path, "w", encoding="utf-8") as f:
@@ -139,10 +144,15 @@ def speed_rows(runs):
 QUALITY = ("analogy", "ws353", "simlex", "oov_ws353", "oov_simlex")
 
 
+def reference_run(row, rows, reference=B.REFERENCE):
+    """The successful run of `reference` (a trainer name) with `row`'s mode and seed, or None."""
+    return next((r for r in rows if r.trainer == reference and r.mode == row.mode
+                 and r.seed == row.seed and r.ok), None)
+
+
 def ratios(row, rows, reference=B.REFERENCE):
     """(speedup, rss ratio) against `reference` (a trainer name) of the same mode and seed."""
-    ref = next((r for r in rows if r.trainer == reference and r.mode == row.mode
-                and r.seed == row.seed and r.ok), None)
+    ref = reference_run(row, rows, reference)
     if ref is None or not row.ok:
         return math.nan, math.nan
     return ref.seconds / row.seconds, row.peak_rss_mb / ref.peak_rss_mb
@@ -189,8 +199,7 @@ def oov_differences(runs):
             pairs = []
             for r in runs:
                 if r.trainer == trainer and r.mode == mode and r.ok:
-                    ref = next((g for g in runs if g.trainer == B.REFERENCE and g.mode == mode
-                                and g.seed == r.seed and g.ok), None)
+                    ref = reference_run(r, runs)
                     if ref is not None:
                         pairs.append((r, ref))
             if pairs:
@@ -329,8 +338,7 @@ def main(argv=None):
     model_keys = ()
     if args.fasttext:
         model_keys = ("model", *FASTTEXT_DEFAULTS)
-        settings.update(model="fasttext", min_n=args.minn, max_n=args.maxn, bucket=args.bucket,
-                        oov=args.oov)
+        settings.update(model_settings(args), oov=args.oov)
     print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items() if k != "simd")
           + f", simd {'/'.join(machine['simd']) or 'none'}")
 

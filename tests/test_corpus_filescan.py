@@ -151,6 +151,37 @@ def test_utf8_repair_matches_python_decoder(data):
     assert fs._utf8_repair(data) == data.decode("utf-8", "replace").encode("utf-8")
 
 
+def reference_token_end(data, i):
+    """Where a token starting at i ends: the first separator or newline at or after i."""
+    j = i
+    while j < len(data) and data[j] not in b" \t\r\n\x0b\x0c\x00":
+        j += 1
+    return j, any(b >= 0x80 for b in data[i:j])
+
+
+# Words of separators, control bytes (token bytes just below the separators' range, which
+# the eight-byte search flags as candidates), ASCII and UTF-8 bytes, at every alignment.
+token_bytes = st.binary(max_size=40).map(
+    lambda b: bytes(x if x % 5 else (0x00, 0x01, 0x08, 0x0E, 0x1F, 0x20, 0x21, 0x0A,
+                                     0x09, 0x0D, 0x7F, 0x80, 0xC3, 0xFF)[x % 14] for x in b))
+
+
+@settings(max_examples=400, deadline=None)
+@given(token_bytes)
+def test_token_end_search_matches_a_byte_loop(data):
+    assert fs._token_ends(data) == [reference_token_end(data, i) for i in range(len(data) + 1)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(min_size=16, max_size=24), st.integers(0, 24))
+def test_padded_key_packing_equals_the_plain_one(data, n):
+    n = min(n, len(data))
+    plain, padded = fs._pack_key_twins(data, n)
+    assert padded == plain
+    # The bytes after the key do not matter.
+    assert fs._pack_key_twins(data[:n] + bytes(len(data) - n), n)[1] == plain
+
+
 def test_lines_straddling_every_boundary(tmp_path):
     # Lines of every length around the thread boundaries of 1..16 threads.
     data = b"".join(b"w%d " % i * (i % 7) + b"\n" for i in range(300))

@@ -52,9 +52,9 @@ from posix.mman cimport MADV_DONTNEED, madvise
 from posix.unistd cimport _SC_PAGESIZE, close, pread, sysconf, write
 
 from fastw2v.corpus._token_table cimport (
-    HashedKey, Table, fw_key16, hash_token, table_add_hashed, table_find_slot, table_free,
-    table_get_hashed, table_init, table_insert_at, table_merge, table_prefetch, table_prune,
-    table_value)
+    HashedKey, Table, fw_key16, fw_pack_key, fw_pack_key_padded, hash_padded_token, hash_token,
+    table_add_hashed, table_find_slot, table_free, table_get_hashed, table_init, table_insert_at,
+    table_merge, table_prefetch, table_prune, table_value)
 from fastw2v.corpus._utf8 cimport utf8_repair
 
 __all__ = ["scan_vocab", "scan_encode", "encode_file"]
@@ -122,3 +122,27 @@ def _utf8_repair(bytes data):
     cdef uint8_t* p = <uint8_t*><char*>out
     cdef int64_t m = utf8_repair(<const uint8_t*><const char*>data, n, p)
     return data if m < 0 else bytes(out[:m])
+
+
+def _pack_key_twins(bytes data, int64_t n):
+    """Both key packers on ``data[:n]`` (``data`` padded to 16 bytes or more), for tests:
+    ((lo, hi) of fw_pack_key, (lo, hi) of fw_pack_key_padded)."""
+    if not 0 <= n <= len(data) or len(data) < 16:
+        raise ValueError("need 0 <= n <= len(data) and len(data) >= 16")
+    cdef const uint8_t* p = <const uint8_t*><const char*>data
+    cdef fw_key16 a = fw_pack_key(p, n)
+    cdef fw_key16 b = fw_pack_key_padded(p, n)
+    return (a.lo, a.hi), (b.lo, b.hi)
+
+
+def _token_ends(bytes data):
+    """Python twin of the reader's token search, for tests: for every start index i,
+    (fw_token_end(data, i), whether a byte passed over has its top bit set)."""
+    cdef int64_t i, n = len(data)
+    cdef const uint8_t* p = <const uint8_t*><const char*>data
+    cdef uint8_t high
+    out = []
+    for i in range(n + 1):
+        high = 0
+        out.append((fw_token_end(p, i, n, BYTE_CLASS, &high), bool(high & 0x80)))
+    return out

@@ -4,6 +4,11 @@
 # queue of hashed, prefetched tokens. Included by _filescan.pyx.
 
 
+cdef extern from "token_scan.h" nogil:
+    int64_t fw_token_end(const uint8_t* buf, int64_t i, int64_t length,
+                         const uint8_t* byte_class, uint8_t* any_high)
+
+
 # Byte classes: 0 = token byte, 1 = separator, 2 = newline (ends a sentence).
 cdef uint8_t BYTE_CLASS[256]
 for _b in range(256):
@@ -11,6 +16,12 @@ for _b in range(256):
 for _b in (0x20, 0x09, 0x0D, 0x0B, 0x0C, 0x00):  # space \t \r \v \f NUL
     BYTE_CLASS[_b] = 1
 BYTE_CLASS[0x0A] = 2  # \n
+
+
+cdef enum:
+    # Readable bytes after the read buffer's data, so that a token's key packs with
+    # 16-byte loads (hash_padded_token) even at the end of the data.
+    KEY_PAD = 16
 
 
 cdef struct Pending:
@@ -120,7 +131,7 @@ cdef inline int on_token(Job* job, const uint8_t* token, int64_t n, uint8_t any_
             n = repaired
         hk = hash_token(token, n)
         return look_up(job, token, n, hk.k, hk.h)
-    hk = hash_token(token, n)
+    hk = hash_padded_token(token, n)  # the read buffer has KEY_PAD bytes after its data
     table_prefetch(job.table, hk.h)
     q = &job.queue.pending[job.queue.n]
     q.token = token
@@ -156,7 +167,7 @@ cdef int run_job(Job* job) noexcept nogil:
     cdef int rc = 0
     if fd < 0:
         return errno
-    buf = <uint8_t*>malloc(capacity)
+    buf = <uint8_t*>malloc(capacity + KEY_PAD)
     if buf == NULL:
         close(fd)
         return ENOMEM
@@ -176,7 +187,7 @@ cdef int run_job(Job* job) noexcept nogil:
             memmove(buf, buf + token_start, keep)
         buf_offset += length - keep
         if keep == capacity:  # a token as long as the buffer: grow it
-            grown = realloc(buf, 2 * capacity)
+            grown = realloc(buf, 2 * capacity + KEY_PAD)
             if grown == NULL:
                 rc = ENOMEM
                 break
@@ -207,13 +218,8 @@ cdef int run_job(Job* job) noexcept nogil:
                 break
         while i < length:
             if in_token:
-                # Tight loop over token bytes; most of the time goes here.
-                while i < length:
-                    c = buf[i]
-                    if BYTE_CLASS[c] != 0:
-                        break
-                    any_high |= c
-                    i += 1
+                # Most of the time goes here: eight bytes per step (token_scan.h).
+                i = fw_token_end(buf, i, length, BYTE_CLASS, &any_high)
                 if i == length:
                     break
                 if on_token(job, buf + token_start, i - token_start, any_high & 0x80) != 0:

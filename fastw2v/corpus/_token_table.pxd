@@ -24,6 +24,7 @@ cdef extern from "token_key.h" nogil:
         uint64_t lo
         uint64_t hi
     fw_key16 fw_pack_key(const uint8_t* p, int64_t n)
+    fw_key16 fw_pack_key_padded(const uint8_t* p, int64_t n)
     bint fw_key_is_long(fw_key16 k)
     uint64_t fw_hash_key(const uint8_t* p, int64_t n, fw_key16 k)
     void* fw_alloc_zeroed64(size_t size)
@@ -61,6 +62,14 @@ cdef struct HashedKey:  # a key packed and hashed ahead of its lookup
 cdef inline HashedKey hash_token(const uint8_t* key, int64_t n) noexcept nogil:
     cdef HashedKey hk
     hk.k = fw_pack_key(key, n)
+    hk.h = fw_hash_key(key, n, hk.k)
+    return hk
+
+
+cdef inline HashedKey hash_padded_token(const uint8_t* key, int64_t n) noexcept nogil:
+    """hash_token for a key with readable bytes up to ``key + 16`` (see fw_pack_key_padded)."""
+    cdef HashedKey hk
+    hk.k = fw_pack_key_padded(key, n)
     hk.h = fw_hash_key(key, n, hk.k)
     return hk
 

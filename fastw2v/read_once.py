@@ -7,6 +7,10 @@ also keeps every token as a provisional id, within ``memory_budget``. The next
 :meth:`~ReadOnce.encode` of the same, unchanged corpus turns those ids into the
 training stream (:func:`fastw2v.encode.remap`) instead of reading the corpus again.
 
+A ``LineSentence`` of one plain local file is read as that file would be as a
+``corpus_file``: by the C reader with every worker, which splits it as LineSentence
+does, instead of by Python (see ``_plain_file_of``).
+
 When a kept scan stands for the corpus:
 
 * a ``corpus_file``: the same path, with the same size, modification time and inode;
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import vocab as _vocab
+from .corpus.limits import MAX_SENTENCE_TOKENS
 from .encode import IdStream, ScannedCorpus, encode_file, encode_iterable, remap, scan_iterable
 from .progress import FileProgress, scan_progress, wrap_sentences
 
@@ -106,6 +111,14 @@ class ReadOnce:
             return self._scan_file(os.fspath(corpus_file), workers, max_vocab_size,
                                    memory_budget, progress)
         fingerprint = _fingerprint(corpus_iterable) if max_vocab_size is None else None
+        path = _plain_file_of(corpus_iterable) if fingerprint is not None else None
+        if path is not None:
+            # A LineSentence of one plain local file: the C reader splits it as
+            # LineSentence does, with every worker, instead of Python's str.split.
+            found = self._scan_file(path, workers, None, memory_budget, progress)
+            if self._kept is not None:
+                self._kept = (corpus_iterable, fingerprint, self._kept[2])
+            return found
         sentences = wrap_sentences(corpus_iterable, progress)
         if fingerprint is not None:
             # fastw2v's own readers: one pass both counts and encodes (as provisional
@@ -183,6 +196,10 @@ class ReadOnce:
             logger.info("encoding the corpus from the build_vocab() scan (no second pass)")
             return remap(kept[2], key_to_index)
         _close(kept)
+        path = _plain_file_of(corpus_iterable)
+        if path is not None:
+            return self.encode(None, path, key_to_index, workers=workers,
+                               memory_budget=memory_budget, progress=progress)
         return encode_iterable(wrap_sentences(corpus_iterable, progress, desc="encoding"),
                                key_to_index, memory_budget=memory_budget)
 
@@ -204,6 +221,38 @@ def _file_fingerprint(path):
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _plain_file_of(corpus):
+    """The path of a LineSentence that the C file reader can read in its place, or None.
+
+    That is a :class:`~fastw2v.corpus.LineSentence` itself (not a subclass, which may
+    change how it reads) over one local, non-empty, uncompressed file, with no
+    ``limit`` and the default ``max_sentence_length``. The reader splits tokens and
+    lines as LineSentence does (:mod:`fastw2v.corpus._filescan`) and counts sentences
+    as it yields them; like a ``corpus_file``, the training stream cuts a line of more
+    than ``max_sentence_length`` tokens after that many *kept* tokens.
+    """
+    from .corpus.readers import LineSentence
+    from .corpus.sources import is_compressed_name, is_uri
+
+    if type(corpus) is not LineSentence or corpus.limit is not None \
+            or corpus.max_sentence_length != MAX_SENTENCE_TOKENS:
+        return None
+    source = corpus.source
+    if not isinstance(source, (str, os.PathLike)) or is_uri(source):
+        return None  # an open file object, or a remote one
+    path = os.fspath(source)
+    if not isinstance(path, str) or is_compressed_name(path):
+        return None
+    try:
+        with open(path, "rb") as fin:
+            head = fin.read(3)
+    except OSError:
+        return None  # not a readable file: LineSentence raises its own error
+    if not head or head[:2] == b"\x1f\x8b" or head == b"BZh":
+        return None  # empty, or compressed under another name: LineSentence reads it as text
+    return path
 
 
 def _fingerprint(corpus):

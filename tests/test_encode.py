@@ -1,4 +1,5 @@
 """The id stream: in RAM, grown in place, or spilled to a memory-mapped file."""
+import io
 import os
 
 import numpy as np
@@ -336,15 +337,16 @@ def test_word2vec_does_not_import_the_file_scanner():
 
 
 def test_read_once_keeps_a_scan_for_one_encoding_of_the_same_corpus(tmp_path, monkeypatch):
-    from fastw2v import LineSentence
+    from fastw2v import PathLineSentences
     from fastw2v.read_once import ReadOnce
     corpus, vocab = corpus_and_vocab(6)
     path = tmp_path / "c.txt"
     path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
-    lines = LineSentence(str(path))
+    lines = PathLineSentences(str(path))  # read by Python (a LineSentence is read in C)
     reads = []
-    real_iter = LineSentence.__iter__
-    monkeypatch.setattr(LineSentence, "__iter__", lambda self: reads.append(1) or real_iter(self))
+    real_iter = PathLineSentences.__iter__
+    monkeypatch.setattr(PathLineSentences, "__iter__",
+                        lambda self: reads.append(1) or real_iter(self))
     cache = ReadOnce()
     scan = cache.scan(lines, workers=1, memory_budget=1 << 30, progress=False)
     assert scan.total_words == sum(map(len, corpus))
@@ -373,9 +375,82 @@ def test_read_once_removes_a_dropped_scans_spill_file(tmp_path, monkeypatch):
     cache = ReadOnce()
     cache.scan(corpus_file=str(path), workers=2, memory_budget=1 << 30, progress=False)
     assert cache._kept is not None
-    from fastw2v import LineSentence
-    cache.scan(LineSentence(str(path)), workers=1, memory_budget=4096, progress=False)
+    from fastw2v import PathLineSentences
+    cache.scan(PathLineSentences(str(path)), workers=1, memory_budget=4096, progress=False)
     spill = cache._kept[2]._spill_path
     assert spill is not None and os.path.exists(spill)
     cache.clear()
     assert not os.path.exists(spill) and not os.listdir(tmp_path / "tmp")
+
+
+# ------------------------------------------------- LineSentence read by the C reader
+
+MESSY = (b"caf\xc3\xa9 na\xefve \xff\xfe bad\r\n\n\ttabs\x0bvt\x0cff  two  spaces\n"
+         b"nul\x00split \xc2\xa0nbsp-kept \xe2\x80\x83em-kept ctl\x01inside\n\n\n"
+         + b"w%d " * 3 % (1, 2, 3) + b"\n" + b"long " * 25 + b"\nlast-without-newline")
+
+
+from fastw2v import LineSentence  # noqa: E402
+
+
+class PythonRead(LineSentence):
+    """A subclass of LineSentence, which _plain_file_of leaves to Python."""
+
+
+def test_a_linesentence_of_a_plain_file_is_read_as_that_file(tmp_path, monkeypatch):
+    from fastw2v.corpus import _filescan
+    from fastw2v.read_once import ReadOnce
+    path = tmp_path / "messy.txt"
+    path.write_bytes(MESSY)
+    scans, python_reads = [], []
+    scan_encode = _filescan.scan_encode
+    monkeypatch.setattr(_filescan, "scan_encode",
+                        lambda *a, **k: scans.append(1) or scan_encode(*a, **k))
+    real_iter = LineSentence.__iter__
+    monkeypatch.setattr(LineSentence, "__iter__",
+                        lambda self: python_reads.append(1) or real_iter(self))
+    in_c, in_python = ReadOnce(), ReadOnce()
+    lines = LineSentence(str(path))
+    got = in_c.scan(lines, workers=2, memory_budget=1 << 20, progress=False)
+    want = in_python.scan(PythonRead(str(path)), workers=1, memory_budget=1 << 20,
+                          progress=False)
+    assert scans == [1] and python_reads == [1]  # the subclass only
+    assert got.keys == want.keys and got.counts.tolist() == want.counts.tolist()
+    assert (got.total_words, got.corpus_count) == (want.total_words, want.corpus_count)
+    vocab = {w: i for i, w in enumerate(sorted(want.keys)) if i % 3}
+    for kept in (True, False):  # from the kept scan, then reading the file again
+        stream = in_c.encode(lines, None, vocab, workers=2, memory_budget=1 << 20,
+                             progress=False)
+        reference_stream = encode_iterable(list(real_iter(lines)), vocab)
+        np.testing.assert_array_equal(stream.ids, reference_stream.ids)
+        np.testing.assert_array_equal(stream.offsets, reference_stream.offsets)
+    assert python_reads == [1]
+
+
+@pytest.mark.parametrize("case", ["gz", "gzip-named-txt", "empty", "limit", "max-length",
+                                  "subclass", "open-file", "directory", "missing", "uri"])
+def test_other_linesentences_stay_with_python(tmp_path, case):
+    import gzip
+
+    from fastw2v.read_once import _plain_file_of
+    plain = tmp_path / "c.txt"
+    plain.write_bytes(b"a b\n")
+    assert _plain_file_of(LineSentence(str(plain))) == str(plain)
+    assert _plain_file_of(LineSentence(plain)) == str(plain)  # a PathLike
+    packed = gzip.compress(b"a b\n")
+    corpus = {
+        "gz": lambda: (tmp_path / "c.txt.gz").write_bytes(packed) and LineSentence(
+            str(tmp_path / "c.txt.gz")),
+        "gzip-named-txt": lambda: (tmp_path / "z.txt").write_bytes(packed) and LineSentence(
+            str(tmp_path / "z.txt")),
+        "empty": lambda: (tmp_path / "e.txt").write_bytes(b"") or LineSentence(
+            str(tmp_path / "e.txt")),
+        "limit": lambda: LineSentence(str(plain), limit=1),
+        "max-length": lambda: LineSentence(str(plain), max_sentence_length=5),
+        "subclass": lambda: PythonRead(str(plain)),
+        "open-file": lambda: LineSentence(io.BytesIO(b"a b\\n")),
+        "directory": lambda: LineSentence(str(tmp_path)),
+        "missing": lambda: LineSentence(str(tmp_path / "nope.txt")),
+        "uri": lambda: LineSentence("http://127.0.0.1:9/c.txt"),
+    }[case]()
+    assert _plain_file_of(corpus) is None

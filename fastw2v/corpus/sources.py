@@ -14,10 +14,17 @@ import lzma
 import os
 import re
 
-__all__ = ["open_source", "is_uri"]
+__all__ = ["open_source", "is_uri", "is_compressed_name"]
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _LOCAL_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def is_compressed_name(path) -> bool:
+    """Whether :func:`open_source` decompresses ``path`` (by its extension)."""
+    name = os.fspath(path)
+    name = (name.decode(errors="replace") if isinstance(name, bytes) else name).lower()
+    return name.endswith(tuple(_LOCAL_OPENERS) + (".zst",))
 
 
 def is_uri(path) -> bool:
@@ -50,7 +57,7 @@ def open_source(path):
         opener = _LOCAL_OPENERS.get(os.path.splitext(path)[1].lower())
         if opener is not None:
             return opener(path, "rb")
-        if not path.lower().endswith(".zst"):
+        if not is_compressed_name(path):
             return open(path, "rb")
     try:
         import smart_open

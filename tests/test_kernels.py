@@ -174,7 +174,7 @@ def test_window_with_lockf_matches_numpy_reference(kernel, variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31), n_ctx=st.integers(1, 10), n_neg=st.integers(1, 8),
-       path_len=st.integers(1, 8), dim=st.integers(1, 40), scale=st.sampled_from([0.01, 0.5, 5.0]))
+       path_len=st.integers(1, 11), dim=st.integers(1, 40), scale=st.sampled_from([0.01, 0.5, 5.0]))
 def test_window_property(kernel, variant, seed, n_ctx, n_neg, path_len, dim, scale):
     case = make_case(seed, n_words=12, dim=dim, n_ctx=n_ctx, n_neg=n_neg, path_len=path_len, scale=scale)
     assume(scores_clear_of_table_edges(case, variant))
@@ -182,6 +182,20 @@ def test_window_property(kernel, variant, seed, n_ctx, n_neg, path_len, dim, sca
     for k, r in zip(mats_k, mats_r):
         if k is not None:
             np.testing.assert_allclose(k, r, rtol=1e-4, atol=1e-5 * max(scale, 1))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0]["hs"]])
+@pytest.mark.parametrize("dim", [100, 13, 8, 3])
+def test_huffman_paths_longer_than_one_sweep_match_numpy_reference(kernel, variant, dim):
+    # The HS update sweeps six nodes at a time: paths of 9-11 nodes take two sweeps.
+    for seed in range(6):
+        case = make_case(seed, dim=dim, n_ctx=1 + seed, path_len=9 + seed % 3)
+        mats_k, mats_r, loss_k, loss_r = run_both(kernel, case, variant)
+        for k, r in zip(mats_k, mats_r):
+            if k is not None:
+                np.testing.assert_allclose(k, r, rtol=1e-5, atol=1e-6)
+        assert loss_k == pytest.approx(loss_r, rel=1e-5)
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

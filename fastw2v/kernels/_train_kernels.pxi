@@ -34,6 +34,8 @@ cdef extern from "fw_block.h" nogil:
 cdef extern from "fw_fused.h" nogil:
     void fw_fused_update(float * const *x, int n_in, float * const *o, int m, const float *g,
                          int n)
+    void fw_fused_accumulate(float * const *x, int n_in, float *gin, float * const *o,
+                             int n_out, const float *g, int n)
     enum: FW_FUSED_MAX_OUT
 
 
@@ -220,9 +222,13 @@ cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows
 
 cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
+    """block_update for the centre's Huffman path, its two updates in one sweep per six
+    nodes (fw_fused_accumulate): a path never repeats a node, so the sweep's outputs
+    are distinct rows, as it requires."""
     cdef int n_out = huffman_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
-    block_update(cfg, st, n_in, n_out, alpha, True)
+    block_scores(cfg, st, n_in, n_out, alpha, True)
+    fw_fused_accumulate(st.in_ptrs, n_in, st.grad_in, st.out_ptrs, n_out, st.grads, cfg.dim)
 
 
 cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,

@@ -12,6 +12,7 @@ from libc.string cimport memcpy, memmove, memset
 
 cdef enum:
     NEG_BATCH_WINDOWS = 256   # windows of negative draws made per batch (5 KB with 5)
+    ROOT_NODES_CACHED = 64    # HS nodes nearest the root (about six levels), never prefetched
 
 cdef extern from "fw_memory.h" nogil:
     int64_t fw_atomic_add_i64(int64_t *p, int64_t v)
@@ -320,8 +321,9 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
 
 cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:
     """Prefetch what window i + 1 needs beyond window i: its centre's output rows and
-    the context row that enters it."""
-    cdef int32_t centre
+    the context row that enters it; for hierarchical softmax also the paths of the
+    centres after it (prefetch_paths)."""
+    cdef int32_t centre, node, cached_from
     cdef int64_t k
     if i + 1 >= n:
         return
@@ -329,11 +331,33 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
     if cfg.settings.negative:
         fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
     if cfg.settings.hs:
+        prefetch_paths(cfg, st, i, n)
+        # Nodes near the root are on nearly every path (cached), or the thread's own
+        # copies (hot nodes): only the deeper ones are worth a prefetch.
+        cached_from = cfg.hot_hs_lo if cfg.hot_hs_hi > 0 else cfg.n_words - 1 - ROOT_NODES_CACHED
         for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
-            fw_prefetch_row(cfg.syn1 + <int64_t>cfg.points[k] * cfg.dim, cfg.dim)
+            node = cfg.points[k]
+            if node < cached_from:
+                fw_prefetch_row(cfg.syn1 + <int64_t>node * cfg.dim, cfg.dim)
     if i + 1 + cfg.settings.window < n:
         fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,
                         cfg.dim)
+
+
+cdef inline void prefetch_paths(const TrainConfig *cfg, ThreadState *st, int i,
+                                int n) noexcept nogil:
+    """The path arrays ahead of prefetch_window's reads of them: centre i + 3's offsets,
+    then (offsets cached by now) centre i + 2's points and codes. A rare word's path lies
+    anywhere in megabytes of points; read on demand one window ahead it stalled the loop."""
+    cdef int32_t c
+    cdef int64_t start
+    if i + 3 < n:
+        fw_prefetch(&cfg.path_offsets[st.sentence[i + 3]])
+    if i + 2 < n:
+        c = st.sentence[i + 2]
+        start = cfg.path_offsets[c]
+        fw_prefetch(&cfg.points[start])
+        fw_prefetch(&cfg.codes[start])
 
 
 cdef inline int negative_outputs(const TrainConfig *cfg, ThreadState *st, int32_t word) noexcept nogil:

@@ -17,7 +17,6 @@ on whole arrays, so it is plain Python and numpy:
 """
 from __future__ import annotations
 
-import heapq
 import logging
 from collections import Counter
 from collections.abc import Iterable, Callable
@@ -319,48 +318,11 @@ def huffman_tree(counts: np.ndarray):
         # silently trains nothing; one node makes HS well defined).
         offsets[1] = 1
         return np.zeros(1, np.uint8), np.zeros(1, np.int32), offsets
-    # Heap of (count, node index); leaves are 0..n-1, inner nodes n..2n-2. The heap loop
-    # is the only per-node Python loop; depths and paths are numpy passes per tree level.
-    heap = [(int(c), i) for i, c in enumerate(counts)]
-    heapq.heapify(heap)
-    parent = [0] * (2 * n - 1)
-    branch = [0] * (2 * n - 1)
-    children = [0] * (2 * (n - 1))
-    pop, push = heapq.heappop, heapq.heappush
-    for inner in range(n, 2 * n - 1):
-        c1, i1 = pop(heap)
-        c2, i2 = pop(heap)
-        parent[i1] = parent[i2] = inner
-        branch[i2] = 1
-        children[2 * (inner - n)] = i1
-        children[2 * (inner - n) + 1] = i2
-        push(heap, (c1 + c2, inner))
-    parent = np.array(parent, dtype=np.int64)
-    branch = np.array(branch, dtype=np.uint8)
-    children = np.array(children, dtype=np.int64).reshape(n - 1, 2)
-    root = 2 * n - 2
-    depth = np.zeros(2 * n - 1, dtype=np.int64)
-    level, frontier = 0, np.array([root])
-    while len(frontier):  # breadth first, one tree level per pass
-        depth[frontier] = level
-        inner = frontier[frontier >= n]
-        frontier = children[inner - n].ravel()
-        level += 1
-    offsets[1:] = np.cumsum(depth[:n])
-    codes = np.empty(int(offsets[-1]), dtype=np.uint8)
-    points = np.empty(int(offsets[-1]), dtype=np.int32)
-    # Walk every word from its leaf up at once, filling its path root-first from the end.
-    node = np.arange(n, dtype=np.int64)
-    pos = offsets[1:] - 1
-    active = np.flatnonzero(depth[:n] > 0)
-    while len(active):
-        at, cur = pos[active], node[active]
-        codes[at] = branch[cur]
-        points[at] = parent[cur] - n
-        node[active] = parent[cur]
-        pos[active] -= 1
-        active = active[parent[cur] != root]
-    return codes, points, offsets
+    # Leaves are nodes 0..n-1, inner nodes n..2n-2, merged as a heap of (count, node)
+    # would merge them (gensim's build); in C (fastw2v._huffman).
+    from fastw2v._huffman import huffman_paths
+
+    return huffman_paths(counts)
 
 
 # ---------------------------------------------------------------- the vocabulary object

@@ -177,6 +177,55 @@ def test_huffman_tree_is_optimal_and_prefix_free(seed):
     assert points.min() >= 0 and points.max() == root
 
 
+def _heap_merges(counts):
+    """The merges of a heap of (count, node) pairs, as gensim builds its tree."""
+    n = len(counts)
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent, branch, children = [0] * (2 * n - 1), [0] * (2 * n - 1), []
+    for inner in range(n, 2 * n - 1):
+        (c1, i1), (c2, i2) = heapq.heappop(heap), heapq.heappop(heap)
+        parent[i1] = parent[i2] = inner
+        branch[i2] = 1
+        children.append([i1, i2])
+        heapq.heappush(heap, (c1 + c2, inner))
+    return parent, branch, children
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_huffman_merges_equal_a_heaps(seed):
+    from fastw2v._huffman import huffman_merges
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 300))
+    # Few distinct counts, so that ties between leaves and inner nodes are common; sorted
+    # as a vocabulary is, or in any order.
+    counts = rng.integers(0 if seed % 5 == 0 else 1, 6, n) * int(rng.choice([1, 2, 1000]))
+    if seed % 2:
+        counts = np.sort(counts)[::-1]
+    parent, branch, children = huffman_merges(counts)
+    want = _heap_merges(counts)
+    assert parent.tolist() == want[0] and branch.tolist() == want[1]
+    assert children.tolist() == want[2]
+    # Every word's path, walked up from its leaf in Python, root first.
+    want_paths = []
+    for word in range(n):
+        code, point, node = [], [], word
+        while node != 2 * n - 2:
+            code.insert(0, want[1][node])
+            point.insert(0, want[0][node] - n)
+            node = want[0][node]
+        want_paths.append((code, point))
+    assert _paths(*huffman_tree(counts)) == want_paths
+
+
+def test_huffman_merges_refuse_what_is_not_a_tree():
+    from fastw2v._huffman import huffman_merges
+    with pytest.raises(ValueError, match="at least two"):
+        huffman_merges(np.array([3]))
+    with pytest.raises(ValueError, match="negative"):
+        huffman_merges(np.array([3, -1]))
+
+
 def test_huffman_tree_of_equal_counts_is_balanced():
     codes, points, offsets = huffman_tree(np.full(8, 3))
     assert (np.diff(offsets) == 3).all()

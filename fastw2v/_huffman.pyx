@@ -14,8 +14,8 @@ def huffman_merges(counts):
 
     The merges equal those of a heap of ``(count, node)`` pairs that pops the two
     smallest and pushes their sum as the next node (gensim's ``heapq`` build, ties to
-    the lower node index), in linear time: the leaves in ascending ``(count, index)``
-    order are one sorted queue, and the inner nodes, made with non-decreasing counts
+    the lower node index), as one sort and a linear merge: the leaves in ascending
+    ``(count, index)`` order are one sorted queue, and the inner nodes, made with non-decreasing counts
     and increasing indices, are another, so the smaller head of the two is the heap's
     smallest pair.
 

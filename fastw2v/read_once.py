@@ -7,9 +7,11 @@ also keeps every token as a provisional id, within ``memory_budget``. The next
 :meth:`~ReadOnce.encode` of the same, unchanged corpus turns those ids into the
 training stream (:func:`fastw2v.encode.remap`) instead of reading the corpus again.
 
-A ``LineSentence`` of one plain local file is read as that file would be as a
+A ``LineSentence`` of one plain local file is scanned as that file would be as a
 ``corpus_file``: by the C reader with every worker, which splits it as LineSentence
-does, instead of by Python (see ``_plain_file_of``).
+does, instead of by Python (see ``_plain_file_of``); its kept ids serve the next
+``train()`` unless a line is longer than ``max_sentence_length``. Without a kept scan
+(a later ``train()``, a scan past ``memory_budget``) Python reads it, as any reader.
 
 When a kept scan stands for the corpus:
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +120,13 @@ class ReadOnce:
             # LineSentence does, with every worker, instead of Python's str.split.
             found = self._scan_file(path, workers, None, memory_budget, progress)
             if self._kept is not None:
-                self._kept = (corpus_iterable, fingerprint, self._kept[2])
+                scanned = self._kept[2]
+                if len(scanned.lengths) and scanned.lengths.max() > MAX_SENTENCE_TOKENS:
+                    # LineSentence cuts a long line every max_sentence_length tokens read,
+                    # the remapped stream after that many kept: train() reads it in Python.
+                    self.clear()
+                else:
+                    self._kept = (corpus_iterable, fingerprint, scanned)
             return found
         sentences = wrap_sentences(corpus_iterable, progress)
         if fingerprint is not None:
@@ -196,10 +205,6 @@ class ReadOnce:
             logger.info("encoding the corpus from the build_vocab() scan (no second pass)")
             return remap(kept[2], key_to_index)
         _close(kept)
-        path = _plain_file_of(corpus_iterable)
-        if path is not None:
-            return self.encode(None, path, key_to_index, workers=workers,
-                               memory_budget=memory_budget, progress=progress)
         return encode_iterable(wrap_sentences(corpus_iterable, progress, desc="encoding"),
                                key_to_index, memory_budget=memory_budget)
 
@@ -224,14 +229,13 @@ def _file_fingerprint(path):
 
 
 def _plain_file_of(corpus):
-    """The path of a LineSentence that the C file reader can read in its place, or None.
+    """The path of a LineSentence whose vocabulary scan the C file reader can do, or None.
 
     That is a :class:`~fastw2v.corpus.LineSentence` itself (not a subclass, which may
-    change how it reads) over one local, non-empty, uncompressed file, with no
+    change how it reads) over one local, non-empty, uncompressed regular file, with no
     ``limit`` and the default ``max_sentence_length``. The reader splits tokens and
     lines as LineSentence does (:mod:`fastw2v.corpus._filescan`) and counts sentences
-    as it yields them; like a ``corpus_file``, the training stream cuts a line of more
-    than ``max_sentence_length`` tokens after that many *kept* tokens.
+    as it yields them. Its progress is reported in bytes, not ``progress_per`` sentences.
     """
     from .corpus.readers import LineSentence
     from .corpus.sources import is_compressed_name, is_uri
@@ -246,12 +250,15 @@ def _plain_file_of(corpus):
     if not isinstance(path, str) or is_compressed_name(path):
         return None
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return None  # a pipe, a device, a directory, an empty file: Python reads it
         with open(path, "rb") as fin:
             head = fin.read(3)
     except OSError:
-        return None  # not a readable file: LineSentence raises its own error
-    if not head or head[:2] == b"\x1f\x8b" or head == b"BZh":
-        return None  # empty, or compressed under another name: LineSentence reads it as text
+        return None  # not readable: LineSentence raises its own error
+    if head[:2] == b"\x1f\x8b" or head == b"BZh":
+        return None  # compressed under another name: LineSentence reads it as text
     return path
 
 

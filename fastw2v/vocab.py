@@ -1,7 +1,8 @@
 """Vocabulary: counting, pruning, sorting and the tables the kernels read.
 
 Layer 2 of the design. Everything here runs once per ``build_vocab`` and works
-on whole arrays, so it is plain Python and numpy:
+on whole arrays, in Python and numpy, with two small C loops (the alias pairing in
+``fastw2v._alias``, the Huffman merges and paths in ``fastw2v._huffman``):
 
 * :func:`count_words` counts tokens of a restartable iterable (``collections.Counter``
   does the per-token work in C), with gensim's ``max_vocab_size`` pruning during the scan.

@@ -418,17 +418,48 @@ def test_a_linesentence_of_a_plain_file_is_read_as_that_file(tmp_path, monkeypat
     assert got.keys == want.keys and got.counts.tolist() == want.counts.tolist()
     assert (got.total_words, got.corpus_count) == (want.total_words, want.corpus_count)
     vocab = {w: i for i, w in enumerate(sorted(want.keys)) if i % 3}
-    for kept in (True, False):  # from the kept scan, then reading the file again
+    reference_stream = encode_iterable(list(real_iter(lines)), vocab)
+    for reads in ([1], [1, 1]):  # from the kept scan, then read again (by Python)
         stream = in_c.encode(lines, None, vocab, workers=2, memory_budget=1 << 20,
                              progress=False)
-        reference_stream = encode_iterable(list(real_iter(lines)), vocab)
+        assert python_reads == reads
         np.testing.assert_array_equal(stream.ids, reference_stream.ids)
         np.testing.assert_array_equal(stream.offsets, reference_stream.offsets)
-    assert python_reads == [1]
+
+
+def test_a_linesentence_with_a_line_too_long_trains_from_pythons_reading(tmp_path):
+    # LineSentence cuts every 10,000 tokens read, dropped ones included; the C scan's ids
+    # would be cut after 10,000 kept ones, so that scan is not kept for train().
+    from fastw2v.corpus.limits import MAX_SENTENCE_TOKENS
+    from fastw2v.read_once import ReadOnce
+    words = ["rare%d" % i if i % 7 == 0 else "w%d" % (i % 5) for i in range(MAX_SENTENCE_TOKENS + 50)]
+    path = tmp_path / "long.txt"
+    path.write_text("a b c\n" + " ".join(words) + "\nc d\n")
+    lines = LineSentence(str(path))
+    cache = ReadOnce()
+    cache.scan(lines, workers=2, memory_budget=1 << 24, progress=False)
+    assert cache._kept is None
+    vocab = {w: i for i, w in enumerate(["a", "b", "c", "d"] + ["w%d" % i for i in range(5)])}
+    stream = cache.encode(lines, None, vocab, workers=2, memory_budget=1 << 24, progress=False)
+    reference_stream = encode_iterable(list(lines), vocab)
+    np.testing.assert_array_equal(stream.ids, reference_stream.ids)
+    np.testing.assert_array_equal(stream.offsets, reference_stream.offsets)
+
+
+def test_a_linesentence_with_max_vocab_size_is_counted_by_python(tmp_path, monkeypatch):
+    from fastw2v.corpus import _filescan
+    from fastw2v.read_once import ReadOnce
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 20)
+    monkeypatch.setattr(_filescan, "scan_vocab", None)  # never called
+    monkeypatch.setattr(_filescan, "scan_encode", None)
+    found = ReadOnce().scan(LineSentence(str(path)), workers=2, max_vocab_size=10,
+                            memory_budget=1 << 20, progress=False)
+    assert found.total_words == 100
 
 
 @pytest.mark.parametrize("case", ["gz", "gzip-named-txt", "empty", "limit", "max-length",
-                                  "subclass", "open-file", "directory", "missing", "uri"])
+                                  "subclass", "open-file", "fifo", "directory", "missing", "uri"])
 def test_other_linesentences_stay_with_python(tmp_path, case):
     import gzip
 
@@ -448,7 +479,8 @@ def test_other_linesentences_stay_with_python(tmp_path, case):
         "limit": lambda: LineSentence(str(plain), limit=1),
         "max-length": lambda: LineSentence(str(plain), max_sentence_length=5),
         "subclass": lambda: PythonRead(str(plain)),
-        "open-file": lambda: LineSentence(io.BytesIO(b"a b\\n")),
+        "open-file": lambda: LineSentence(io.BytesIO(b"a b\n")),
+        "fifo": lambda: os.mkfifo(tmp_path / "pipe") or LineSentence(str(tmp_path / "pipe")),
         "directory": lambda: LineSentence(str(tmp_path)),
         "missing": lambda: LineSentence(str(tmp_path / "nope.txt")),
         "uri": lambda: LineSentence("http://127.0.0.1:9/c.txt"),

@@ -334,7 +334,9 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
         prefetch_paths(cfg, st, i, n)
         # Nodes near the root are on nearly every path (cached), or the thread's own
         # copies (hot nodes): only the deeper ones are worth a prefetch.
-        cached_from = cfg.hot_hs_lo if cfg.hot_hs_hi > 0 else cfg.n_words - 1 - ROOT_NODES_CACHED
+        cached_from = cfg.n_words - 1 - ROOT_NODES_CACHED
+        if cfg.hot_hs_hi > 0 and cfg.hot_hs_lo < cached_from:
+            cached_from = cfg.hot_hs_lo
         for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
             node = cfg.points[k]
             if node < cached_from:

@@ -1,6 +1,7 @@
-/* The skip-gram negative-sampling block update in one sweep over the vector
- * (AVX2 + FMA intrinsics in the _train_avx2 build, GCC/Clang 4-float vector
- * extensions in every other build). Included by _train_kernels.pxi.
+/* The HogBatch block update in one sweep over the vector (AVX2 + FMA intrinsics in
+ * the _train_avx2 build, GCC/Clang 4-float vector extensions in every other build):
+ * in place for skip-gram negative sampling (fw_fused_update), into a gradient buffer
+ * for hierarchical softmax's paths (fw_fused_accumulate). Included by _train_kernels.pxi.
  */
 #ifndef FASTW2V_FW_FUSED_H
 #define FASTW2V_FW_FUSED_H
@@ -12,8 +13,8 @@
    both from the rows as they were (each chunk of a row is read before it is
    written, and rows are distinct: the caller merges repeated rows first).
    The output chunks and their sums stay in registers while every input row
-   passes, so each row is loaded and stored once, with no gradient buffer:
-   about half the loads and a third of the stores of the three-pass form. */
+   passes, so each row is loaded and stored once: about half the loads and a
+   third of the stores of the three-pass form. */
 #define FW_FUSED_MAX_OUT 8
 
 /* The sweep's last n - i elements (dim not a multiple of the vector width), one at a
@@ -141,49 +142,50 @@ static inline __attribute__((always_inline)) void fw_fused_m(
 }
 #endif
 
-/* One instance per output count, so that m is a constant and the chunks of
-   every output row live in registers. */
-#define FW_FUSED_CASES(GIN, GS)                                              \
-    switch (m) {                                                              \
-        case 1: fw_fused_m(x, n_in, GIN, o, 1, g, GS, n); break;              \
-        case 2: fw_fused_m(x, n_in, GIN, o, 2, g, GS, n); break;              \
-        case 3: fw_fused_m(x, n_in, GIN, o, 3, g, GS, n); break;              \
-        case 4: fw_fused_m(x, n_in, GIN, o, 4, g, GS, n); break;              \
-        case 5: fw_fused_m(x, n_in, GIN, o, 5, g, GS, n); break;              \
-        case 6: fw_fused_m(x, n_in, GIN, o, 6, g, GS, n); break;              \
-        case 7: fw_fused_m(x, n_in, GIN, o, 7, g, GS, n); break;              \
-        default: fw_fused_m(x, n_in, GIN, o, 8, g, GS, n); break;             \
-    }
-
-/* x_r += sum_k g[r, k] o_k and o_k += sum_r g[r, k] x_r, in place, m <= 8 outputs. */
+/* x_r += sum_k g[r, k] o_k and o_k += sum_r g[r, k] x_r, in place, m <= 8 outputs: one
+   instance per output count, so that m is a constant and the chunks of every output
+   row live in registers. */
 static inline void fw_fused_update(float *const *x, int n_in, float *const *o, int m,
                                    const float *g, int n) {
-    FW_FUSED_CASES((float *)0, m)
+    switch (m) {
+        case 1: fw_fused_m(x, n_in, (float *)0, o, 1, g, 1, n); break;
+        case 2: fw_fused_m(x, n_in, (float *)0, o, 2, g, 2, n); break;
+        case 3: fw_fused_m(x, n_in, (float *)0, o, 3, g, 3, n); break;
+        case 4: fw_fused_m(x, n_in, (float *)0, o, 4, g, 4, n); break;
+        case 5: fw_fused_m(x, n_in, (float *)0, o, 5, g, 5, n); break;
+        case 6: fw_fused_m(x, n_in, (float *)0, o, 6, g, 6, n); break;
+        case 7: fw_fused_m(x, n_in, (float *)0, o, 7, g, 7, n); break;
+        default: fw_fused_m(x, n_in, (float *)0, o, 8, g, 8, n); break;
+    }
 }
 
 /* Outputs per sweep of fw_fused_accumulate: 2 * 6 output chunks and the input, its
    gradient and a grad in registers fill x86's 16 vector registers; eight spilled
    (CBOW-HS 5% slower than the three-pass update, measured with kernel_cpu.py). */
 #define FW_FUSED_BLOCK_OUT 6
+_Static_assert(FW_FUSED_BLOCK_OUT <= FW_FUSED_MAX_OUT, "a block must fit the sweep");
 
 /* The same sweep for any number of outputs, with the inputs' share added to a gradient
    buffer instead of the rows: gin[r] += sum_k g[r, k] o_k, o_k += sum_r g[r, k] x_r, for
-   g an n_in x n_out matrix. Blocks of up to FW_FUSED_BLOCK_OUT outputs each take one sweep; the x_r
-   are read, never written, so every block sees them as they were, and each output
-   row is in one block: the result is the three-pass block update's (block_update). */
+   g an n_in x n_out matrix. Blocks of up to FW_FUSED_BLOCK_OUT outputs each take one
+   sweep; the x_r are read, never written, so every block sees them as they were, and
+   each output row is in one block: the result is the three-pass block update's. The
+   output rows must be distinct (a Huffman path's nodes are). */
 static inline void fw_fused_accumulate(float *const *x, int n_in, float *gin, float *const *o,
                                        int n_out, const float *g, int n) {
     for (int k0 = 0; k0 < n_out; k0 += FW_FUSED_BLOCK_OUT) {
         int m = n_out - k0 < FW_FUSED_BLOCK_OUT ? n_out - k0 : FW_FUSED_BLOCK_OUT;
         float *const *ob = o + k0;
         const float *gb = g + k0;
-        {
-            float *const *o = ob;
-            const float *g = gb;
-            FW_FUSED_CASES(gin, n_out)
+        switch (m) {  /* m <= FW_FUSED_BLOCK_OUT: no instance for 7 or 8 */
+            case 1: fw_fused_m(x, n_in, gin, ob, 1, gb, n_out, n); break;
+            case 2: fw_fused_m(x, n_in, gin, ob, 2, gb, n_out, n); break;
+            case 3: fw_fused_m(x, n_in, gin, ob, 3, gb, n_out, n); break;
+            case 4: fw_fused_m(x, n_in, gin, ob, 4, gb, n_out, n); break;
+            case 5: fw_fused_m(x, n_in, gin, ob, 5, gb, n_out, n); break;
+            default: fw_fused_m(x, n_in, gin, ob, 6, gb, n_out, n); break;
         }
     }
 }
-#undef FW_FUSED_CASES
 
 #endif

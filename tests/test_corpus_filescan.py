@@ -237,6 +237,22 @@ def test_one_megabyte_token(tmp_path):
         assert ids.tolist() == [5, 2] and offsets.tolist() == [0, 1, 2] and raw == 4
 
 
+@pytest.mark.parametrize("shift", [0, 5, 11])
+def test_short_ascii_tokens_across_a_4_mib_read(tmp_path, shift):
+    # Tokens of 1-17 bytes end at every offset around the first 4 MiB read's end, where
+    # the key packer reads the buffer's padding: keys checked byte for byte there (and,
+    # under the ASan build, the reads' bounds).
+    rng = np.random.default_rng(shift)
+    lengths = rng.integers(1, 18, 500_000)
+    letters = np.frombuffer(b"ab", np.uint8)[rng.integers(0, 2, int(lengths.sum()))]
+    ends = np.cumsum(lengths)
+    tokens = [letters[e - n:e].tobytes() for e, n in zip(ends.tolist(), lengths.tolist())]
+    data = b"x" * shift + b" ".join(tokens) + b"\n"
+    assert len(data) > (4 << 20) + 64
+    path = write(tmp_path, data)
+    check_scan(path, data, 1)
+
+
 def gensim_scan(sentences, max_vocab_size):
     """gensim's Word2Vec._scan_vocab loop, with utils.prune_vocab inlined."""
     vocab, min_reduce = collections.defaultdict(int), 1

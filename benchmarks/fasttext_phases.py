@@ -10,9 +10,13 @@ two runs side by side slow each other (start two at once). ``--repo`` imports fa
 from another built checkout first.
 """
 import argparse
+import os
 import resource
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _runner import DEFAULTS, FASTTEXT_DEFAULTS  # noqa: E402  (compare.py --fasttext's settings)
 
 
 def main():
@@ -28,9 +32,8 @@ def main():
         sys.path.insert(0, args.repo)
     from fastw2v import FastText
     imported = time.perf_counter()
-    model = FastText(sg=args.sg, epochs=args.epochs, workers=args.workers, seed=1, vector_size=100,
-                     window=5, negative=5, sample=1e-4, min_count=5, min_n=3, max_n=6,
-                     bucket=2_000_000, progress=False)
+    model = FastText(sg=args.sg, epochs=args.epochs, workers=args.workers, seed=1,
+                     progress=False, **DEFAULTS, **FASTTEXT_DEFAULTS)
     model.build_vocab(corpus_file=args.corpus)
     built = time.perf_counter()
     model.train(corpus_file=args.corpus, total_words=model.corpus_total_words, epochs=args.epochs)

@@ -87,6 +87,8 @@ ctypedef struct TrainConfig:
     int32_t hot_hs_lo             # syn1 rows [hot_hs_lo, hot_hs_hi) are private between syncs
     int32_t hot_hs_hi
     int64_t sync_interval         # words between syncs (never, when no rows are private)
+    int32_t hs_prefetch_below     # syn1 rows worth a prefetch: below the private ones and
+                                  # the ~6 root levels every path shares (always cached)
 
     # FastText subwords (NULL ngram_offsets: word2vec, and the subword code never runs),
     # last so that word2vec's fields keep their offsets. A word's input row is the mean

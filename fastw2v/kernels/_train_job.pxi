@@ -242,6 +242,8 @@ cdef class TrainJob:
         self.cfg.hot_hs_hi = n_nodes if hot else 0
         self.cfg.hot_hs_lo = max(n_nodes - hot, 0) if hot else 0
         self.cfg.sync_interval = self.cfg.settings.sync_words if hot else (1 << 62)
+        self.cfg.hs_prefetch_below = min(self.cfg.hot_hs_lo if hot else n_nodes,
+                                         max(n_nodes - ROOT_NODES_CACHED, 0))
 
     cdef _new_states(self, int n_threads, int64_t max_sentence, uint64_t seed):
         cdef int t

@@ -323,7 +323,7 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
     """Prefetch what window i + 1 needs beyond window i: its centre's output rows and
     the context row that enters it; for hierarchical softmax also the paths of the
     centres after it (prefetch_paths)."""
-    cdef int32_t centre, node, cached_from
+    cdef int32_t centre, node
     cdef int64_t k
     if i + 1 >= n:
         return
@@ -332,14 +332,9 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
         fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
     if cfg.settings.hs:
         prefetch_paths(cfg, st, i, n)
-        # Nodes near the root are on nearly every path (cached), or the thread's own
-        # copies (hot nodes): only the deeper ones are worth a prefetch.
-        cached_from = cfg.n_words - 1 - ROOT_NODES_CACHED
-        if cfg.hot_hs_hi > 0 and cfg.hot_hs_lo < cached_from:
-            cached_from = cfg.hot_hs_lo
         for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
             node = cfg.points[k]
-            if node < cached_from:
+            if node < cfg.hs_prefetch_below:  # not a cached root level nor a private copy
                 fw_prefetch_row(cfg.syn1 + <int64_t>node * cfg.dim, cfg.dim)
     if i + 1 + cfg.settings.window < n:
         fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,

@@ -27,6 +27,7 @@ def prep_vectors(target_shape, prior_vectors=None, seed=0):
         vectors[:prior_vectors.shape[0]] = prior_vectors
     return vectors
 
+
 def per_row_factors(lockf, n, name):
     """gensim's lock factors (None, one value for every row, or one per row) as one float32
     factor for each of ``n`` rows; ValueError naming ``name`` for any other count or a

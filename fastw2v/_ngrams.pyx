@@ -2,7 +2,9 @@
 """FastText's character n-grams and their buckets, as Facebook's fastText computes them.
 
 The C is ``fastw2v/kernels/fw_ngrams.h`` (the rules are written there once). This module
-is the Python-facing side: :func:`vocab_buckets` computes the bucket ids of a whole
+is the Python-facing side, for both of its hashing modes: ``"fasttext"`` (word rows
+plus FNV-1a n-gram buckets) and ``"floret"`` (no word rows: the word and its n-grams
+each take ``hash_count`` MurmurHash3 rows of one table). :func:`vocab_buckets` computes the bucket ids of a whole
 vocabulary at once as CSR arrays (``offsets``, ``ids``), the table a model keeps from its
 vocabulary build and the training kernels read; :func:`word_buckets` does one string
 (out-of-vocabulary lookups); :func:`compose_vectors` / :func:`compose_vector` average a
@@ -15,8 +17,8 @@ from libc.stdlib cimport free, malloc
 
 import numpy as np
 
-__all__ = ["ft_hash", "ngrams", "word_buckets", "vocab_buckets", "compose_vectors",
-           "compose_vector", "MAX_BUCKET", "EOS"]
+__all__ = ["ft_hash", "murmur3_128", "ngrams", "word_buckets", "vocab_buckets", "compose_vectors",
+           "compose_vector", "MAX_BUCKET", "EOS", "MODES", "FLORET_SEED", "MAX_HASH_COUNT"]
 
 cdef extern from "kernels/fw_ngrams.h" nogil:
     uint32_t fw_ft_hash(const unsigned char *s, size_t len)
@@ -25,6 +27,13 @@ cdef extern from "kernels/fw_ngrams.h" nogil:
                            uint32_t bucket)
     int64_t fw_ngram_enumerate(const unsigned char *w, size_t len, int64_t min_n, int64_t max_n,
                                uint32_t bucket, int32_t *ids, int64_t *starts, int64_t *ends)
+    int64_t fw_floret_count(const unsigned char *w, size_t len, int64_t min_n, int64_t max_n,
+                            uint32_t bucket, int hash_count)
+    int64_t fw_floret_enumerate(const unsigned char *w, size_t len, int64_t min_n, int64_t max_n,
+                                uint32_t bucket, int hash_count, uint32_t seed,
+                                unsigned char *wrapped, int32_t *ids)
+    void fw_murmur3_128(const unsigned char *s, size_t len, uint32_t seed, uint32_t *out)
+    uint32_t FW_FLORET_SEED
     void fw_compose_row(const float *word_row, const float *ngrams, const int32_t *ids,
                         int64_t n_ids, int64_t dim, float *out)
 
@@ -32,6 +41,12 @@ cdef extern from "kernels/fw_ngrams.h" nogil:
 MAX_BUCKET = 2 ** 31 - 1
 #: fastText's end-of-sentence token, which it gives no n-grams.
 EOS = "</s>"
+#: The hashing modes: fastText's (word rows + n-gram buckets) and floret's (one table).
+MODES = ("fasttext", "floret")
+#: floret's default MurmurHash3 seed, written in every ``.floret`` header.
+FLORET_SEED = FW_FLORET_SEED
+#: floret takes at most four 32-bit words of its 128-bit hash per entry.
+MAX_HASH_COUNT = 4
 
 
 cdef bytes _as_bytes(word):
@@ -42,11 +57,39 @@ cdef bytes _as_bytes(word):
     raise TypeError(f"a word must be str or bytes, not {type(word).__name__}")
 
 
-def _check_params(min_n, max_n, bucket):
+def _check_params(min_n, max_n, bucket, mode="fasttext", hash_count=1, hash_seed=FLORET_SEED):
     if min_n < 0 or max_n < 0:
         raise ValueError(f"min_n and max_n must be >= 0, got {min_n} and {max_n}")
     if not 0 <= bucket <= MAX_BUCKET:
         raise ValueError(f"bucket must be in [0, {MAX_BUCKET}], got {bucket}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if not 1 <= hash_count <= MAX_HASH_COUNT:
+        raise ValueError(f"hash_count must be between 1 and {MAX_HASH_COUNT}, got {hash_count}")
+    if not 0 <= hash_seed < 2 ** 32:
+        raise ValueError(f"hash_seed must be in [0, 2**32), got {hash_seed}")
+    if mode == "floret" and bucket == 0:
+        raise ValueError("floret mode needs bucket > 0: its table holds the words' rows too")
+
+
+def murmur3_128(word, uint32_t seed=FLORET_SEED):
+    """MurmurHash3_x64_128 of `word`'s UTF-8 bytes, as floret hashes an entry.
+
+    Parameters
+    ----------
+    word : str or bytes
+    seed : int
+
+    Returns
+    -------
+    tuple of int
+        The four 32-bit words: low and high half of ``h1``, then of ``h2`` (equal to
+        ``mmh3.hash128(word, seed, signed=False)`` split into 32-bit words, lowest first).
+    """
+    cdef bytes b = _as_bytes(word)
+    cdef uint32_t out[4]
+    fw_murmur3_128(<const unsigned char *>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), seed, out)
+    return (out[0], out[1], out[2], out[3])
 
 
 def ft_hash(word):
@@ -95,8 +138,10 @@ def ngrams(word, int64_t min_n, int64_t max_n):
     return [wrapped[i:j] for i, j in zip(starts.tolist(), ends.tolist())]
 
 
-def word_buckets(word, int64_t min_n, int64_t max_n, int64_t bucket, bint facebook_eos=False):
-    """Bucket ids (``hash % bucket``) of `word`'s n-grams, for an out-of-vocabulary lookup.
+def word_buckets(word, int64_t min_n, int64_t max_n, int64_t bucket, bint facebook_eos=False, *,
+                 mode="fasttext", int hash_count=1, int64_t hash_seed=FLORET_SEED):
+    """Bucket ids (``hash % bucket``) of `word`'s n-grams, for an out-of-vocabulary lookup
+    (in floret mode: its rows, word entry included, for any word).
 
     Parameters
     ----------
@@ -107,28 +152,40 @@ def word_buckets(word, int64_t min_n, int64_t max_n, int64_t bucket, bint facebo
         Number of buckets; 0 gives no n-grams.
     facebook_eos : bool
         Give ``"</s>"`` no n-grams, as fastText does (gensim gives it some).
+    mode : {"fasttext", "floret"}
+    hash_count, hash_seed : int
+        floret's rows per entry (1..4) and MurmurHash3 seed; unused by ``"fasttext"``.
 
     Returns
     -------
     numpy.ndarray of int32
-        What gensim's ``ft_ngram_hashes`` returns, in the same order.
+        What gensim's ``ft_ngram_hashes`` returns, in the same order (floret: what
+        floret's ``get_subwords`` returns, less the word count it adds to each).
     """
-    _check_params(min_n, max_n, bucket)
+    _check_params(min_n, max_n, bucket, mode, hash_count, hash_seed)
     cdef bytes b = _as_bytes(word)
     cdef const unsigned char *w = <const unsigned char *>PyBytes_AS_STRING(b)
     cdef size_t n = PyBytes_GET_SIZE(b)
+    cdef bint floret = mode == "floret"
     if facebook_eos and fw_is_eos(w, n):
         return np.empty(0, dtype=np.int32)
-    count = fw_ngram_count(w, n, min_n, max_n, <uint32_t>bucket)
+    if floret:
+        count = fw_floret_count(w, n, min_n, max_n, <uint32_t>bucket, hash_count)
+    else:
+        count = fw_ngram_count(w, n, min_n, max_n, <uint32_t>bucket)
     ids = np.empty(count, dtype=np.int32)
     cdef int32_t[::1] out = ids
-    if count:
+    cdef bytearray scratch = bytearray(n + 2)  # the wrapped word, for murmur
+    if count and floret:
+        fw_floret_enumerate(w, n, min_n, max_n, <uint32_t>bucket, hash_count, <uint32_t>hash_seed,
+                            <unsigned char *><char *>scratch, &out[0])
+    elif count:
         fw_ngram_enumerate(w, n, min_n, max_n, <uint32_t>bucket, &out[0], NULL, NULL)
     return ids
 
 
 def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint facebook_eos=False,
-                  max_ids=None):
+                  max_ids=None, *, mode="fasttext", int hash_count=1, int64_t hash_seed=FLORET_SEED):
     """Bucket ids of every word's n-grams, for a whole vocabulary at once, as CSR arrays.
 
     Computed once per vocabulary: word ``i``'s ids are ``ids[offsets[i]:offsets[i+1]]``
@@ -147,6 +204,11 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
     max_ids : int, optional
         Refuse (ValueError, before allocating) a table of more ids: a file's loader
         bounds the memory a hostile ``max_n`` could ask for.
+    mode : {"fasttext", "floret"}
+        ``"floret"``: each word's ids are its floret rows, word entry included (see
+        :func:`word_buckets`).
+    hash_count, hash_seed : int
+        floret's rows per entry and seed.
 
     Returns
     -------
@@ -160,7 +222,7 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
     ValueError
         Bad parameters, or more than `max_ids` ids.
     """
-    _check_params(min_n, max_n, bucket)
+    _check_params(min_n, max_n, bucket, mode, hash_count, hash_seed)
     encoded = [_as_bytes(w) for w in words]
     cdef Py_ssize_t n_words = len(encoded), i
     offsets = np.zeros(n_words + 1, dtype=np.int64)
@@ -169,7 +231,10 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
     cdef size_t *lens = <size_t *>malloc(max(n_words, 1) * sizeof(size_t))
     cdef int32_t[::1] ids_view
     cdef int32_t *out
-    cdef uint32_t ubucket = <uint32_t>bucket
+    cdef uint32_t ubucket = <uint32_t>bucket, seed = <uint32_t>hash_seed
+    cdef bint floret = mode == "floret"
+    cdef size_t longest = 0
+    cdef unsigned char *wrapped = NULL
     cdef bytes b
     if ptrs == NULL or lens == NULL:
         free(ptrs)
@@ -180,10 +245,14 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
             b = encoded[i]
             ptrs[i] = <const unsigned char *>PyBytes_AS_STRING(b)
             lens[i] = PyBytes_GET_SIZE(b)
+            longest = max(longest, lens[i])
         with nogil:  # counting first: the table is allocated once, at its exact size
             for i in range(n_words):
                 if facebook_eos and fw_is_eos(ptrs[i], lens[i]):
                     off[i + 1] = off[i]
+                elif floret:
+                    off[i + 1] = off[i] + fw_floret_count(ptrs[i], lens[i], min_n, max_n, ubucket,
+                                                          hash_count)
                 else:
                     off[i + 1] = off[i] + fw_ngram_count(ptrs[i], lens[i], min_n, max_n, ubucket)
         total = int(offsets[n_words])
@@ -194,15 +263,25 @@ def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint face
         if total:
             ids_view = ids
             out = &ids_view[0]
+            if floret:
+                wrapped = <unsigned char *>malloc(longest + 2)
+                if wrapped == NULL:
+                    raise MemoryError()
             with nogil:
                 for i in range(n_words):
-                    if off[i + 1] > off[i]:
+                    if off[i + 1] == off[i]:
+                        continue
+                    if floret:
+                        fw_floret_enumerate(ptrs[i], lens[i], min_n, max_n, ubucket, hash_count, seed,
+                                            wrapped, out + off[i])
+                    else:
                         fw_ngram_enumerate(ptrs[i], lens[i], min_n, max_n, ubucket, out + off[i],
                                            NULL, NULL)
         return offsets, ids
     finally:
         free(ptrs)
         free(lens)
+        free(wrapped)
 
 
 def check_csr(offsets, ids, n_words, n_buckets, names=("offsets", "bucket ids")):
@@ -225,7 +304,9 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
 
     Parameters
     ----------
-    vectors_vocab : numpy.ndarray of float32, (n_words, dim)
+    vectors_vocab : numpy.ndarray of float32, (n_words, dim), or None
+        None: the words have no rows of their own (floret), their vectors are the mean
+        of their rows in `vectors_ngrams` (``len(offsets) - 1`` words).
     vectors_ngrams : numpy.ndarray of float32, (bucket, dim)
     offsets, ids : numpy.ndarray
         The CSR table of :func:`vocab_buckets` for the same words.
@@ -244,34 +325,44 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
     ValueError
         Shapes, dtypes or ids that do not fit together.
     """
-    vocab = np.ascontiguousarray(vectors_vocab, dtype=np.float32)
     grams = np.ascontiguousarray(vectors_ngrams, dtype=np.float32)
     off_arr = np.ascontiguousarray(offsets, dtype=np.int64)
     ids_arr = np.ascontiguousarray(ids, dtype=np.int32)
+    cdef bint word_rows = vectors_vocab is not None
+    if word_rows:
+        vocab = np.ascontiguousarray(vectors_vocab, dtype=np.float32)
+        shape = vocab.shape
+    elif grams.ndim == 2 and off_arr.ndim == 1 and len(off_arr):
+        vocab = grams[:0]  # no word rows: only the table's words and columns count
+        shape = (len(off_arr) - 1, grams.shape[1])
+    else:
+        raise ValueError("without vectors_vocab, offsets must be 1-D and non-empty and "
+                         "vectors_ngrams 2-D")
     if vocab.ndim != 2 or grams.ndim != 2 or grams.shape[1] != vocab.shape[1]:
         raise ValueError(f"vectors_vocab {vocab.shape} and vectors_ngrams {grams.shape} must be "
                          "2-D with the same number of columns")
-    check_csr(off_arr, ids_arr, vocab.shape[0], grams.shape[0])
+    check_csr(off_arr, ids_arr, shape[0], grams.shape[0])
     if out is None:
-        out_arr = np.empty_like(vocab)
-    elif not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == vocab.shape
+        out_arr = np.empty(shape, dtype=np.float32)
+    elif not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == shape
               and out.flags.c_contiguous and out.flags.writeable
               and not np.shares_memory(out, vocab) and not np.shares_memory(out, grams)):
         raise ValueError("out must be a writeable C-contiguous float32 array shaped as "
                          "vectors_vocab, sharing no memory with the inputs")
     else:
         out_arr = out
-    if vocab.size == 0:
+    if out_arr.size == 0:
         return out_arr
-    cdef const float[:, ::1] v = vocab
+    cdef const float *v_ptr = <const float *><size_t>vocab.ctypes.data
     cdef float[:, ::1] o = out_arr
     cdef int64_t[::1] off = off_arr
     cdef const int32_t *id_ptr = <const int32_t *><size_t>ids_arr.ctypes.data
     cdef const float *g_ptr = <const float *><size_t>grams.ctypes.data
-    cdef int64_t dim = vocab.shape[1], i, n = vocab.shape[0]
+    cdef int64_t dim = shape[1], i, n = shape[0]
     with nogil:
         for i in range(n):
-            fw_compose_row(&v[i, 0], g_ptr, id_ptr + off[i], off[i + 1] - off[i], dim, &o[i, 0])
+            fw_compose_row(v_ptr + i * dim if word_rows else NULL, g_ptr, id_ptr + off[i],
+                           off[i + 1] - off[i], dim, &o[i, 0])
     return out_arr
 
 

@@ -3,7 +3,8 @@ training quality on the Lee corpus, continued training and files.
 
 The kernel part runs the kernels' own ``ft_sg_window`` / ``ft_cbow_window`` (through
 ``window_update`` with n-gram tables) against the plain numpy reference below, for
-every build and every variant (sg/cbow x ns/hs).
+every build and every variant (sg/cbow x ns/hs), with word rows (fastText) and
+without (floret).
 """
 import inspect
 
@@ -29,15 +30,17 @@ def ref_block(x, out_matrix, rows, labels, alpha, skip_saturated):
 
 
 def ref_ft_window(syn0, ngrams, offsets, ids, syn1, syn1neg, centre, context, negatives, codes,
-                  points, alpha, sg, cbow_mean):
+                  points, alpha, sg, cbow_mean, word_rows=True):
     """The textbook FastText window: a word's input is the mean of its word row and its
     bucket rows (SG), or CBOW's hidden layer is the mean (sum) of all rows of all context
     words; every row gets the input gradient in full (divided by the row count for the
-    CBOW sum), as gensim's fasttext_inner.pyx does."""
+    CBOW sum), as gensim's fasttext_inner.pyx does. ``word_rows=False`` (floret): the
+    words have no rows of their own, ``syn0`` is neither read nor written."""
+    own = 1 if word_rows else 0
     buckets = [ids[offsets[w]:offsets[w + 1]] for w in context]
-    sums = [syn0[w].astype(np.float64) + ngrams[b].astype(np.float64).sum(axis=0)
+    sums = [own * syn0[w].astype(np.float64) + ngrams[b].astype(np.float64).sum(axis=0)
             for w, b in zip(context, buckets)]
-    counts = [1 + len(b) for b in buckets]
+    counts = [own + len(b) for b in buckets]
     if sg:
         x = np.stack([s / c for s, c in zip(sums, counts)])
     else:
@@ -54,14 +57,17 @@ def ref_ft_window(syn0, ngrams, offsets, ids, syn1, syn1neg, centre, context, ne
     if not sg:
         grad = np.repeat(grad * (1.0 if cbow_mean else 1.0 / sum(counts)), len(context), axis=0)
     for r, (w, b) in enumerate(zip(context, buckets)):
-        syn0[w] += grad[r].astype(np.float32)
+        if word_rows:
+            syn0[w] += grad[r].astype(np.float32)
         np.add.at(ngrams, b, grad[r].astype(np.float32))
     return x
 
 
-def make_ft_case(seed, n_words=10, n_buckets=13, dim=6, n_ctx=4, n_neg=3, path_len=3):
+def make_ft_case(seed, n_words=10, n_buckets=13, dim=6, n_ctx=4, n_neg=3, path_len=3, min_rows=0):
+    """A random FastText case; ``min_rows=1`` for floret, where every word has rows (its
+    own hashes at least)."""
     rng = np.random.default_rng(seed)
-    lens = rng.integers(0, 5, n_words)           # some words without any bucket
+    lens = rng.integers(min_rows, 5, n_words)    # by default some words without any bucket
     offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     ids = rng.integers(0, n_buckets, offsets[-1]).astype(np.int32)
     return dict(
@@ -101,18 +107,19 @@ FT_VARIANTS = [
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("variant", FT_VARIANTS)
-def test_ft_window_matches_numpy_reference(kernel, variant):
+@pytest.mark.parametrize("word_rows", [True, False], ids=["fasttext", "floret"])
+def test_ft_window_matches_numpy_reference(kernel, variant, word_rows):
     sg, cbow_mean = variant["sg"], variant.get("cbow_mean", 1)
     checked = 0
     for seed in range(30):
-        c = make_ft_case(seed)
+        c = make_ft_case(seed, min_rows=0 if word_rows else 1)
         mk = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
         mr = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
         syn1 = (lambda m: m["syn1"] if variant["hs"] else None)
         syn1neg = (lambda m: m["syn1neg"] if variant["ns"] else None)
         x = ref_ft_window(mr["syn0"], mr["ngrams"], c["offsets"], c["ids"], syn1(mr), syn1neg(mr),
                           c["centre"], list(c["context"]), list(c["negatives"]), c["codes"],
-                          c["points"], 0.05, sg, cbow_mean)
+                          c["points"], 0.05, sg, cbow_mean, word_rows)
         outputs = ([c["syn1"][c["points"]]] if variant["hs"] else []) + \
                   ([c["syn1neg"][[c["centre"], *c["negatives"]]]] if variant["ns"] else [])
         if near_table_edge(x, outputs):
@@ -120,36 +127,40 @@ def test_ft_window_matches_numpy_reference(kernel, variant):
         kernel.window_update(mk["syn0"], syn1(mk), syn1neg(mk), c["centre"], c["context"],
                              c["negatives"], c["codes"], c["points"], 0.05, sg=sg,
                              cbow_mean=cbow_mean, syn0_ngrams=mk["ngrams"],
-                             ngram_offsets=c["offsets"], ngram_ids=c["ids"])
+                             ngram_offsets=c["offsets"], ngram_ids=c["ids"], word_rows=word_rows)
         for name in ("syn0", "ngrams", "syn1", "syn1neg"):
             np.testing.assert_allclose(mk[name], mr[name], rtol=1e-4, atol=2e-6,
                                        err_msg=f"{name}, seed {seed}")
         assert not np.array_equal(mk["ngrams"], c["ngrams"])  # the buckets were trained
+        assert word_rows or np.array_equal(mk["syn0"], c["syn0"])  # floret: no word rows
         checked += 1
     assert checked >= 20
 
 
 def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, sg, cbow_mean,
-                    hs=True, negatives=None):
+                    hs=True, negatives=None, word_rows=True):
     """FastText over a whole sentence as the kernel schedules it (full windows; HS, and NS
     with ``negatives``, one row per window): each position's composite row is built when
     the first window reaching it starts, moved by every gradient it takes, and its
     collected gradient reaches its word and bucket rows when the last window reaching it
-    has passed."""
+    has passed. ``word_rows=False``: floret, no word rows."""
     syn0, ngrams, syn1, syn1neg = case["syn0"], case["ngrams"], case["syn1"], case["syn1neg"]
     offsets, ids = case["offsets"], case["ids"]
     n = len(sentence)
     comp, acc, count = {}, {}, {}
+    own = 1 if word_rows else 0
 
     def build(p):
         w = sentence[p]
         b = ids[offsets[w]:offsets[w + 1]]
-        comp[p] = (syn0[w].astype(np.float64) + ngrams[b].astype(np.float64).sum(axis=0)) / (1 + len(b))
-        acc[p], count[p] = np.zeros(syn0.shape[1]), 1 + len(b)
+        comp[p] = (own * syn0[w].astype(np.float64)
+                   + ngrams[b].astype(np.float64).sum(axis=0)) / (own + len(b))
+        acc[p], count[p] = np.zeros(syn0.shape[1]), own + len(b)
 
     def flush(p):
         w = sentence[p]
-        syn0[w] += acc[p].astype(np.float32)
+        if word_rows:
+            syn0[w] += acc[p].astype(np.float32)
         np.add.at(ngrams, ids[offsets[w]:offsets[w + 1]], acc[p].astype(np.float32))
 
     built = flushed = 0
@@ -190,10 +201,12 @@ def ref_ft_sentence(case, sentence, codes, points, path_offsets, alpha, window, 
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)], ids=["sg", "cbow-mean", "cbow-sum"])
-def test_ft_sentence_matches_numpy_reference(kernel, sg, cbow_mean):
+@pytest.mark.parametrize("word_rows", [True, False], ids=["fasttext", "floret"])
+def test_ft_sentence_matches_numpy_reference(kernel, sg, cbow_mean, word_rows):
     """The sentence loop (ring of positions, collected gradients, flushes) against numpy,
     on a sentence with repeated words, longer than the window on both sides."""
-    case = make_ft_case(11, n_words=8, n_buckets=9, dim=5)
+    case = make_ft_case(11, n_words=8, n_buckets=9, dim=5, min_rows=0 if word_rows else 1)
+    syn0_before = case["syn0"].copy()
     rng = np.random.default_rng(5)
     sentence = np.array([0, 3, 5, 3, 7, 1, 0, 2, 6, 3, 4], np.int32)
     lens = rng.integers(1, 4, 8)
@@ -201,23 +214,26 @@ def test_ft_sentence_matches_numpy_reference(kernel, sg, cbow_mean):
     points = np.concatenate([rng.choice(7, k, replace=False) for k in lens]).astype(np.int32)
     codes = rng.integers(0, 2, path_offsets[-1]).astype(np.uint8)
     ref = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.items()}
-    ref_ft_sentence(ref, sentence, codes, points, path_offsets, 0.05, 2, sg, cbow_mean)
+    ref_ft_sentence(ref, sentence, codes, points, path_offsets, 0.05, 2, sg, cbow_mean,
+                    word_rows=word_rows)
     kernel.ft_sentence_update(case["syn0"], case["syn1"], sentence, codes, points, path_offsets,
                               0.05, 2, case["ngrams"], case["offsets"], case["ids"], sg=sg,
-                              cbow_mean=cbow_mean)
+                              cbow_mean=cbow_mean, word_rows=word_rows)
     for name in ("syn0", "ngrams", "syn1"):
         np.testing.assert_allclose(case[name], ref[name], rtol=1e-4, atol=2e-5, err_msg=name)
-    assert not np.array_equal(case["syn0"], make_ft_case(11, n_words=8, n_buckets=9, dim=5)["syn0"])
+    assert np.array_equal(case["syn0"], syn0_before) != word_rows  # floret: no word rows
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("sg,cbow_mean,hs", [(1, 1, 0), (1, 1, 1), (0, 1, 0), (0, 0, 1)],
                          ids=["sg-ns", "sg-hs+ns", "cbow-mean-ns", "cbow-sum-hs+ns"])
-def test_ft_sentence_with_negatives_matches_numpy_reference(kernel, sg, cbow_mean, hs):
+@pytest.mark.parametrize("word_rows", [True, False], ids=["fasttext", "floret"])
+def test_ft_sentence_with_negatives_matches_numpy_reference(kernel, sg, cbow_mean, hs, word_rows):
     """The sentence loop with negative sampling against numpy, with given draws (some equal
     to the centre, some repeated). Skip-gram NS alone moves the ring's composites in place
     and flushes how far they moved; with HS (or CBOW) it collects gradients: both here."""
-    case = make_ft_case(12, n_words=8, n_buckets=9, dim=7)
+    case = make_ft_case(12, n_words=8, n_buckets=9, dim=7, min_rows=0 if word_rows else 1)
+    syn0_before = case["syn0"].copy()
     rng = np.random.default_rng(6)
     sentence = np.array([2, 5, 5, 1, 7, 0, 2, 6, 3, 4, 1, 5], np.int32)
     negatives = rng.integers(0, 8, (len(sentence), 4)).astype(np.int32)
@@ -229,13 +245,14 @@ def test_ft_sentence_with_negatives_matches_numpy_reference(kernel, sg, cbow_mea
     codes = rng.integers(0, 2, path_offsets[-1]).astype(np.uint8)
     ref = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.items()}
     ref_ft_sentence(ref, sentence, codes, points, path_offsets, 0.05, 3, sg, cbow_mean, hs=hs,
-                    negatives=negatives)
+                    negatives=negatives, word_rows=word_rows)
     kernel.ft_sentence_update(case["syn0"], case["syn1"] if hs else None, sentence, codes, points,
                               path_offsets, 0.05, 3, case["ngrams"], case["offsets"], case["ids"],
                               sg=sg, cbow_mean=cbow_mean, syn1neg=case["syn1neg"],
-                              negatives=negatives)
+                              negatives=negatives, word_rows=word_rows)
     for name in ("syn0", "ngrams", "syn1", "syn1neg"):
         np.testing.assert_allclose(case[name], ref[name], rtol=1e-4, atol=2e-5, err_msg=name)
+    assert np.array_equal(case["syn0"], syn0_before) != word_rows  # floret: no word rows
     assert not np.array_equal(case["syn1neg"], make_ft_case(12, n_words=8, n_buckets=9, dim=7)["syn1neg"])
 
 

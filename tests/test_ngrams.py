@@ -125,6 +125,92 @@ def test_compose_against_numpy():
 
 
 
+# ---------------------------------------------------------------- floret
+
+
+def ref_floret(word, min_n, max_n, bucket, hash_count, seed=2166136261):
+    """floret's rows of `word`, from mmh3 (the real MurmurHash3 package): the wrapped word
+    first, then its n-grams, each taking the first `hash_count` 32-bit words of its hash."""
+    import struct
+    mmh3 = pytest.importorskip("mmh3")
+    data = word.encode("utf-8") if isinstance(word, str) else word
+    rows = []
+    for entry in [b"<" + data + b">"] + ref_ngrams(word, min_n, max_n):
+        words = struct.unpack("<4I", mmh3.hash_bytes(entry, seed, True))
+        rows += [h % bucket for h in words[:hash_count]]
+    return rows
+
+
+def test_murmur3_matches_mmh3():
+    """Every tail length (0..15 bytes past 16-byte blocks), multi-byte and invalid UTF-8."""
+    mmh3 = pytest.importorskip("mmh3")
+    rng = np.random.default_rng(0)
+    samples = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in range(0, 50)]
+    for data in samples + [w.encode("utf-8") for w in WORDS] + RAW:
+        for seed in (2166136261, 0, 7):
+            h = mmh3.hash128(data, seed=seed, x64arch=True, signed=False)
+            assert _ngrams.murmur3_128(data, seed) == tuple((h >> (32 * k)) & 0xFFFFFFFF
+                                                            for k in range(4)), (data, seed)
+    # a known value (seed 2166136261), also spaCy's floret hash of "<the>"
+    assert _ngrams.murmur3_128("<the>") == (2595341338, 2331835178, 1044867836, 779827009)
+
+
+@pytest.mark.parametrize("min_n,max_n", [(3, 6), (1, 3), (4, 3), (2, 2)])
+@pytest.mark.parametrize("hash_count", [1, 2, 4])
+def test_floret_rows_match_reference(min_n, max_n, hash_count):
+    words = WORDS + RAW
+    for bucket in (1, 7, 50_000):
+        for word in words:
+            got = _ngrams.word_buckets(word, min_n, max_n, bucket, mode="floret", hash_count=hash_count)
+            assert got.tolist() == ref_floret(word, min_n, max_n, bucket, hash_count), word
+        offsets, ids = _ngrams.vocab_buckets(words, min_n, max_n, bucket, mode="floret",
+                                             hash_count=hash_count)
+        for i, word in enumerate(words):
+            assert ids[offsets[i]:offsets[i + 1]].tolist() == \
+                ref_floret(word, min_n, max_n, bucket, hash_count), word
+
+
+def test_floret_rows_match_the_floret_package(tmp_path):
+    """The rows floret itself gives words in and out of its vocabulary (its ids count
+    from the end of its unused word rows), UTF-8 words included."""
+    floret = pytest.importorskip("floret")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the café sat on the naïve mat 日本語 ok\n" * 30, encoding="utf-8")
+    model = floret.train_unsupervised(str(corpus), model="skipgram", mode="floret", hashCount=3,
+                                      bucket=997, minn=2, maxn=5, dim=4, minCount=1, epoch=1,
+                                      thread=1, verbose=0)
+    nwords = len(model.words)
+    for word in model.words + ["zebra", "a", "ß" * 4, "😀", "unseen-word"]:
+        _, expect = model.get_subwords(word)
+        got = _ngrams.word_buckets(word, 2, 5, 997, facebook_eos=True, mode="floret", hash_count=3)
+        assert got.tolist() == (np.asarray(expect, np.int64) - nwords).tolist(), word
+
+
+def test_floret_checks_and_no_word_rows_compose():
+    with pytest.raises(ValueError, match="hash_count"):
+        _ngrams.word_buckets("a", 3, 6, 10, mode="floret", hash_count=5)
+    with pytest.raises(ValueError, match="mode"):
+        _ngrams.vocab_buckets(["a"], 3, 6, 10, mode="bloom")
+    with pytest.raises(ValueError, match="bucket > 0"):
+        _ngrams.word_buckets("a", 3, 6, 0, mode="floret")
+    assert len(_ngrams.word_buckets("</s>", 3, 6, 10, facebook_eos=True, mode="floret")) == 0
+    # max_n < min_n: the word's own hashes only
+    assert len(_ngrams.word_buckets("hello", 4, 3, 10, mode="floret", hash_count=2)) == 2
+    rng = np.random.default_rng(2)
+    grams = rng.standard_normal((40, 5)).astype(np.float32)
+    offsets, ids = _ngrams.vocab_buckets(["one", "two", "</s>"], 2, 3, 40, facebook_eos=True,
+                                         mode="floret", hash_count=2)
+    out = _ngrams.compose_vectors(None, grams, offsets, ids)
+    assert out.shape == (3, 5)
+    for i in range(2):
+        np.testing.assert_allclose(out[i], grams[ids[offsets[i]:offsets[i + 1]]].mean(axis=0),
+                                   rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(out[2], np.zeros(5, np.float32))  # no rows at all
+    again = np.full((3, 5), np.nan, np.float32)
+    assert _ngrams.compose_vectors(None, grams, offsets, ids, out=again) is again
+    np.testing.assert_array_equal(again, out)
+
+
 def test_compose_into_out():
     """Recomposing into the vectors' own array (training does it every epoch) gives the
     same values; an array that cannot take them is refused, not written."""

@@ -71,7 +71,9 @@ cdef class TrainJob:
         (may be None when ``params.hs`` is 0). Used as given, not copied, when the
         dtypes match.
     syn0, syn1, syn1neg : numpy.ndarray of float32, C-contiguous
-        Model matrices; syn1/syn1neg may be None when hs/negative is off.
+        Model matrices; syn1/syn1neg may be None when hs/negative is off, and syn0 with
+        ``subwords`` (floret: the words have no rows of their own, their bucket rows are
+        their input; the vocabulary's size is then ``len(vocab.sample_int)``).
     ids, sent_offsets, chunk_starts : numpy.ndarray
         The id stream (int32), sentence offsets (int64) and chunk sentence starts (int64).
     n_threads : int
@@ -117,12 +119,18 @@ cdef class TrainJob:
             raise TypeError(
                 f"params must be a fastw2v.kernels.TrainParams, got {type(params).__name__}")
         self._keep = []
-        n_words, dim = _check_matrix("syn0", syn0, None, None)
+        if syn0 is None:  # floret: the words' inputs are bucket rows only
+            if subwords is None or lockf is not None:
+                raise ValueError("syn0=None (no word rows) needs subwords and no lockf")
+            n_words = len(vocab.sample_int)
+            _, dim = _check_matrix("syn0_ngrams", subwords[0], None, None)
+        else:
+            n_words, dim = _check_matrix("syn0", syn0, None, None)
         if dim < 1 or n_words < 1 or n_threads < 1:
             raise ValueError("vector size, vocabulary and threads must be positive")
         self.cfg.dim = dim
         self.cfg.n_words = n_words
-        self.cfg.syn0 = self._f32(syn0)
+        self.cfg.syn0 = self._f32(syn0) if syn0 is not None else NULL
         self._set_settings(params)
         self.max_in = 2 * <int64_t>self.cfg.settings.window
         self.max_out = 0

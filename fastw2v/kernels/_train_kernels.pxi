@@ -447,6 +447,8 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 # position in the same windows (a repeated word, a shared n-gram), as Hogwild threads
 # do not see each other's at once. Building and spreading ~20 rows per window per
 # context word was most of FastText's time; per position it is 1/(2 * window) of it.
+# floret keeps no word rows (cfg.syn0 is NULL): a word is its bucket rows alone, the
+# word's own hashes among them.
 
 
 cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept nogil:
@@ -455,12 +457,15 @@ cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept 
 
 
 cdef inline int add_word_rows(const TrainConfig *cfg, int32_t w, float *acc) noexcept nogil:
-    """acc += word ``w``'s own row and its bucket rows; return how many rows were added."""
+    """acc += word ``w``'s own row (unless floret) and its bucket rows; return how many
+    rows were added."""
     cdef int dim = cfg.dim
     cdef int64_t start = cfg.ngram_offsets[w], end = cfg.ngram_offsets[w + 1]
-    axpy(1.0, cfg.syn0 + <int64_t>w * dim, acc, dim)
+    cdef int own = cfg.syn0 != NULL
+    if own:
+        axpy(1.0, cfg.syn0 + <int64_t>w * dim, acc, dim)
     fw_add_rows(acc, cfg.syn0_ngrams, cfg.ngram_ids + start, end - start, dim)
-    return <int>(1 + end - start)
+    return <int>(own + end - start)
 
 
 cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float *grad) noexcept nogil:
@@ -469,7 +474,8 @@ cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float
     cdef int dim = cfg.dim
     cdef int64_t k
     cdef int32_t b
-    axpy(input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
+    if cfg.syn0 != NULL:
+        axpy(input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
     if cfg.ngram_lockf == NULL:
         fw_add_to_rows(cfg.syn0_ngrams, cfg.ngram_ids + cfg.ngram_offsets[w],
                        cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], 1.0, grad, dim)
@@ -522,8 +528,8 @@ cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int
         memset(st.ring_grads + <int64_t>slot * dim, 0, dim * sizeof(float))
     st.ring_count[slot] = n_rows
     factor = 1.0
-    if cfg.lockf != NULL or cfg.ngram_lockf != NULL:
-        factor = input_factor(cfg, w)
+    if (cfg.lockf != NULL or cfg.ngram_lockf != NULL) and n_rows > 0:
+        factor = input_factor(cfg, w) if cfg.syn0 != NULL else 0.0
         for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
             factor += ngram_factor(cfg, cfg.ngram_ids[k])
         factor /= n_rows

@@ -13,7 +13,8 @@ from libc.string cimport memcpy, memset
 
 def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes, points,
                   float alpha, int sg=1, int cbow_mean=1, int compute_loss=0, lockf=None,
-                  syn0_ngrams=None, ngram_offsets=None, ngram_ids=None, ngram_lockf=None):
+                  syn0_ngrams=None, ngram_offsets=None, ngram_ids=None, ngram_lockf=None,
+                  word_rows=True):
     """Apply one window's update with known draws: the kernel's own code, callable from Python.
 
     Calls ``sg_window`` / ``cbow_window`` with the negative draws replaced by
@@ -24,7 +25,9 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     With ``syn0_ngrams`` (and the CSR ``ngram_offsets``/``ngram_ids``; ``ngram_lockf``
     optional) it runs FastText's ``ft_sg_window`` / ``ft_cbow_window`` instead, each
     context word a position that enters the ring before the window (``ft_build``) and
-    leaves it after (``ft_flush``).
+    leaves it after (``ft_flush``). ``word_rows=False`` is floret's case: the words
+    have no rows of their own (``syn0`` only gives the vocabulary's size and is left
+    as it is), each word's input is the mean of its bucket rows.
     Returns the loss of the window.
     """
     cdef TrainConfig cfg
@@ -77,7 +80,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
         if lockf.shape != (n_words,):
             raise ValueError("lockf needs one factor per word")
         cfg.lockf = <const float *><size_t>lockf.ctypes.data
-    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf)
+    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf, word_rows)
     st = new_thread_state(&cfg, n_ctx, n_ctx, max(len(codes), len(negatives) + 1), 1, 0)
     try:
         for r in range(n_ctx):
@@ -109,7 +112,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
 
 def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float alpha,
                        int window, syn0_ngrams, ngram_offsets, ngram_ids, int sg=1,
-                       int cbow_mean=1, syn1neg=None, negatives=None):
+                       int cbow_mean=1, syn1neg=None, negatives=None, word_rows=True):
     """Train one sentence with FastText: the kernel's own ``ft_train_sentence``
     (positions entering and leaving the ring, gradients collected or composites moved in
     place, flushes), with every word kept and the full window, so tests can compare it
@@ -119,7 +122,8 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
     word's Huffman path as CSR arrays; ignored when ``syn1`` is None), negative sampling
     with ``syn1neg`` and ``negatives``: one row of draws per window that has a context
     word (every position, for sentences of two or more words), used in order instead of
-    the kernel's random draws. Returns the loss."""
+    the kernel's random draws. ``word_rows=False``: floret (see :func:`window_update`).
+    Returns the loss."""
     cdef TrainConfig cfg
     cdef ThreadState *st
     cdef double loss
@@ -176,7 +180,7 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
         # The draws in the order the windows take them, one window's more of padding:
         # draw_negatives prefetches the next window's rows and never refills.
         draws = np.concatenate([negatives.ravel(), np.zeros(negatives.shape[1], np.int32)])
-    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None)
+    keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None, word_rows)
     if keep is None:
         raise ValueError("ft_sentence_update needs syn0_ngrams and the n-gram table")
     st = new_thread_state(&cfg, n, 2 * window, max_out, 1, 0)
@@ -194,11 +198,18 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
     return loss
 
 
-cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf):
-    """Point ``cfg`` at checked FastText tables (nothing when ``syn0_ngrams`` is None);
-    return the arrays it points into, to keep alive."""
+cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngram_lockf,
+                    word_rows):
+    """Point ``cfg`` at checked FastText tables (nothing when ``syn0_ngrams`` is None;
+    no word rows unless ``word_rows``); return the arrays it points into, to keep alive."""
     if syn0_ngrams is None:
+        if not word_rows:
+            raise ValueError("word_rows=False needs syn0_ngrams")
         return None
+    if not word_rows:
+        if cfg.lockf != NULL:
+            raise ValueError("lockf is for word rows: not with word_rows=False")
+        cfg.syn0 = NULL
     n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, cfg.dim)
     offsets = np.ascontiguousarray(ngram_offsets, np.int64)
     ids = np.ascontiguousarray(ngram_ids, np.int32)

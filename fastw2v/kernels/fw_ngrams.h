@@ -13,6 +13,15 @@
  *   hash % bucket. A model's row for it is nwords + bucket id.
  * - bucket == 0 means no n-grams (gensim's convention; fastText would divide by zero).
  *
+ * floret (explosion's fastText fork, `-mode floret`, read by spaCy) keeps no word rows:
+ * the whole wrapped word "<word>" is one more entry, hashed like the n-grams, and each
+ * entry takes `hash_count` (1..4) rows of the one bucket table. Its hash is
+ * MurmurHash3_x64_128 (seeded, over unsigned bytes); row k of an entry is the k-th
+ * 32-bit word of the 128-bit hash (low half of h1, high half of h1, then h2's) modulo
+ * the bucket count. Entries come word first, then the n-grams in fastText's order, each
+ * entry's rows together; duplicates are kept (a 3-letter word is both). Checked against
+ * the `floret` package's get_subwords and the `mmh3` package (tests/test_ngrams.py).
+ *
  * Used by fastw2v/_ngrams.pyx, once per vocabulary (not per occurrence); the training
  * kernels will read the resulting CSR arrays.
  */
@@ -102,6 +111,114 @@ static inline int64_t fw_ngram_enumerate(const unsigned char *w, size_t len, int
                 if (starts) starts[count] = (int64_t)i;
                 if (ends) ends[count] = (int64_t)j;
                 count++;
+            }
+        }
+    }
+    return count;
+}
+
+/* ---------------------------------------------------------------- floret */
+
+/* floret's default seed (its -hashSeed; also written in every .floret header). */
+#define FW_FLORET_SEED 2166136261u
+#define FW_FLORET_MAX_HASHES 4
+
+static inline uint64_t fw_rotl64(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t fw_fmix64(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* Little-endian 64-bit read of 8 bytes at `p`, on any host. */
+static inline uint64_t fw_load_le64(const unsigned char *p) {
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; b--) v = (v << 8) | p[b];
+    return v;
+}
+
+/* MurmurHash3_x64_128 (Austin Appleby's public-domain algorithm) of `len` bytes with a
+ * 32-bit seed, as four 32-bit words: out = {lo(h1), hi(h1), lo(h2), hi(h2)}. */
+static inline void fw_murmur3_128(const unsigned char *s, size_t len, uint32_t seed,
+                                  uint32_t out[4]) {
+    const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+    uint64_t h1 = seed, h2 = seed, k1, k2;
+    size_t blocks = len / 16;
+    for (size_t i = 0; i < blocks; i++) {
+        k1 = fw_load_le64(s + 16 * i);
+        k2 = fw_load_le64(s + 16 * i + 8);
+        k1 *= c1; k1 = fw_rotl64(k1, 31); k1 *= c2; h1 ^= k1;
+        h1 = fw_rotl64(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729;
+        k2 *= c2; k2 = fw_rotl64(k2, 33); k2 *= c1; h2 ^= k2;
+        h2 = fw_rotl64(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5;
+    }
+    const unsigned char *tail = s + 16 * blocks;
+    size_t rest = len & 15;
+    k1 = 0;
+    k2 = 0;
+    for (size_t b = rest; b > 8; b--) k2 = (k2 << 8) | tail[b - 1];
+    if (rest > 8) {
+        k2 *= c2; k2 = fw_rotl64(k2, 33); k2 *= c1; h2 ^= k2;
+    }
+    for (size_t b = rest < 8 ? rest : 8; b > 0; b--) k1 = (k1 << 8) | tail[b - 1];
+    if (rest > 0) {
+        k1 *= c1; k1 = fw_rotl64(k1, 31); k1 *= c2; h1 ^= k1;
+    }
+    h1 ^= (uint64_t)len;
+    h2 ^= (uint64_t)len;
+    h1 += h2;
+    h2 += h1;
+    h1 = fw_fmix64(h1);
+    h2 = fw_fmix64(h2);
+    h1 += h2;
+    h2 += h1;
+    out[0] = (uint32_t)h1;
+    out[1] = (uint32_t)(h1 >> 32);
+    out[2] = (uint32_t)h2;
+    out[3] = (uint32_t)(h2 >> 32);
+}
+
+/* The `hash_count` rows of one floret entry (bytes s[0:len]) into ids[0:hash_count]. */
+static inline void fw_floret_rows(const unsigned char *s, size_t len, uint32_t bucket,
+                                  int hash_count, uint32_t seed, int32_t *ids) {
+    uint32_t h[4];
+    fw_murmur3_128(s, len, seed, h);
+    for (int k = 0; k < hash_count; k++) ids[k] = (int32_t)(h[k] % bucket);
+}
+
+/* Number of floret rows of `w`: hash_count per entry, the word and its n-grams. */
+static inline int64_t fw_floret_count(const unsigned char *w, size_t len, int64_t min_n,
+                                      int64_t max_n, uint32_t bucket, int hash_count) {
+    if (bucket == 0) return 0;
+    return (int64_t)hash_count * (1 + fw_ngram_count(w, len, min_n, max_n, bucket));
+}
+
+/* floret's rows of `w` into ids (fw_floret_count of them), in floret's order. `wrapped`
+ * is scratch of at least len + 2 bytes, where "<" w ">" is written: murmur hashes
+ * contiguous bytes. The n-gram spans are fw_ngram_enumerate's. */
+static inline int64_t fw_floret_enumerate(const unsigned char *w, size_t len, int64_t min_n,
+                                          int64_t max_n, uint32_t bucket, int hash_count,
+                                          uint32_t seed, unsigned char *wrapped, int32_t *ids) {
+    if (bucket == 0) return 0;
+    size_t size = len + 2;
+    for (size_t k = 0; k < size; k++) wrapped[k] = fw_wrapped_byte(w, len, k);
+    fw_floret_rows(wrapped, size, bucket, hash_count, seed, ids);
+    int64_t count = hash_count;
+    for (size_t i = 0; i < size; i++) {
+        if (fw_is_continuation(wrapped[i])) continue;
+        size_t j = i;
+        for (int64_t n = 1; j < size && n <= max_n; n++) {
+            j++;
+            while (j < size && fw_is_continuation(wrapped[j])) j++;
+            if (n >= min_n && !(n == 1 && (i == 0 || j == size))) {
+                fw_floret_rows(wrapped + i, j - i, bucket, hash_count, seed, ids + count);
+                count += hash_count;
             }
         }
     }

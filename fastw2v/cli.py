@@ -235,6 +235,9 @@ def train(args) -> int:
     if args.fasttext and (args.distributed or args.checkpoint):
         raise SystemExit(_usage_error("--fasttext trains in one process: no --distributed "
                                       "or --checkpoint yet"))
+    if files["output"].endswith(".floret") and opts.get("mode") != "floret":
+        raise SystemExit(_usage_error("a .floret output holds floret vectors: train them with "
+                                      "--fasttext --mode floret"))
     if args.fasttext:
         from .fasttext import FastText
         model_cls = FastText
@@ -261,6 +264,8 @@ def train(args) -> int:
     elif args.fasttext and files["output"].endswith(".bin"):
         from .models.fasttext import save_facebook_model
         save_facebook_model(model, files["output"])
+    elif args.fasttext and files["output"].endswith(".floret"):
+        model.wv.save_floret_vectors(files["output"])
     else:
         model.wv.save_word2vec_format(files["output"], binary=files["binary"])
     if progress is not False:
@@ -416,15 +421,19 @@ def _add_train(sub) -> None:
                    help="save a checkpoint after each epoch; rerun to resume from the last one")
     p.add_argument("--fasttext", action="store_true",
                    help="train FastText (character n-gram) vectors; OUT ending in .bin is "
-                        "written as a Facebook fastText model, .kv natively, else word2vec")
+                        "written as a Facebook fastText model (floret's with --mode floret), "
+                        ".floret as floret's vectors for spaCy (--mode floret), .kv natively, "
+                        "else word2vec")
     ft = p.add_argument_group("FastText (with --fasttext; fastText's spellings too: -minn -maxn "
                               "-bucket -dim -ws -epoch -neg -thread -minCount -lr -t)")
     for name, param in FASTTEXT_OPTIONS.items():
         kind = _ARG_TYPES[param.kind]
-        ft.add_argument(param.flags[0], dest=name, type=kind, metavar="N",
-                        help=f"{param.help} (default {param.default})")
+        choices = param.choices or None
+        ft.add_argument(param.flags[0], dest=name, type=kind, metavar=None if choices else "N",
+                        choices=choices, help=f"{param.help} (default {param.default})")
         for flag in param.flags[1:]:
-            ft.add_argument(flag, dest=_ft_dest(flag), type=kind, help=argparse.SUPPRESS)
+            ft.add_argument(flag, dest=_ft_dest(flag), type=kind, choices=choices,
+                            help=argparse.SUPPRESS)
     for flag, name in FASTTEXT_SPELLINGS.items():
         ft.add_argument(flag, dest=_ft_dest(flag), type=_ARG_TYPES[BY_NAME[name].kind],
                         help=argparse.SUPPRESS)

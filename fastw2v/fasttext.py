@@ -17,6 +17,11 @@ Differences from gensim, deliberate:
   callbacks see current vectors; gensim recomputes it after ``train()``.
 * Skip-gram shares one window's negatives across its context words (HogBatch), as
   fastw2v's Word2Vec does.
+
+Beyond gensim: ``mode="floret"`` trains explosion's floret vectors (the format spaCy
+reads): no word rows, a word and each of its n-grams take ``hash_count`` rows of one
+``bucket``-row table, so 50,000-200,000 buckets can serve any vocabulary. The kernels
+are the same, without word rows.
 """
 from __future__ import annotations
 
@@ -64,6 +69,14 @@ class FastText(Word2Vec):
         1 only: gensim raises ``NotImplementedError`` for word n-grams, and so does this.
     compute_loss, comment, memory_budget, progress
         fastw2v's additions, as in ``Word2Vec``.
+    mode : {"fasttext", "floret"}
+        ``"floret"``: words have no rows of their own; the whole ``<word>`` is hashed like
+        its n-grams, into the same ``bucket`` rows (floret's MurmurHash3), so the input
+        side is ``bucket x vector_size`` whatever the vocabulary. ``wv.vectors_vocab`` is
+        then None. Keyword-only (not gensim's).
+    hash_count : int
+        floret: rows per word and per n-gram, 1..4 (floret's ``-hashCount``; 2 is what
+        spaCy's floret vectors use). Keyword-only.
 
     Attributes
     ----------
@@ -78,7 +91,7 @@ class FastText(Word2Vec):
     NotImplementedError
         ``word_ngrams`` is not 1.
     ValueError
-        A parameter is out of range (naming it).
+        A parameter is out of range (naming it), or ``mode="floret"`` with ``bucket=0``.
     """
 
     _PARAMS = _params.FASTTEXT_BY_NAME
@@ -90,13 +103,16 @@ class FastText(Word2Vec):
                  hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6, sorted_vocab=1,
                  bucket=2000000, trim_rule=None, batch_words=MAX_WORDS_IN_BATCH, callbacks=(),
                  max_final_vocab=None, shrink_windows=True, memory_budget=None, *,
-                 compute_loss=False, comment=None, progress=None):
+                 compute_loss=False, comment=None, progress=None, mode="fasttext", hash_count=1):
         if word_ngrams != 1:
             raise NotImplementedError("FastText does not support word_ngrams != 1 (nor does gensim's)")
-        if max_n < min_n:
+        if max_n < min_n and mode != "floret":
             bucket = 0  # no n-gram length is possible: no bucket rows (as gensim)
+        if mode == "floret" and bucket == 0:
+            raise ValueError("mode='floret' needs bucket > 0: its bucket rows are the words' rows too")
         # Word2Vec's constructor checks every row of this class's table, FastText's included.
         self.min_n, self.max_n, self.bucket, self.word_ngrams = min_n, max_n, bucket, word_ngrams
+        self.mode, self.hash_count = mode, hash_count
         super().__init__(
             sentences=sentences, corpus_file=corpus_file, trim_rule=trim_rule,
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
@@ -107,8 +123,14 @@ class FastText(Word2Vec):
             callbacks=callbacks, comment=comment, max_final_vocab=max_final_vocab,
             shrink_windows=shrink_windows, memory_budget=memory_budget, progress=progress)
 
+    @property
+    def floret(self):
+        """Whether this model trains floret vectors (no word rows)."""
+        return self.mode == "floret"
+
     def _new_vectors(self):
-        wv = FastTextKeyedVectors(self.vector_size, self.min_n, self.max_n, self.bucket)
+        wv = FastTextKeyedVectors(self.vector_size, self.min_n, self.max_n, self.bucket,
+                                  mode=self.mode, hash_count=self.hash_count)
         # gensim's lock factors: one value for every row until a user sets more.
         wv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
         wv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
@@ -121,9 +143,9 @@ class FastText(Word2Vec):
         ``seed`` and bucket rows from ``seed + 1``, gensim's ``resize_vectors``), the n-gram
         table, the composed vectors and the lock factors; the prior rows kept on ``update``."""
         wv = self.wv
-        refuse_update_without_vocab(update, wv.vectors_vocab)
+        refuse_update_without_vocab(update, wv.vectors_ngrams if self.floret else wv.vectors_vocab)
         if not update:
-            wv.vectors_vocab = np.zeros((0, self.vector_size), dtype=np.float32)
+            wv.vectors_vocab = None if self.floret else np.zeros((0, self.vector_size), np.float32)
             wv.vectors_ngrams = None
         wv.resize_vectors(seed=self.seed)
         wv.vectors_vocab_lockf = grown_lock_factors(wv.vectors_vocab_lockf if update else None, n)
@@ -135,7 +157,7 @@ class FastText(Word2Vec):
         the n-gram table (about 15 bucket ids of 4 bytes per word)."""
         vocab_size = vocab_size or len(self.wv.index_to_key)
         report = super().estimate_memory(vocab_size=vocab_size, report=report)
-        report["vectors_vocab"] = report["vectors"]
+        report["vectors_vocab"] = 0 if self.floret else report["vectors"]
         report["vectors_ngrams"] = self.bucket * self.vector_size * np.dtype(np.float32).itemsize
         report["buckets_word"] = vocab_size * 15 * 4
         report["total"] = sum(v for k, v in report.items() if k != "total")
@@ -146,6 +168,10 @@ class FastText(Word2Vec):
     def _kernel_inputs(self):
         """The word rows and, with buckets, the n-gram tables: the kernels' subword path."""
         wv = self.wv
+        if self.floret:  # no word rows: the kernels take the bucket rows alone
+            return {"syn0": None, "lockf": None,
+                    "subwords": (wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids),
+                    "ngram_lockf": _kernel_lockf(wv, "vectors_ngrams")}
         inputs = {"syn0": wv.vectors_vocab,
                   "lockf": _kernel_lockf(wv, "vectors_vocab")}
         if self.bucket and wv.vectors_ngrams is not None and len(wv.vectors_ngrams):
@@ -167,6 +193,8 @@ class FastText(Word2Vec):
     # ------------------------------------------------------------ persistence
 
     def _input_arrays(self):
+        if self.floret:
+            return {"vectors_ngrams": self._ngram_rows()}
         return {"vectors_vocab": self.wv.vectors_vocab, "vectors_ngrams": self._ngram_rows()}
 
     def _ngram_rows(self):
@@ -176,12 +204,14 @@ class FastText(Word2Vec):
     @classmethod
     def _input_shapes(cls, params, n):
         dim = params["vector_size"]
+        if params.get("mode", "fasttext") == "floret":
+            return {"vectors_ngrams": (params["bucket"], dim)}
         return {"vectors_vocab": (n, dim), "vectors_ngrams": (params["bucket"], dim)}
 
     def _set_input_arrays(self, arrays):
         """Take the word and bucket matrices (of the vocabulary just set): the n-gram
         table for these words, then the composed vectors."""
-        self.wv.vectors_vocab = arrays["vectors_vocab"]
+        self.wv.vectors_vocab = arrays.get("vectors_vocab")  # none in floret mode
         self.wv.vectors_ngrams = arrays["vectors_ngrams"]
         self.wv.recalc_char_ngram_buckets()
         self.wv.adjust_vectors()
@@ -204,7 +234,10 @@ class FastText(Word2Vec):
 
     def to_gensim(self):
         """A gensim ``FastText`` holding a copy of this model (vocabulary, counts, word and
-        bucket matrices, output layers, parameters), ready to train on (needs gensim)."""
+        bucket matrices, output layers, parameters), ready to train on (needs gensim).
+        ValueError in floret mode: gensim has none."""
+        if self.floret:
+            raise ValueError("gensim has no floret mode: this model cannot be converted")
         from .io.gensim_convert import fasttext_to_gensim
         return fasttext_to_gensim(self)
 

@@ -6,6 +6,12 @@ vector is the average of its own row and the rows of its n-grams' buckets
 (``vectors``, recomputed by :meth:`FastTextKeyedVectors.adjust_vectors`); a word outside
 the vocabulary gets the average of its n-gram rows, so ``wv[word]`` works for any string.
 
+In floret mode (``mode="floret"``, explosion's fastText fork, which spaCy reads) there
+are no word rows: ``vectors_vocab`` is None, and every word, in the vocabulary or not, is
+the mean of ``hash_count`` rows per entry of the one bucket table, its whole ``<word>``
+being one more entry besides its n-grams. A much smaller table then serves a large
+vocabulary.
+
 The n-grams and their buckets are Facebook fastText's, byte for byte
 (:mod:`fastw2v._ngrams`, C in ``fastw2v/kernels/fw_ngrams.h``). Each vocabulary word's
 bucket ids are computed once, as CSR arrays (``ngram_offsets``, ``ngram_ids``): word
@@ -55,11 +61,17 @@ class FastTextKeyedVectors(KeyedVectors):
         Rows to preallocate.
     dtype : numpy dtype, optional
         float32 by default (the n-gram code works in float32).
+    mode : {"fasttext", "floret"}
+        How words and n-grams map to rows (see the module's text); keyword-only.
+    hash_count : int
+        floret: rows per entry, 1..4.
+    hash_seed : int
+        floret: the MurmurHash3 seed (floret's, 2166136261, unless a file says otherwise).
 
     Attributes
     ----------
-    vectors_vocab : numpy.ndarray
-        (len(index_to_key), vector_size): each word's own row.
+    vectors_vocab : numpy.ndarray or None
+        (len(index_to_key), vector_size): each word's own row; None in floret mode.
     vectors_ngrams : numpy.ndarray or None
         (bucket, vector_size): one row per bucket; None until initialised, as in gensim.
     vectors : numpy.ndarray
@@ -76,13 +88,18 @@ class FastTextKeyedVectors(KeyedVectors):
         ``backslashreplace`` decoding, as in gensim); their n-grams come from these bytes.
     """
 
-    def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
+    def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32, *,
+                 mode="fasttext", hash_count=1, hash_seed=None):
         super().__init__(vector_size=vector_size, count=count, dtype=dtype)
-        _ng()._check_params(min_n, max_n, bucket)
+        hash_seed = _ng().FLORET_SEED if hash_seed is None else int(hash_seed)
+        _ng()._check_params(min_n, max_n, bucket, mode, hash_count, hash_seed)
         self.min_n = int(min_n)
         self.max_n = int(max_n)
         self.bucket = int(bucket)
-        self.vectors_vocab = np.zeros((count, vector_size), dtype=dtype)
+        self.mode = mode
+        self.hash_count = int(hash_count)
+        self.hash_seed = hash_seed
+        self.vectors_vocab = None if self.floret else np.zeros((count, vector_size), dtype=dtype)
         self.vectors_ngrams = None
         self.ngram_offsets = np.zeros(count + 1, dtype=np.int64)
         self.ngram_ids = np.zeros(0, dtype=np.int32)
@@ -92,12 +109,23 @@ class FastTextKeyedVectors(KeyedVectors):
         self.compatible_hash = True  # gensim's flag: hashes are Facebook's
 
     def __str__(self):
+        floret = f", floret hash_count={self.hash_count}" if self.floret else ""
         return (f"{self.__class__.__name__}<vector_size={self.vector_size}, {len(self)} keys, "
-                f"min_n={self.min_n}, max_n={self.max_n}, bucket={self.bucket}>")
+                f"min_n={self.min_n}, max_n={self.max_n}, bucket={self.bucket}{floret}>")
 
     __repr__ = __str__
 
     # ------------------------------------------------------------------ n-gram tables
+
+    @property
+    def floret(self):
+        """Whether words have no rows of their own (floret mode)."""
+        return self.mode == "floret"
+
+    def _hashing(self):
+        """The n-gram functions' keywords for this mode."""
+        return {"facebook_eos": self.facebook_eos, "mode": self.mode,
+                "hash_count": self.hash_count, "hash_seed": self.hash_seed}
 
     def _key_bytes(self, key):
         raw = self.key_bytes.get(key) if isinstance(key, str) else None
@@ -107,7 +135,7 @@ class FastTextKeyedVectors(KeyedVectors):
         """Compute every vocabulary word's n-gram bucket ids (`ngram_offsets`, `ngram_ids`)."""
         self.ngram_offsets, self.ngram_ids = _ng().vocab_buckets(
             [self._key_bytes(k) for k in self.index_to_key], self.min_n, self.max_n, self.bucket,
-            facebook_eos=self.facebook_eos)
+            **self._hashing())
 
     @property
     def buckets_word(self):
@@ -116,7 +144,8 @@ class FastTextKeyedVectors(KeyedVectors):
         return [ids[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
 
     def adjust_vectors(self):
-        """Recompute `vectors`: each word's own row plus its n-gram rows, averaged.
+        """Recompute `vectors`: each word's own row (none in floret mode) plus its n-gram
+        rows, averaged.
 
         With ``bucket == 0`` the words' own rows are the vectors (the same array, as
         in gensim). Otherwise they are written over the current `vectors` when that is a
@@ -136,14 +165,16 @@ class FastTextKeyedVectors(KeyedVectors):
         v = getattr(self, "vectors", None)
         if (isinstance(v, np.ndarray) and type(v) is np.ndarray and v.base is None
                 and v.dtype == np.float32 and v.flags.c_contiguous and v.flags.writeable
-                and self.vectors_vocab is not None and v.shape == self.vectors_vocab.shape):
+                and v.shape == (len(self.index_to_key), self.vector_size)
+                and (self.floret or self.vectors_vocab is not None)):
             return v
         return None
 
     def init_post_load(self, fb_vectors):
         """Split fastText's input matrix (word rows, then bucket rows) and compose `vectors`.
 
-        The keys must already be set. The two matrices are views of `fb_vectors`.
+        The keys must already be set. The two matrices are views of `fb_vectors` (in floret
+        mode the word rows are unused, as in floret, and only the bucket rows are kept).
 
         Parameters
         ----------
@@ -159,7 +190,7 @@ class FastTextKeyedVectors(KeyedVectors):
         expected = (n + self.bucket, self.vector_size)
         if fb_vectors.shape != expected:
             raise ValueError(f"fastText input matrix has shape {fb_vectors.shape}, expected {expected}")
-        self.vectors_vocab = fb_vectors[:n]
+        self.vectors_vocab = None if self.floret else fb_vectors[:n]
         self.vectors_ngrams = fb_vectors[n:]
         self.recalc_char_ngram_buckets()
         self.adjust_vectors()
@@ -167,9 +198,10 @@ class FastTextKeyedVectors(KeyedVectors):
     def resize_vectors(self, seed=0):
         """Make `vectors_vocab` as long as ``index_to_key`` and `vectors_ngrams` `bucket` rows
         long, new rows random (gensim's scheme and seeds), then recompute the n-gram table
-        and `vectors`."""
-        self.vectors_vocab = prep_vectors((len(self.index_to_key), self.vector_size),
-                                          prior_vectors=self.vectors_vocab, seed=seed)
+        and `vectors`. floret mode has no word rows to resize."""
+        if not self.floret:
+            self.vectors_vocab = prep_vectors((len(self.index_to_key), self.vector_size),
+                                              prior_vectors=self.vectors_vocab, seed=seed)
         self.vectors_ngrams = prep_vectors((self.bucket, self.vector_size),
                                            prior_vectors=self.vectors_ngrams, seed=seed + 1)
         self.allocate_vecattrs()
@@ -199,7 +231,8 @@ class FastTextKeyedVectors(KeyedVectors):
     def get_vector(self, word, norm=False):
         """Vector of `word`, in the vocabulary or not; unit length if `norm`.
 
-        An out-of-vocabulary word's vector is the average of its n-gram rows. When it has
+        An out-of-vocabulary word's vector is the average of its n-gram rows (in floret
+        mode, of all its rows, as for a vocabulary word). When it has
         no n-gram (shorter than ``min_n`` with its ``<`` ``>``), it is the zero vector and a
         warning is logged, as in gensim and fastText.
 
@@ -222,8 +255,7 @@ class FastTextKeyedVectors(KeyedVectors):
             return super().get_vector(word, norm=norm)
         if self.bucket == 0:
             raise KeyError("cannot calculate vector for OOV word without ngrams")
-        ids = _ng().word_buckets(word, self.min_n, self.max_n, self.bucket,
-                                   facebook_eos=self.facebook_eos)
+        ids = _ng().word_buckets(word, self.min_n, self.max_n, self.bucket, **self._hashing())
         if len(ids) == 0:
             logger.warning("could not extract any ngrams from %r, returning origin vector", word)
             return np.zeros(self.vector_size, dtype=np.float32)
@@ -279,6 +311,19 @@ class FastTextKeyedVectors(KeyedVectors):
         from fastw2v.io.fasttext_vectors_file import save_fasttext_vectors
         save_fasttext_vectors(fname, self)
 
+    def save_floret_vectors(self, path):
+        """Write these floret-mode vectors as a ``.floret`` file, the format spaCy reads
+        (``spacy init vectors LANG FILE OUT --mode floret``). See
+        :func:`fastw2v.io.floret_file.save_floret_vectors`.
+
+        Raises
+        ------
+        ValueError
+            Not in floret mode.
+        """
+        from fastw2v.io.floret_file import save_floret_vectors
+        save_floret_vectors(self, path)
+
     @classmethod
     def load(cls, fname, mmap=None):
         """Load what `save` wrote; ``mmap='r'`` memory-maps the input matrices.
@@ -311,7 +356,12 @@ class FastTextKeyedVectors(KeyedVectors):
         ------
         ImportError
             gensim is not installed.
+        ValueError
+            floret mode: gensim has no floret hashing, its vectors would differ.
         """
+        if self.floret:
+            raise ValueError("gensim has no floret mode: these vectors cannot be converted; "
+                             "save them with save_floret_vectors (spaCy) or natively")
         try:
             from gensim.models.fasttext import FastTextKeyedVectors as GensimFTKV
         except ImportError as err:

@@ -61,6 +61,8 @@ class Param:
     w2v_default : object
         word2vec.c's default where it differs from ``default`` (used when a command
         line is written in word2vec.c's spelling).
+    choices : tuple
+        The values a ``"text"`` row accepts (any str when empty).
     metavar, help : str
         For the command line and error messages.
     """
@@ -76,12 +78,16 @@ class Param:
     flags: tuple = ()
     w2v_default: object = None
     help: str = ""
+    choices: tuple = ()
 
     def check(self, value):
         """``value`` coerced to this row's type; ValueError naming the parameter if out of range."""
         if value is None and self.optional:
             return None
         value = _coerce(self, value)
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{self.name} must be one of {', '.join(map(repr, self.choices))}, "
+                             f"got {value!r}")
         if self.low is not None and value < self.low:
             raise ValueError(f"{self.name} must be {_range_text(self)}, got {value!r}")
         if self.high is not None and value > self.high:
@@ -190,6 +196,11 @@ FASTTEXT_PARAMS = (
        help="n-gram hash buckets, rows of the bucket matrix; 0: no n-grams (FastText)"),
     _p("word_ngrams", INT, 1, low=1, high=1,
        help="word n-grams: 1 only, as in gensim (FastText)"),
+    _p("mode", TEXT, "fasttext", choices=("fasttext", "floret"), flags=("--mode", "-mode"),
+       help="fasttext: word rows + n-gram buckets; floret: words and n-grams share the "
+            "buckets (explosion's floret, for spaCy), a much smaller table (FastText)"),
+    _p("hash_count", INT, 1, low=1, high=4, flags=("--hash-count", "-hashCount"),
+       help="floret: bucket rows per word and per n-gram (FastText)"),
 )
 
 #: Every row of ``FastText``: Word2Vec's, then FastText's own.

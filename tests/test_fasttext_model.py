@@ -325,7 +325,7 @@ def test_signature_and_defaults_are_gensims():
         assert name in ours, name
         assert ours[name].default == p.default, name
     extras = set(ours) - set(theirs)
-    assert extras == {"memory_budget", "progress", "compute_loss", "comment"}
+    assert extras == {"memory_budget", "progress", "compute_loss", "comment", "mode", "hash_count"}
     assert ModelsFastText is FastText
 
 

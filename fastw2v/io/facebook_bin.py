@@ -36,7 +36,7 @@ import numpy as np
 from .errors import FormatError, TruncatedFileError
 from .native import _fsync_dir, _write_atomic
 
-__all__ = ["MAGIC", "VERSION", "ARG_FIELDS", "DEFAULT_ARGS", "FacebookExtras", "FacebookModel",
+__all__ = ["MAGIC", "VERSION", "ARG_FIELDS", "FLORET_ARG_FIELDS", "DEFAULT_ARGS", "FacebookExtras", "FacebookModel",
            "read_facebook_bin", "write_facebook_bin"]
 
 MAGIC = 793712314
@@ -46,6 +46,14 @@ ARG_FIELDS = (("dim", "i"), ("ws", "i"), ("epoch", "i"), ("min_count", "i"), ("n
               ("word_ngrams", "i"), ("loss", "i"), ("model", "i"), ("bucket", "i"),
               ("minn", "i"), ("maxn", "i"), ("lr_update_rate", "i"), ("t", "d"))
 _ARGS_FMT = "<" + "".join(f for _, f in ARG_FIELDS)
+#: explosion's floret writes two more fields after maxn, with the same magic and version:
+#: ``mode`` (1 fastText's hashing, 2 floret's) and ``hash_count``. A file is read as
+#: fastText's first and as floret's when that fails (the shifted dictionary header of a
+#: floret file never passes fastText's checks); an args dict with ``mode`` is written so.
+FLORET_ARG_FIELDS = ARG_FIELDS[:11] + (("mode", "i"), ("hash_count", "i")) + ARG_FIELDS[11:]
+_FLORET_ARGS_FMT = "<" + "".join(f for _, f in FLORET_ARG_FIELDS)
+#: floret's ``mode`` field.
+FLORET_MODE_FASTTEXT, FLORET_MODE_FLORET = 1, 2
 #: fastText's skipgram defaults (loss 2 = negative sampling, model 2 = skipgram), for
 #: vectors that did not come from a ``.bin``; dim, bucket, minn, maxn come from the vectors.
 DEFAULT_ARGS = {"ws": 5, "epoch": 5, "min_count": 5, "neg": 5, "word_ngrams": 1, "loss": 2,
@@ -163,15 +171,19 @@ def _fail(path, problem):
     raise FormatError(path, problem)
 
 
-def _read_header(src):
-    """Magic, version and args, each checked."""
+def _read_header(src, floret=False):
+    """Magic, version and args (fastText's layout, or floret's), each checked."""
     magic, version = src.unpack("<ii", "the file header")
     if magic != MAGIC:
         _fail(src.path, f"not a fastText .bin model (magic number {magic}, expected {MAGIC}); "
                         "early fastText files without a magic number are not supported")
     if not 0 <= version <= VERSION:
         _fail(src.path, f"fastText file version {version} is not supported (at most {VERSION})")
-    args = dict(zip([name for name, _ in ARG_FIELDS], src.unpack(_ARGS_FMT, "the args block")))
+    fields, fmt = (FLORET_ARG_FIELDS, _FLORET_ARGS_FMT) if floret else (ARG_FIELDS, _ARGS_FMT)
+    args = dict(zip([name for name, _ in fields], src.unpack(fmt, "the args block")))
+    if floret and (args["mode"] not in (FLORET_MODE_FASTTEXT, FLORET_MODE_FLORET)
+                   or not 1 <= args["hash_count"] <= 4):
+        _fail(src.path, f"invalid floret args: mode={args['mode']}, hashCount={args['hash_count']}")
     if args["model"] not in _MODELS or args["loss"] not in _LOSSES:
         _fail(src.path, f"unknown model {args['model']} or loss {args['loss']} in the args")
     if args["dim"] < 1 or args["bucket"] < 0 or args["minn"] < 0 or args["maxn"] < 0:
@@ -253,22 +265,33 @@ def read_facebook_bin(path, read_output=False, before_matrix=None):
     Returns
     -------
     FacebookModel
+        A floret ``.bin``'s args also hold ``mode`` and ``hash_count``.
 
     Raises
     ------
     FormatError
-        Not a fastText model, a supervised or quantized one, or a header that disagrees
-        with itself or with the file; :class:`TruncatedFileError` when the file is shorter
-        than its header declares.
+        Not a fastText (or floret) model, a supervised or quantized one, or a header that
+        disagrees with itself or with the file; :class:`TruncatedFileError` when the file
+        is shorter than its header declares.
     ValueError
         `path` names a compressed file.
     """
     path = os.fspath(path)
     if path.endswith((".gz", ".bz2", ".xz", ".zst")):
         raise ValueError(f"{path}: decompress it first; fastText .bin files are read uncompressed")
+    try:
+        return _read_bin(path, read_output, before_matrix, floret=False)
+    except FormatError as as_fasttext:
+        try:
+            return _read_bin(path, read_output, before_matrix, floret=True)
+        except FormatError:
+            raise as_fasttext from None  # neither: fastText's complaint is the one to read
+
+
+def _read_bin(path, read_output, before_matrix, floret):
     with open(path, "rb") as fin:
         src = _Source(fin, path)
-        version, args = _read_header(src)
+        version, args = _read_header(src, floret)
         words, counts, ntokens, pruneidx_size, nlabels = _read_dictionary(src, args)
         if _read_flag(src, "quant_input"):  # checked first: it is what a .ftz user must hear
             _fail(path, "a quantized model (.ftz): not supported; use the model's full .bin")
@@ -309,9 +332,21 @@ def _write_rows(fout, arr):
         fout.write(memoryview(np.ascontiguousarray(arr[start:start + step], dtype="<f4")).cast("B"))
 
 
+def _write_zero_rows(fout, rows, dim):
+    if rows <= 0:
+        return
+    step = max(1, _BLOCK // max(1, dim * 4))
+    zeros = np.zeros((min(step, rows), dim), dtype="<f4")
+    for start in range(0, rows, step):
+        fout.write(memoryview(zeros[:min(step, rows - start)]).cast("B"))
+
+
 def _check_write(path, args, words, counts, matrices, output):
     """ValueError for anything fastText could not load, before the file is touched."""
     missing = [name for name, _ in ARG_FIELDS if name not in args]
+    if "mode" in args and ("hash_count" not in args or args["mode"] not in (1, 2)
+                           or not 1 <= args["hash_count"] <= 4):
+        raise ValueError(f"{path}: floret args need mode 1 or 2 and hash_count 1..4")
     if missing:
         raise ValueError(f"{path}: args lack {missing}")
     dim, nwords = args["dim"], len(words)
@@ -325,26 +360,34 @@ def _check_write(path, args, words, counts, matrices, output):
     vocab, ngrams = matrices
     for name, arr, rows in (("word rows", vocab, nwords), ("bucket rows", ngrams, args["bucket"]),
                             ("output matrix", output, nwords)):
+        if arr is None and name == "word rows":
+            continue  # floret: written as zeros
         if np.ndim(arr) != 2 or np.shape(arr) != (rows, dim):
             raise ValueError(f"{path}: the {name} have shape {np.shape(arr)}, expected {(rows, dim)}")
 
 
-def write_facebook_bin(path, args, words, counts, ntokens, vectors_vocab, vectors_ngrams, output):
+def write_facebook_bin(path, args, words, counts, ntokens, vectors_vocab, vectors_ngrams, output,
+                       first_word_row=None):
     """Write a fastText ``.bin`` (file version 12) atomically.
 
     Parameters
     ----------
     path : str or os.PathLike
     args : dict
-        Every field of :data:`ARG_FIELDS`.
+        Every field of :data:`ARG_FIELDS`; with ``mode`` and ``hash_count`` too, the file is
+        floret's (:data:`FLORET_ARG_FIELDS`), which floret reads and fastText does not.
     words : list of bytes
         The dictionary, in row order (distinct, no NUL).
     counts : array of int
     ntokens : int
     vectors_vocab, vectors_ngrams : numpy.ndarray
-        The input matrix's word rows (nwords x dim) and bucket rows (bucket x dim).
+        The input matrix's word rows (nwords x dim; None writes zeros, for floret's mode,
+        whose word rows are unused) and bucket rows (bucket x dim).
     output : numpy.ndarray
         The output matrix (nwords x dim).
+    first_word_row : numpy.ndarray, optional
+        With ``vectors_vocab=None``: the first word's row (floret reads that one word row,
+        meant for ``"</s>"``, whichever word is first); the others are zeros.
 
     Raises
     ------
@@ -353,7 +396,8 @@ def write_facebook_bin(path, args, words, counts, ntokens, vectors_vocab, vector
     """
     path = os.path.abspath(os.fspath(path))
     _check_write(path, args, words, counts, (vectors_vocab, vectors_ngrams), output)
-    header = struct.pack("<ii", MAGIC, VERSION) + struct.pack(_ARGS_FMT, *[args[n] for n, _ in ARG_FIELDS])
+    fields, fmt = (FLORET_ARG_FIELDS, _FLORET_ARGS_FMT) if "mode" in args else (ARG_FIELDS, _ARGS_FMT)
+    header = struct.pack("<ii", MAGIC, VERSION) + struct.pack(fmt, *[args[n] for n, _ in fields])
     nwords, dim = len(words), args["dim"]
 
     def write(fout):
@@ -362,7 +406,14 @@ def write_facebook_bin(path, args, words, counts, ntokens, vectors_vocab, vector
         for block in _entry_blocks(words, np.asarray(counts, dtype=np.int64)):
             fout.write(block)
         fout.write(struct.pack("<?qq", False, nwords + args["bucket"], dim))
-        _write_rows(fout, vectors_vocab)
+        if vectors_vocab is None:
+            if first_word_row is not None and nwords:
+                _write_rows(fout, np.reshape(first_word_row, (1, dim)))
+                _write_zero_rows(fout, nwords - 1, dim)
+            else:
+                _write_zero_rows(fout, nwords, dim)
+        else:
+            _write_rows(fout, vectors_vocab)
         _write_rows(fout, vectors_ngrams)
         fout.write(struct.pack("<?qq", False, nwords, dim))
         _write_rows(fout, output)

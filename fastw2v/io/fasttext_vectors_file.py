@@ -9,9 +9,10 @@ meta
     ``vector_size``, ``min_n``, ``max_n``, ``bucket``, ``facebook_eos``; ``keys`` (str, in
     row order); ``key_bytes`` (key -> its raw bytes as a list of ints, for keys that were not
     UTF-8 in a ``.bin``); ``expandos`` (attribute -> array name); ``facebook`` (fastText's
-    args, token count and file version, or null).
+    args, token count and file version, or null); ``mode`` (``"fasttext"`` or ``"floret"``),
+    ``hash_count``, ``hash_seed`` (absent in files from before floret: fastText's mode).
 arrays
-    ``vectors_vocab`` (len(keys) x vector_size), ``vectors_ngrams`` (bucket x
+    ``vectors_vocab`` (len(keys) x vector_size; not in floret mode), ``vectors_ngrams`` (bucket x
     vector_size), ``expando0``...; ``facebook_output`` when a ``.bin``'s output matrix was
     kept. ``vectors`` and the n-gram table are recomputed on load (they follow from these).
 """
@@ -39,7 +40,9 @@ def save_fasttext_vectors(fname, kv):
     if not all(isinstance(k, str) for k in keys):
         raise ValueError("FastTextKeyedVectors keys must be str to be saved")
     ngrams = kv.vectors_ngrams if kv.vectors_ngrams is not None else np.zeros((0, kv.vector_size), np.float32)
-    arrays = {"vectors_vocab": np.asarray(kv.vectors_vocab), "vectors_ngrams": np.asarray(ngrams)}
+    arrays = {"vectors_ngrams": np.asarray(ngrams)}
+    if not kv.floret:
+        arrays["vectors_vocab"] = np.asarray(kv.vectors_vocab)
     names = {}
     for i, (attr, values) in enumerate(kv.expandos.items()):
         names[attr] = f"expando{i}"
@@ -53,7 +56,8 @@ def save_fasttext_vectors(fname, kv):
     meta = {"vector_size": int(kv.vector_size), "min_n": kv.min_n, "max_n": kv.max_n,
             "bucket": kv.bucket, "facebook_eos": bool(kv.facebook_eos), "keys": keys,
             "key_bytes": {k: list(b) for k, b in kv.key_bytes.items()},
-            "expandos": names, "facebook": extras}
+            "expandos": names, "facebook": extras, "mode": kv.mode,
+            "hash_count": kv.hash_count, "hash_seed": kv.hash_seed}
     _check(fname, meta, arrays)
     save_native(fname, arrays, meta, kind=KIND)
 
@@ -70,12 +74,16 @@ def load_fasttext_vectors(fname, cls, mmap=None):
 
     arrays, meta = load_native(fname, mmap=mmap, expected_kind=KIND)
     _check(fname, meta, arrays)
-    kv = cls(meta["vector_size"], meta["min_n"], meta["max_n"], meta["bucket"])
+    kv = cls(meta["vector_size"], meta["min_n"], meta["max_n"], meta["bucket"], **_hashing(meta))
     kv.facebook_eos = meta["facebook_eos"]
     kv.key_bytes = {k: bytes(v) for k, v in meta["key_bytes"].items()}
     expandos = {attr: arrays[name] for attr, name in meta["expandos"].items()}
-    kv._set_all(meta["keys"], arrays["vectors_vocab"], expandos)  # vectors replaced below
-    kv.vectors_vocab = arrays["vectors_vocab"]
+    if kv.floret:  # the composed vectors go into this array (adjust_vectors below)
+        composed = np.empty((len(meta["keys"]), meta["vector_size"]), dtype=np.float32)
+        kv._set_all(meta["keys"], composed, expandos)
+    else:
+        kv._set_all(meta["keys"], arrays["vectors_vocab"], expandos)  # vectors replaced below
+        kv.vectors_vocab = arrays["vectors_vocab"]
     kv.vectors_ngrams = arrays["vectors_ngrams"]
     fb = meta["facebook"]
     if fb is not None:
@@ -84,6 +92,12 @@ def load_fasttext_vectors(fname, cls, mmap=None):
     kv.recalc_char_ngram_buckets()
     kv.adjust_vectors()
     return kv
+
+
+def _hashing(meta):
+    """The file's hashing mode (fastText's for files written before floret mode)."""
+    return {"mode": meta.get("mode", "fasttext"), "hash_count": meta.get("hash_count", 1),
+            "hash_seed": meta.get("hash_seed")}
 
 
 def _check(fname, meta, arrays):
@@ -106,8 +120,19 @@ def _check(fname, meta, arrays):
         return isinstance(v, list) and all(type(b) is int and 0 <= b < 256 for b in v)
     if not isinstance(key_bytes, dict) or not all(is_bytes(v) for v in key_bytes.values()):
         fail("bad 'key_bytes'")
+    hashing = _hashing(meta)
+    if hashing["mode"] not in ("fasttext", "floret") or type(hashing["hash_count"]) is not int \
+            or not 1 <= hashing["hash_count"] <= 4 or not (
+                hashing["hash_seed"] is None
+                or (type(hashing["hash_seed"]) is int and 0 <= hashing["hash_seed"] < 2 ** 32)) \
+            or (hashing["mode"] == "floret" and meta["bucket"] == 0):
+        fail(f"bad 'mode', 'hash_count' or 'hash_seed': {hashing}")
     n = len(keys)
-    shapes = {"vectors_vocab": (n, dim), "vectors_ngrams": (meta["bucket"], dim)}
+    shapes = {"vectors_ngrams": (meta["bucket"], dim)}
+    if hashing["mode"] == "fasttext":
+        shapes["vectors_vocab"] = (n, dim)
+    elif "vectors_vocab" in arrays:
+        fail("floret mode has no vectors_vocab")
     if "facebook_output" in arrays:
         shapes["facebook_output"] = (n, dim)
     for name, shape in shapes.items():

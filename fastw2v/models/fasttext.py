@@ -3,8 +3,10 @@
 :class:`FastText` (the model, :mod:`fastw2v.fasttext`), :class:`FastTextKeyedVectors`
 (vectors for any word, from character n-grams), :func:`load_facebook_model` and
 :func:`load_facebook_vectors` (gensim's names) to read a ``.bin`` written by Facebook's
-fastText, :func:`save_facebook_model` and :func:`save_facebook_vectors` to write one that
-fastText and gensim load.
+fastText (or by explosion's floret), :func:`save_facebook_model` and
+:func:`save_facebook_vectors` to write one that fastText and gensim load (floret loads
+floret-mode ones), and :func:`load_floret_vectors` / ``wv.save_floret_vectors`` for the
+``.floret`` text that spaCy reads.
 """
 import logging
 
@@ -15,11 +17,12 @@ from fastw2v.fasttext_vectors import FastTextKeyedVectors, _ng
 from fastw2v.io.errors import FormatError
 from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook_bin,
                                      write_facebook_bin)
+from fastw2v.io.floret_file import load_floret_vectors
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["FastText", "FastTextKeyedVectors", "load_facebook_model", "load_facebook_vectors",
-           "save_facebook_model", "save_facebook_vectors"]
+           "save_facebook_model", "save_facebook_vectors", "load_floret_vectors"]
 
 # The n-gram table of a file may take up to this many ids (4 bytes each) or as many as
 # the input matrix has floats, whichever is more: a legitimate table is a small
@@ -44,12 +47,27 @@ def _decode_words(path, words, encoding):
     return keys, raw
 
 
+def _hashing(args):
+    """The n-gram mode of a ``.bin``'s args: floret's when its ``mode`` field says so.
+
+    floret keeps one word row, its first word's (meant for ``"</s>"``, the end-of-line
+    token, but in effect whichever word is first); floret-mode vectors here have no word
+    rows, so that one word's vector is the mean of its hashed rows alone, as spaCy
+    computes it from the ``.floret`` file."""
+    if args.get("mode") == 2:
+        return {"mode": "floret", "hash_count": args["hash_count"]}
+    return {}
+
+
 def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     """Load the word and n-gram vectors of a Facebook fastText ``.bin`` file.
 
     Vectors of words in the file's vocabulary and of any other string equal those of
     fastText's ``get_word_vector``. The file is read once, into the final arrays; its
-    sizes are checked against the file before anything is allocated.
+    sizes are checked against the file before anything is allocated. A ``.bin`` written
+    by explosion's floret loads too: in its floret mode, as floret-mode vectors, equal to
+    floret's ``get_word_vector`` for every string but floret's first vocabulary word, which
+    floret alone gives a word row (here, as in spaCy, it is the mean of its hashed rows).
 
     Parameters
     ----------
@@ -84,18 +102,22 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
         budget = max(_MIN_ID_BUDGET, (len(words) + args["bucket"]) * args["dim"])
         try:
             table["csr"] = _ng().vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
-                                                 facebook_eos=True, max_ids=budget)
+                                                 facebook_eos=True, max_ids=budget, **_hashing(args))
         except ValueError as err:
             raise FormatError(path, str(err)) from None
 
     model = read_facebook_bin(path, read_output=keep_output, before_matrix=ngram_table)
     args, nwords = model.args, len(model.words)
     keys, raw = _decode_words(path, model.words, encoding)
-    kv = FastTextKeyedVectors(args["dim"], args["minn"], args["maxn"], args["bucket"])
+    kv = FastTextKeyedVectors(args["dim"], args["minn"], args["maxn"], args["bucket"],
+                              **_hashing(args))
     kv.facebook_eos = True
     kv.key_bytes = raw
-    kv._set_all(keys, model.input[:nwords], {"count": model.counts})
-    kv.vectors_vocab = model.input[:nwords]
+    if kv.floret:  # floret's word rows are unused (but '</s>''s: see _hashing)
+        kv._set_all(keys, np.empty((nwords, args["dim"]), np.float32), {"count": model.counts})
+    else:
+        kv._set_all(keys, model.input[:nwords], {"count": model.counts})
+        kv.vectors_vocab = model.input[:nwords]
     kv.vectors_ngrams = model.input[nwords:]
     kv.ngram_offsets, kv.ngram_ids = table["csr"]
     kv.adjust_vectors()
@@ -112,6 +134,14 @@ def _args_for(kv, args):
         merged.update(kv.facebook.args)
     merged.update(args or {})
     own = {"dim": kv.vector_size, "bucket": kv.bucket, "minn": kv.min_n, "maxn": kv.max_n}
+    if kv.floret:  # floret's layout: fastText cannot read it, floret can
+        if kv.hash_seed != _ng().FLORET_SEED:
+            raise ValueError(f"a floret .bin has no seed field: hash_seed {kv.hash_seed} would be "
+                             f"read as floret's {_ng().FLORET_SEED}")
+        own.update(mode=2, hash_count=kv.hash_count)
+    else:
+        merged.pop("mode", None)
+        merged.pop("hash_count", None)
     for name, value in own.items():
         if name in merged and merged[name] != value and name in (args or {}):
             raise ValueError(f"args[{name!r}] = {merged[name]} disagrees with the vectors' {value}")
@@ -120,7 +150,8 @@ def _args_for(kv, args):
 
 
 def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
-    """Write `kv` as a Facebook fastText ``.bin`` that ``fasttext.load_model`` and gensim load.
+    """Write `kv` as a Facebook fastText ``.bin`` that ``fasttext.load_model`` and gensim load
+    (floret-mode vectors: floret's ``.bin``, which ``floret.load_model`` loads).
 
     The input matrix is `kv`'s ``vectors_vocab`` and ``vectors_ngrams``, so fastText gives
     every word, in the vocabulary or not, the vector `kv` gives it. The file is written to
@@ -168,8 +199,11 @@ def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
     ngrams = kv.vectors_ngrams
     if ngrams is None:
         ngrams = np.zeros((0, kv.vector_size), dtype=np.float32)
+    # floret reads one word row, the first word's (meant for "</s>"), into that word's
+    # mean: its composed vector there keeps the mean what it is here.
+    first = kv.vectors[0] if kv.floret and len(keys) else None
     write_facebook_bin(path, _args_for(kv, args), [kv._key_bytes(k) for k in keys], counts,
-                       ntokens, kv.vectors_vocab, ngrams, output)
+                       ntokens, kv.vectors_vocab, ngrams, output, first_word_row=first)
 
 
 #: fastText's ``loss`` field: 1 hierarchical softmax, 2 negative sampling.
@@ -243,7 +277,7 @@ def load_facebook_model(path, encoding="utf-8"):
     model = FastText(vector_size=args["dim"], window=args["ws"], epochs=max(args["epoch"], 1),
                      min_count=args["min_count"], negative=0 if hs else args["neg"], hs=hs,
                      sg=int(args["model"] == 2), bucket=args["bucket"], min_n=args["minn"],
-                     max_n=args["maxn"], sample=args["t"])
+                     max_n=args["maxn"], sample=args["t"], **_hashing(args))
     kv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
     kv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
     model.wv = kv

@@ -32,6 +32,20 @@ REPO = HERE.parent
 JOB = HERE / "mpi_job.py"
 KJV = REPO / "fastw2v" / "data" / "kjv.txt.gz"
 JOB_TIMEOUT = 60  # seconds: each job takes ~1 s; past this, it hung
+SHM = Path("/dev/shm")
+
+
+@pytest.fixture(autouse=True)
+def remove_aborted_jobs_segments():
+    """An MPI job that aborts (the failure tests' jobs do, on purpose) leaves MPICH's
+    shared-memory segment behind (/dev/shm/mpich_shm_*, 2 MB; a scheduler's job cleanup
+    removes it on a cluster). Every job here has ended when its test ends, so the segments
+    that appeared during the test are this test's, and are removed."""
+    before = set(SHM.glob("mpich_shm_*")) if SHM.is_dir() else set()
+    yield
+    if SHM.is_dir():
+        for path in set(SHM.glob("mpich_shm_*")) - before:
+            path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,9 @@ its peak RSS with ``os.wait4``. Only the backend being measured is imported.
     python benchmarks/_runner.py --backend fastw2v --model fasttext [--min-n 3 --max-n 6 \
         --bucket 2000000] [--oov-words words.txt] --corpus corpus.txt --out vectors.bin
 
+    python benchmarks/_runner.py --backend fastw2v --model fasttext --floret 2 --bucket 100000 \
+        --corpus corpus.txt --out vectors.bin      # floret mode: words share the buckets
+
     python benchmarks/_runner.py --backend fastw2v --vocab-only --corpus corpus.txt
 
     python benchmarks/_runner.py --versions    # JSON of what is importable
@@ -84,6 +87,8 @@ def model_params(args):
     )
     if args.model == "fasttext":
         params.update({k: getattr(args, k) for k in FASTTEXT_DEFAULTS})
+    if args.floret:
+        params.update(mode="floret", hash_count=args.floret)
     return params
 
 
@@ -231,11 +236,16 @@ def parse_args(argv):
     p.add_argument("--oov-words", metavar="FILE",
                    help="gensim/fastw2v: trim these words (one a line) from the vocabulary and "
                         "write their n-gram vectors to OUT.oov")
+    p.add_argument("--floret", type=int, metavar="HASH_COUNT", default=0,
+                   help="fastw2v FastText: floret mode, HASH_COUNT rows per word and n-gram "
+                        "in --bucket rows shared with the words")
     for name, value in {**DEFAULTS, **FASTTEXT_DEFAULTS}.items():
         p.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = p.parse_args(argv)
     if not args.versions and not (args.backend and args.corpus and (args.out or args.vocab_only)):
         p.error("--backend, --corpus and --out are required")
+    if args.floret and (args.backend != "fastw2v" or args.model != "fasttext"):
+        p.error("--floret is fastw2v's FastText mode (--backend fastw2v --model fasttext)")
     return args
 
 

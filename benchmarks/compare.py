@@ -3,7 +3,8 @@ r"""Speed, memory and quality of fastw2v against its peers, each run in a fresh 
     python benchmarks/compare.py --corpus ../shared/data/imdb.txt.xz --epochs 1 --threads 2 \
         --peers gensim,fasttext --modes sg,cbow [--hs] [--seeds 1,2] \
         [--json results.json] [--plot results.png] [--scaling 1,2,4] [--vocab 3] \
-        [--baseline CHECKOUT] [--fasttext [--minn 3 --maxn 6 --bucket 2000000] [--oov]]
+        [--baseline CHECKOUT] [--fasttext [--minn 3 --maxn 6 --bucket 2000000] [--oov]
+        [--floret 2 --floret-bucket 100000]]
 
 fastw2v (corpus_file and LineSentence input) is always attempted and skipped with a note
 when it cannot be imported; --peers picks the others (backend names, or trainer names such
@@ -20,6 +21,11 @@ equal). Quality is scored from each library's composed word vectors.
 vocabulary (trim_rule; Facebook fastText cannot trim, so it is left out) and scores the
 pairs with the n-gram vectors of those out-of-vocabulary words: oov_ws353 and oov_simlex,
 the same Spearman code for every library, and fastw2v minus gensim-file averaged over seeds.
+
+--floret HASH_COUNT (implies --fasttext) trains fastw2v's FastText in floret mode: no word
+rows, each word and n-gram hashed to HASH_COUNT rows of one table of --floret-bucket rows
+(default 100,000); the peers keep their word rows and --bucket n-gram rows, so the rows
+compare a table 20x smaller against gensim's and fastText's.
 """
 
 import argparse
@@ -88,13 +94,18 @@ def parse_args(argv=None):
     p.add_argument("--oov", action="store_true",
                    help="FastText with the WS353/SimLex words dropped from the vocabulary: "
                         "their pairs scored with n-gram vectors (gensim and fastw2v only)")
+    p.add_argument("--floret", type=int, metavar="HASH_COUNT", default=0,
+                   help="fastw2v's FastText in floret mode (implies --fasttext): HASH_COUNT rows "
+                        "per word and n-gram in --floret-bucket rows; peers unchanged")
+    p.add_argument("--floret-bucket", type=int, default=100_000,
+                   help="with --floret: rows of fastw2v's shared table")
     p.add_argument("--scaling-trainer", default="fastw2v-file", choices=list(B.TRAINERS),
                    help=argparse.SUPPRESS)  # to exercise --scaling before fastw2v exists
     args = p.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or set(args.modes) - {"sg", "cbow"}:
         p.error("--modes takes sg and/or cbow")
-    args.fasttext = args.fasttext or args.oov  # OOV words have vectors only in FastText
+    args.fasttext = args.fasttext or args.oov or bool(args.floret)  # OOV: FastText only
     return args
 
 
@@ -118,6 +129,13 @@ def child_settings(args, workdir):
             f.write("\n".join(B.oov_words()) + "\n")
         settings["oov_words"] = path
     return settings
+
+
+def trainer_settings(args, trainer):
+    """A trainer's runner options: the run's, and floret's for fastw2v with --floret."""
+    if args.floret and trainer.backend == "fastw2v":
+        return dict(args.child_settings, floret=args.floret, bucket=args.floret_bucket)
+    return args.child_settings
 
 
 def speed_rows(runs):
@@ -221,7 +239,7 @@ def run_scaling(args, trainer, corpus, tokens, workdir):
     for mode in args.modes:
         for threads in args.scaling:
             run = B.run_trainer(trainer, corpus, tokens, mode, args.hs, args.epochs, threads,
-                                args.seeds[0], workdir, settings=args.child_settings)
+                                args.seeds[0], workdir, settings=trainer_settings(args, trainer))
             progress(run)
             runs.append(run)
     return runs
@@ -339,6 +357,8 @@ def main(argv=None):
     if args.fasttext:
         model_keys = ("model", *FASTTEXT_DEFAULTS)
         settings.update(model_settings(args), oov=args.oov)
+        if args.floret:
+            settings.update(fastw2v_floret=dict(hash_count=args.floret, bucket=args.floret_bucket))
     print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items() if k != "simd")
           + f", simd {'/'.join(machine['simd']) or 'none'}")
 
@@ -355,7 +375,8 @@ def main(argv=None):
             for seed in args.seeds:
                 for trainer in trainers:
                     run = B.run_trainer(trainer, corpus, tokens, arch, args.hs, args.epochs,
-                                        args.threads, seed, workdir, settings=args.child_settings)
+                                        args.threads, seed, workdir,
+                                        settings=trainer_settings(args, trainer))
                     progress(run)
                     runs.append(run)
         vocab_rows = run_vocab_builds(args, corpus, tokens, versions) if args.vocab else []

@@ -58,8 +58,8 @@ cdef bytes _as_bytes(word):
 
 
 def _check_params(min_n, max_n, bucket, mode="fasttext", hash_count=1, hash_seed=FLORET_SEED):
-    if min_n < 0 or max_n < 0:
-        raise ValueError(f"min_n and max_n must be >= 0, got {min_n} and {max_n}")
+    if not (0 <= min_n < 2 ** 31 and 0 <= max_n < 2 ** 31):
+        raise ValueError(f"min_n and max_n must be in [0, 2**31), got {min_n} and {max_n}")
     if not 0 <= bucket <= MAX_BUCKET:
         raise ValueError(f"bucket must be in [0, {MAX_BUCKET}], got {bucket}")
     if mode not in MODES:

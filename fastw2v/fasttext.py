@@ -61,10 +61,12 @@ class FastText(Word2Vec):
         trains right away.
     min_n, max_n : int
         Shortest and longest character n-gram (of the word wrapped in ``<`` ``>``).
-        With ``max_n < min_n`` there are no n-grams and ``bucket`` becomes 0 (gensim).
+        With ``max_n < min_n`` there are no n-grams and ``bucket`` becomes 0 (gensim);
+        in floret mode the words themselves are still hashed, and ``bucket`` stays.
     bucket : int
         Hash buckets for the n-grams: rows of ``wv.vectors_ngrams``. 0 trains plain
-        word2vec vectors (``wv[word]`` then needs the word in the vocabulary).
+        word2vec vectors (``wv[word]`` then needs the word in the vocabulary); floret
+        mode needs at least 1 (its buckets hold the words too).
     word_ngrams : int
         1 only: gensim raises ``NotImplementedError`` for word n-grams, and so does this.
     compute_loss, comment, memory_budget, progress
@@ -81,8 +83,9 @@ class FastText(Word2Vec):
     Attributes
     ----------
     wv : FastTextKeyedVectors
-        ``vectors_vocab`` and ``vectors_ngrams`` are the trained input matrices;
-        ``vectors`` are the composed word vectors, recomputed after each epoch.
+        ``vectors_vocab`` and ``vectors_ngrams`` are the trained input matrices (floret:
+        ``vectors_ngrams`` alone, ``vectors_vocab`` is None); ``vectors`` are the composed
+        word vectors, recomputed after each epoch.
     syn1neg, syn1 : numpy.ndarray
         The output layer (negative sampling / hierarchical softmax), as in ``Word2Vec``.
 
@@ -159,7 +162,8 @@ class FastText(Word2Vec):
         report = super().estimate_memory(vocab_size=vocab_size, report=report)
         report["vectors_vocab"] = 0 if self.floret else report["vectors"]
         report["vectors_ngrams"] = self.bucket * self.vector_size * np.dtype(np.float32).itemsize
-        report["buckets_word"] = vocab_size * 15 * 4
+        per_word = 15 if not self.floret else self.hash_count * 16  # floret: the word's own too
+        report["buckets_word"] = vocab_size * per_word * 4
         report["total"] = sum(v for k, v in report.items() if k != "total")
         return report
 
@@ -169,6 +173,10 @@ class FastText(Word2Vec):
         """The word rows and, with buckets, the n-gram tables: the kernels' subword path."""
         wv = self.wv
         if self.floret:  # no word rows: the kernels take the bucket rows alone
+            word_lockf = getattr(wv, "vectors_vocab_lockf", None)
+            if word_lockf is not None and not np.all(np.asarray(word_lockf) == 1.0):
+                raise ValueError("floret mode has no word rows: wv.vectors_vocab_lockf cannot "
+                                 "freeze words; set wv.vectors_ngrams_lockf (per bucket row)")
             return {"syn0": None, "lockf": None,
                     "subwords": (wv.vectors_ngrams, wv.ngram_offsets, wv.ngram_ids),
                     "ngram_lockf": _kernel_lockf(wv, "vectors_ngrams")}

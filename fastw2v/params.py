@@ -188,9 +188,9 @@ BY_NAME = {p.name: p for p in PARAMS}
 #: :data:`PARAMS`: ``fastw2v.FastText`` checks, saves and reads them like the others.
 #: The kernels read none of them (the n-gram table is built once per vocabulary).
 FASTTEXT_PARAMS = (
-    _p("min_n", INT, 3, low=0, flags=("--min-n", "-minn"),
+    _p("min_n", INT, 3, low=0, high=2**31 - 1, flags=("--min-n", "-minn"),
        help="shortest character n-gram (FastText)"),
-    _p("max_n", INT, 6, low=0, flags=("--max-n", "-maxn"),
+    _p("max_n", INT, 6, low=0, high=2**31 - 1, flags=("--max-n", "-maxn"),
        help="longest character n-gram; below min_n: no n-grams, bucket 0 (FastText)"),
     _p("bucket", INT, 2000000, low=0, high=2**31 - 1, flags=("--bucket", "-bucket"),
        help="n-gram hash buckets, rows of the bucket matrix; 0: no n-grams (FastText)"),

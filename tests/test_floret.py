@@ -57,17 +57,24 @@ def _floret_vector(model, word):
 
 
 def test_floret_bin_loads_with_floret_vectors(floret_files):
+    """Equal to floret's get_word_vector but for its first word (floret alone gives it a
+    word row) and "</s>" (floret alone gives it no hashed rows): every word here is the
+    mean of its hashed rows, as spaCy computes it."""
     import floret
+    from fastw2v import _ngrams
     path, _ = floret_files
     model = floret.load_model(path)
     kv = load_facebook_vectors(path)
     assert kv.floret and kv.hash_count == 2 and kv.vectors_vocab is None
     assert kv.index_to_key == model.words and kv.vectors_ngrams.shape == (5000, 16)
-    for word in model.words[1:] + OOV:  # floret gives its first word a word row as well
+    words = [w for w in model.words[1:] if w != "</s>"]
+    for word in words + OOV:
         np.testing.assert_allclose(kv[word], model.get_word_vector(word), rtol=0, atol=1e-6,
                                    err_msg=word)
-    for word in model.words[:1] + OOV:
-        np.testing.assert_allclose(kv[word], _floret_vector(model, word), rtol=0, atol=1e-6)
+    first = model.words[0]  # "the": Lee's lines are long
+    np.testing.assert_allclose(kv[first], _floret_vector(model, first), rtol=0, atol=1e-6)
+    rows = _ngrams.word_buckets("</s>", 3, 5, 5000, mode="floret", hash_count=2)
+    np.testing.assert_allclose(kv["</s>"], kv.vectors_ngrams[rows].mean(axis=0), rtol=0, atol=1e-6)
 
 
 def test_floret_text_loads_as_spacy_reads_it(floret_files):
@@ -103,6 +110,39 @@ def test_our_floret_model_loads_in_floret_with_equal_vectors(tmp_path):
     assert back.wv.vectors_vocab is None and np.isfinite(back.wv.vectors).all()
 
 
+@pytest.mark.parametrize("sg", [0, 1])
+def test_floret_bin_model_trains_on_end_of_line_tokens(tmp_path, sg):
+    """"</s>" gets its hashed rows after a floret .bin round trip (a word without any row
+    made CBOW's hidden layer 0/0 before)."""
+    sentences = [["</s>", "night", "falls"], ["</s>", "</s>", "day"]] * 30
+    model = FastText(sentences, vector_size=8, min_count=1, epochs=2, bucket=300, sg=sg,
+                     mode="floret", hash_count=2)
+    save_facebook_model(model, tmp_path / "m.bin")
+    back = load_facebook_model(tmp_path / "m.bin")
+    np.testing.assert_allclose(back.wv["</s>"], model.wv["</s>"], rtol=0, atol=1e-7)
+    back.train([["</s>", "night"], ["</s>", "</s>", "day"]] * 50, total_examples=100, epochs=2)
+    assert np.isfinite(back.wv.vectors).all() and np.abs(back.wv["</s>"]).max() > 0
+
+
+def test_damaged_floret_bin_gets_floret_complaints(tmp_path):
+    """A floret .bin damaged past its args is reported as a floret file (not as a fastText
+    file with a nonsense dictionary header)."""
+    from fastw2v.io import facebook_bin
+    model = FastText(lee()[:50], vector_size=8, min_count=2, epochs=1, bucket=300,
+                     mode="floret", hash_count=2)
+    path = tmp_path / "m.bin"
+    save_facebook_model(model, path)
+    data = path.read_bytes()
+    offset = 8 + 4 * [name for name, _ in facebook_bin.FLORET_ARG_FIELDS].index("hash_count")
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(data[:offset] + (5).to_bytes(4, "little") + data[offset + 4:])
+    with pytest.raises(FormatError, match="invalid floret args"):
+        load_facebook_vectors(bad)
+    bad.write_bytes(data[:-100])
+    with pytest.raises(TruncatedFileError):
+        load_facebook_vectors(bad)
+
+
 def test_floret_text_round_trip_is_exact(tmp_path):
     model = FastText(lee()[:100], vector_size=8, min_count=2, epochs=1, bucket=500,
                      mode="floret", hash_count=2)
@@ -129,6 +169,7 @@ def test_floret_text_round_trip_is_exact(tmp_path):
     (lambda t: t.replace("< >", "[ ]", 1), FormatError, "word boundaries"),
     (lambda t: t + "500 1 2 3 4 5 6 7 8\n", FormatError, "more than the 500 rows"),
     (lambda t: t.replace(" 2 2166136261", " 5 2166136261", 1), FormatError, "hash_count=5"),
+    (lambda t: t.replace("500 8 3 6", "500 8 3 99999999999999999999", 1), FormatError, "maxn="),
 ])
 def test_damaged_floret_text_is_refused(tmp_path, damage, error, match):
     model = FastText(lee()[:50], vector_size=8, min_count=2, epochs=1, bucket=500,
@@ -182,6 +223,10 @@ def test_floret_model_api(tmp_path):
     model.build_vocab([["brandnewword"] * 3], update=True)
     model.train([["brandnewword"] * 3], total_examples=1, epochs=1)
     assert model.wv.vectors_ngrams.shape == (2000, 16) and "brandnewword" in model.wv.key_to_index
+    model.wv.vectors_vocab_lockf = np.zeros(len(model.wv), np.float32)  # gensim's freeze
+    with pytest.raises(ValueError, match="vectors_ngrams_lockf"):
+        model.train([["night"]], total_examples=1, epochs=1)
+    model.wv.vectors_vocab_lockf = np.ones(1, np.float32)
     with pytest.raises(ValueError, match="floret"):
         model.to_gensim()
     with pytest.raises(ValueError, match="floret"):

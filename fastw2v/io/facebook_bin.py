@@ -284,8 +284,24 @@ def read_facebook_bin(path, read_output=False, before_matrix=None):
     except FormatError as as_fasttext:
         try:
             return _read_bin(path, read_output, before_matrix, floret=True)
-        except FormatError:
-            raise as_fasttext from None  # neither: fastText's complaint is the one to read
+        except FormatError as as_floret:
+            # Neither: the complaint to read is the one of the layout the file's dictionary
+            # header fits (a damaged floret file would otherwise read as a bad fastText one).
+            raise (as_floret if _floret_dictionary_fits(path) else as_fasttext) from None
+
+
+def _floret_dictionary_fits(path):
+    """Whether the dictionary header after floret's args block is self-consistent (and
+    after fastText's is not): the file is floret's, damaged further on."""
+    def fits(fmt):
+        with open(path, "rb") as fin:
+            fin.seek(8 + struct.calcsize(fmt))
+            head = fin.read(struct.calcsize("<iii"))
+        if len(head) < 12:
+            return False
+        size, nwords, nlabels = struct.unpack("<iii", head)
+        return size >= 0 and nwords >= 0 and nlabels >= 0 and size == nwords + nlabels
+    return fits(_FLORET_ARGS_FMT) and not fits(_ARGS_FMT)
 
 
 def _read_bin(path, read_output, before_matrix, floret):

@@ -111,7 +111,7 @@ def _check(fname, meta, arrays):
     dim = meta.get("vector_size")
     for name in ("vector_size", "min_n", "max_n", "bucket"):
         value = meta.get(name)
-        if type(value) is not int or value < 0 or (name == "bucket" and value > 2 ** 31 - 1):
+        if type(value) is not int or not 0 <= value < 2 ** 31:
             fail(f"bad {name!r}: {value!r}")
     if type(meta.get("facebook_eos")) is not bool or not isinstance(meta.get("expandos"), dict):
         fail("bad 'facebook_eos' or 'expandos'")

@@ -73,7 +73,7 @@ def _header(path, line):
     bow, eow = (f.decode("utf-8", "replace") for f in fields[6:])
     if (bow, eow) != (BOW, EOW):
         raise FormatError(path, f"word boundaries {bow!r} {eow!r}: only floret's '<' '>' are supported")
-    if not (1 <= bucket < 2 ** 31 and dim >= 1 and min_n >= 0 and max_n >= 0
+    if not (1 <= bucket < 2 ** 31 and 1 <= dim < 2 ** 31 and 0 <= min_n < 2 ** 31 and 0 <= max_n < 2 ** 31
             and 1 <= hash_count <= 4 and 0 <= hash_seed < 2 ** 32):
         raise FormatError(path, f"invalid header values: bucket={bucket}, dim={dim}, minn={min_n}, "
                                 f"maxn={max_n}, hash_count={hash_count}, hash_seed={hash_seed}")

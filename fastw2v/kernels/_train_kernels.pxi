@@ -336,7 +336,7 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
             node = cfg.points[k]
             if node < cfg.hs_prefetch_below:  # not a cached root level nor a private copy
                 fw_prefetch_row(cfg.syn1 + <int64_t>node * cfg.dim, cfg.dim)
-    if i + 1 + cfg.settings.window < n:
+    if i + 1 + cfg.settings.window < n and cfg.syn0 != NULL:  # floret has no word rows
         fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,
                         cfg.dim)
 
@@ -603,6 +603,8 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
         slot = st.ctx_slot[r]
         axpy(st.ring_count[slot], st.ring_rows + <int64_t>slot * dim, st.hidden, dim)
         count += st.ring_count[slot]
+    if count == 0:
+        return  # context words without any row (possible only without word rows): nothing to learn
     if cfg.settings.cbow_mean:
         scale(1.0 / count, st.hidden, dim)
     else:

@@ -48,15 +48,21 @@ def _decode_words(path, words, encoding):
 
 
 def _hashing(args):
-    """The n-gram mode of a ``.bin``'s args: floret's when its ``mode`` field says so.
+    """The n-gram keywords for a ``.bin``'s args: fastText's rule for ``"</s>"`` (no
+    n-grams), or floret's hashing when its ``mode`` field says so.
 
-    floret keeps one word row, its first word's (meant for ``"</s>"``, the end-of-line
-    token, but in effect whichever word is first); floret-mode vectors here have no word
-    rows, so that one word's vector is the mean of its hashed rows alone, as spaCy
-    computes it from the ``.floret`` file."""
+    floret keeps one word row, its first word's (meant for ``"</s>"``, its end-of-line
+    token, but in effect whichever word is first), and gives ``"</s>"`` no hashed rows.
+    floret-mode vectors here have no word rows, so every word, ``"</s>"`` included, is
+    the mean of its hashed rows, as spaCy computes it from the ``.floret`` file."""
     if args.get("mode") == 2:
-        return {"mode": "floret", "hash_count": args["hash_count"]}
-    return {}
+        return {"mode": "floret", "hash_count": args["hash_count"], "facebook_eos": False}
+    return {"facebook_eos": True}
+
+
+def _mode(args):
+    """The model's ``mode`` / ``hash_count`` keywords from a ``.bin``'s args."""
+    return {k: v for k, v in _hashing(args).items() if k != "facebook_eos"}
 
 
 def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
@@ -66,8 +72,9 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     fastText's ``get_word_vector``. The file is read once, into the final arrays; its
     sizes are checked against the file before anything is allocated. A ``.bin`` written
     by explosion's floret loads too: in its floret mode, as floret-mode vectors, equal to
-    floret's ``get_word_vector`` for every string but floret's first vocabulary word, which
-    floret alone gives a word row (here, as in spaCy, it is the mean of its hashed rows).
+    floret's ``get_word_vector`` for every string but floret's first vocabulary word (which
+    floret alone gives a word row) and ``"</s>"`` (which floret alone gives no hashed
+    rows): here, as in spaCy, every word is the mean of its hashed rows.
 
     Parameters
     ----------
@@ -102,7 +109,7 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
         budget = max(_MIN_ID_BUDGET, (len(words) + args["bucket"]) * args["dim"])
         try:
             table["csr"] = _ng().vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
-                                                 facebook_eos=True, max_ids=budget, **_hashing(args))
+                                                 max_ids=budget, **_hashing(args))
         except ValueError as err:
             raise FormatError(path, str(err)) from None
 
@@ -110,8 +117,8 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     args, nwords = model.args, len(model.words)
     keys, raw = _decode_words(path, model.words, encoding)
     kv = FastTextKeyedVectors(args["dim"], args["minn"], args["maxn"], args["bucket"],
-                              **_hashing(args))
-    kv.facebook_eos = True
+                              **_mode(args))
+    kv.facebook_eos = not kv.floret  # see _hashing
     kv.key_bytes = raw
     if kv.floret:  # floret's word rows are unused (but '</s>''s: see _hashing)
         kv._set_all(keys, np.empty((nwords, args["dim"]), np.float32), {"count": model.counts})
@@ -169,7 +176,8 @@ def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
     path : str or os.PathLike
     args : dict, optional
         fastText args to set (names as in :data:`fastw2v.io.facebook_bin.ARG_FIELDS`);
-        ``dim``, ``bucket``, ``minn``, ``maxn`` are always the vectors' own.
+        ``dim``, ``bucket``, ``minn``, ``maxn`` (and floret's ``mode``, ``hash_count``)
+        are always the vectors' own.
     output : numpy.ndarray, optional
         The output matrix (len(kv) x dim). Default: ``kv.facebook.output``, else zeros:
         the word vectors are then complete, and training continued from the file starts
@@ -186,7 +194,8 @@ def save_facebook_vectors(kv, path, *, args=None, output=None, ntokens=None):
     if not all(isinstance(k, str) for k in keys):
         raise ValueError("only str keys can be written to a fastText .bin")
     if "</s>" in kv.key_to_index and not kv.facebook_eos and kv.bucket:
-        logger.warning("fastText gives '</s>' no n-grams: its vector for '</s>' will differ from these")
+        logger.warning("fastText and floret give '</s>' no n-grams: their vector for '</s>' will "
+                       "differ from these")
     counts = kv.expandos.get("count")
     if counts is None:  # made up in key order, most frequent first, as for word2vec files
         counts = np.arange(len(keys), 0, -1, dtype=np.int64)
@@ -277,7 +286,7 @@ def load_facebook_model(path, encoding="utf-8"):
     model = FastText(vector_size=args["dim"], window=args["ws"], epochs=max(args["epoch"], 1),
                      min_count=args["min_count"], negative=0 if hs else args["neg"], hs=hs,
                      sg=int(args["model"] == 2), bucket=args["bucket"], min_n=args["minn"],
-                     max_n=args["maxn"], sample=args["t"], **_hashing(args))
+                     max_n=args["maxn"], sample=args["t"], **_mode(args))
     kv.vectors_vocab_lockf = np.ones(1, dtype=np.float32)
     kv.vectors_ngrams_lockf = np.ones(1, dtype=np.float32)
     model.wv = kv

@@ -2,6 +2,7 @@
 
     head -c 12000000 imdb.txt > imdb_small.txt
     python benchmarks/kernel_cpu.py --corpus imdb_small.txt --sg 1 --hs 0 [--fasttext] [--repo PATH]
+    python benchmarks/kernel_cpu.py --corpus imdb_small.txt --floret 2 [--bucket 100000]
 
 Process CPU seconds are less disturbed by other load than wall time; used to compare builds
 (``FASTW2V_KERNEL=generic|avx2`` picks one; ``--repo`` imports another built checkout).
@@ -21,8 +22,15 @@ def parse_args(description):
                    help="1: hierarchical softmax, negative=0; 0: negative=5 (default)")
     p.add_argument("--fasttext", action="store_true",
                    help="FastText (min_n 3, max_n 6, bucket 2,000,000) instead of word2vec")
+    p.add_argument("--floret", type=int, metavar="HASH_COUNT", default=0,
+                   help="FastText in floret mode (implies --fasttext): HASH_COUNT rows per "
+                        "word and n-gram in --bucket shared rows")
+    p.add_argument("--bucket", type=int, default=None,
+                   help="FastText bucket rows (default 2,000,000; with --floret 100,000)")
     p.add_argument("--repo", help="checkout (built in place) to import fastw2v from, first on sys.path")
-    return p.parse_args()
+    args = p.parse_args()
+    args.fasttext = args.fasttext or bool(args.floret)
+    return args
 
 
 def workload(args):
@@ -36,8 +44,13 @@ def workload(args):
     from fastw2v.encode import encode_file
     from fastw2v.trainer import run_training
 
-    model = (FastText if args.fasttext else Word2Vec)(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
-                     min_count=5, workers=1, sg=args.sg)
+    params = dict(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
+                  min_count=5, workers=1, sg=args.sg)
+    if args.floret:
+        params.update(mode="floret", hash_count=args.floret, bucket=args.bucket or 100_000)
+    elif args.fasttext and args.bucket is not None:
+        params["bucket"] = args.bucket
+    model = (FastText if args.fasttext else Word2Vec)(**params)
     model.build_vocab(corpus_file=corpus)
     stream = encode_file(corpus, model.wv.key_to_index, 1)
 
@@ -56,7 +69,8 @@ def main():
         epoch()
         times.append(time.process_time() - start)
     times.sort()
-    print(f"{'fasttext ' if args.fasttext else ''}sg={args.sg} hs={args.hs} cpu_s median {times[1]:.3f} min {times[0]:.3f}  words {n_words}  "
+    kind = f"floret {args.floret} " if args.floret else "fasttext " if args.fasttext else ""
+    print(f"{kind}sg={args.sg} hs={args.hs} cpu_s median {times[1]:.3f} min {times[0]:.3f}  words {n_words}  "
           f"Mwords/cpu-s {n_words / times[1] / 1e6:.2f}")
 
 

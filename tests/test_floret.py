@@ -4,7 +4,8 @@ floret (explosion's fastText fork, whose ``.floret`` vectors spaCy reads) keeps 
 rows: a word is the mean of ``hash_count`` MurmurHash3 rows per entry (the whole
 ``<word>`` and each n-gram) of one bucket table. The hashes are checked in
 test_ngrams.py; here: models trained here against floret's own ``get_word_vector`` through
-its ``.bin`` both ways and its ``.floret`` text, the model's API, damage, and the CLI.
+its ``.bin`` both ways and its ``.floret`` text, spaCy's ``init vectors --mode floret`` on
+our ``.floret``, the model's API, damage, and the CLI.
 """
 import json
 import subprocess
@@ -158,6 +159,23 @@ def test_floret_text_round_trip_is_exact(tmp_path):
         FastText(lee()[:20], vector_size=8, min_count=1, epochs=1, bucket=50).wv.save_floret_vectors(
             tmp_path / "x.floret")
     assert not (tmp_path / "x.floret").exists()
+
+
+def test_spacy_reads_our_floret_file_with_equal_vectors(tmp_path):
+    """spaCy's own command (`spacy init vectors --mode floret`) on a .floret written here:
+    its vectors for words in and out of the vocabulary equal ours."""
+    spacy = pytest.importorskip("spacy")
+    model = FastText(lee()[:300], vector_size=16, min_count=2, epochs=1, bucket=3000,
+                     mode="floret", hash_count=2)
+    path = tmp_path / "v.floret"
+    model.wv.save_floret_vectors(path)
+    subprocess.run([sys.executable, "-m", "spacy", "init", "vectors", "en", str(path),
+                    str(tmp_path / "nlp"), "--mode", "floret"], check=True, timeout=300,
+                   capture_output=True)
+    nlp = spacy.load(tmp_path / "nlp")
+    words = model.wv.index_to_key[:50] + [w for w in OOV if w]  # spaCy gives "" zeros
+    theirs = np.asarray(nlp.vocab.vectors.get_batch(words))
+    np.testing.assert_allclose(theirs, np.stack([model.wv[w] for w in words]), rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("damage,error,match", [

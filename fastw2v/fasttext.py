@@ -94,7 +94,8 @@ class FastText(Word2Vec):
     NotImplementedError
         ``word_ngrams`` is not 1.
     ValueError
-        A parameter is out of range (naming it), or ``mode="floret"`` with ``bucket=0``.
+        A parameter is out of range (naming it), ``mode="floret"`` with ``bucket=0``, or
+        ``hash_count`` other than 1 without it.
     """
 
     _PARAMS = _params.FASTTEXT_BY_NAME
@@ -113,6 +114,9 @@ class FastText(Word2Vec):
             bucket = 0  # no n-gram length is possible: no bucket rows (as gensim)
         if mode == "floret" and bucket == 0:
             raise ValueError("mode='floret' needs bucket > 0: its bucket rows are the words' rows too")
+        if mode != "floret" and hash_count != 1:
+            raise ValueError(f"hash_count={hash_count} is floret's: set mode='floret' (fastText "
+                             "mode hashes each n-gram to one row)")
         # Word2Vec's constructor checks every row of this class's table, FastText's included.
         self.min_n, self.max_n, self.bucket, self.word_ngrams = min_n, max_n, bucket, word_ngrams
         self.mode, self.hash_count = mode, hash_count

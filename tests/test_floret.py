@@ -258,6 +258,8 @@ def test_floret_parameters_checked():
         FastText(mode="floret", hash_count=5)
     with pytest.raises(ValueError, match="bucket > 0"):
         FastText(mode="floret", bucket=0)
+    with pytest.raises(ValueError, match="set mode='floret'"):
+        FastText(hash_count=2)
     # no n-gram length possible: floret still hashes the words themselves
     model = FastText([["a", "b"]] * 5, min_count=1, min_n=4, max_n=3, bucket=100, mode="floret",
                      vector_size=4, epochs=1)

@@ -120,7 +120,7 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
                               **_mode(args))
     kv.facebook_eos = not kv.floret  # see _hashing
     kv.key_bytes = raw
-    if kv.floret:  # floret's word rows are unused (but '</s>''s: see _hashing)
+    if kv.floret:  # floret's word rows go unused (its first word's aside: see _hashing)
         kv._set_all(keys, np.empty((nwords, args["dim"]), np.float32), {"count": model.counts})
     else:
         kv._set_all(keys, model.input[:nwords], {"count": model.counts})

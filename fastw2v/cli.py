@@ -82,6 +82,9 @@ def load_vectors(path: str):
     from .keyedvectors import KeyedVectors
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
+    if path.endswith(".floret"):
+        raise ValueError(f"{path}: a .floret file holds floret's bucket table but no vocabulary, "
+                         "so there are no words to search; query the model's .bin or .kv instead")
     if path.endswith(".kv"):
         from .io.native import read_kind
         if read_kind(path) == "FastTextKeyedVectors":

@@ -277,3 +277,6 @@ def test_cli_writes_floret_files(tmp_path):
     wrong = subprocess.run(cmd[:5] + ["-o", str(tmp_path / "w.floret"), "--quiet"],
                            capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "--mode floret" in wrong.stderr
+    query = subprocess.run([sys.executable, "-m", "fastw2v", "similar", str(out), "night"],
+                           capture_output=True, text=True, timeout=60)
+    assert query.returncode != 0 and "no vocabulary" in query.stderr

@@ -18,6 +18,7 @@ from fastw2v import FastText, FastTextKeyedVectors
 from fastw2v.io.errors import FormatError, TruncatedFileError
 from fastw2v.models.fasttext import (load_facebook_model, load_facebook_vectors, load_floret_vectors,
                                      save_facebook_model)
+from _child import CHILD_CWD, child_env
 from test_fasttext_model import MISSPELT, SMALL, lee
 
 OOV = ["zebra", "governmnet", "café", "日本語", "😀", "a", "", "sequels-of-sequels"]
@@ -44,7 +45,7 @@ def floret_files(tmp_path_factory):
     kw = dict(model="skipgram", hashCount=2, bucket=5000, minn=3, maxn=5, dim=16, epoch=2,
               minCount=3, lr=0.025)
     subprocess.run([sys.executable, "-c", _TRAIN, json.dumps([str(corpus), str(base / "m"), kw])],
-                   check=True, timeout=120)
+                   check=True, timeout=120, cwd=CHILD_CWD)
     return str(base / "m.bin"), str(base / "m.floret")
 
 
@@ -171,7 +172,7 @@ def test_spacy_reads_our_floret_file_with_equal_vectors(tmp_path):
     model.wv.save_floret_vectors(path)
     subprocess.run([sys.executable, "-m", "spacy", "init", "vectors", "en", str(path),
                     str(tmp_path / "nlp"), "--mode", "floret"], check=True, timeout=300,
-                   capture_output=True)
+                   capture_output=True, cwd=CHILD_CWD)
     nlp = spacy.load(tmp_path / "nlp")
     words = model.wv.index_to_key[:50] + [w for w in OOV if w]  # spaCy gives "" zeros
     theirs = np.asarray(nlp.vocab.vectors.get_batch(words))
@@ -272,11 +273,13 @@ def test_cli_writes_floret_files(tmp_path):
     cmd = [sys.executable, "-m", "fastw2v", "train", gensim_datapath("lee_background.cor"),
            "--fasttext", "-mode", "floret", "-hashCount", "2", "-bucket", "3000", "-dim", "8",
            "-epoch", "1", "-o", str(out), "--quiet"]
-    subprocess.run(cmd, check=True, timeout=120)
+    # Children import the fastw2v under test, never an uncompiled source tree (_child).
+    child = dict(capture_output=True, text=True, cwd=CHILD_CWD, env=child_env())
+    subprocess.run(cmd, check=True, timeout=120, **child)
     assert load_floret_vectors(out).hash_count == 2
-    wrong = subprocess.run(cmd[:5] + ["-o", str(tmp_path / "w.floret"), "--quiet"],
-                           capture_output=True, text=True, timeout=60)
+    wrong = subprocess.run(cmd[:5] + ["-o", str(tmp_path / "w.floret"), "--quiet"], timeout=60,
+                           **child)
     assert wrong.returncode == 2 and "--mode floret" in wrong.stderr
     query = subprocess.run([sys.executable, "-m", "fastw2v", "similar", str(out), "night"],
-                           capture_output=True, text=True, timeout=60)
+                           timeout=60, **child)
     assert query.returncode != 0 and "no vocabulary" in query.stderr

@@ -12,7 +12,9 @@ r"""Distributed training: quality and wall time per ranks x threads layout, and 
 A layout RxT is R ranks of T threads: ``mpiexec -n R`` running fastw2v.distributed.Word2Vec
 with workers=T (R=1: the ordinary fastw2v.Word2Vec in one process, the reference); a suffix
 changes the sync schedule of that layout only: ``2x1:average`` (merge), ``2x1:200000``
-(round_words), ``2x1:h256`` (hot_rows), combinable (``2x1:average:200000``). Each run
+(round_words), ``2x1:h256`` (hot_rows), combinable (``2x1:average:200000``); without
+one, or --round-words / --hot-rows, a layout of R ranks gets the library's default for R
+ranks (``SyncSchedule.for_ranks(R)``). Each run
 is timed by this script from spawn to exit (interpreter start, vocabulary, training, rank 0
 writing vectors); its vectors are scored afterwards, untimed, by benchmarks/_bench.evaluate
 (analogy, WS353, SimLex, as compare.py). Rows over several seeds get a mean row; the
@@ -57,7 +59,9 @@ def parse_layout(layout, args):
     """(ranks, threads, SyncSchedule keywords) of a layout such as ``2x1:average:200000``."""
     shape, *variants = layout.split(":")
     ranks, threads = map(int, shape.split("x"))
-    sync = dict(round_words=args.round_words, hot_rows=args.hot_rows, merge=args.merge)
+    default = default_schedule(ranks)
+    sync = dict(round_words=args.round_words or default.round_words,
+                hot_rows=args.hot_rows or default.hot_rows, merge=args.merge)
     for v in variants:
         if v in ("updates", "average"):
             sync["merge"] = v
@@ -66,6 +70,14 @@ def parse_layout(layout, args):
         else:
             sync["round_words"] = int(v)
     return ranks, threads, sync
+
+
+def default_schedule(ranks):
+    """fastw2v's default SyncSchedule for ``ranks`` ranks (the library's own rule)."""
+    if REPO not in sys.path:
+        sys.path.append(REPO)
+    from fastw2v.distributed.sync import SyncSchedule
+    return SyncSchedule.for_ranks(ranks)
 
 
 def child(args):
@@ -105,12 +117,14 @@ def launcher():
 
 def run_layout(args, layout, seed, corpus, tokens, workdir):
     """Time one layout in fresh processes, then score its vectors; a result dict."""
-    ranks, threads, _ = parse_layout(layout, args)
+    ranks, threads, sync = parse_layout(layout, args)
     out = os.path.join(workdir, f"{layout.replace(':', '-')}-{seed}.bin")
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--layout", layout,
            "--corpus", corpus, "--out", out, "--epochs", str(args.epochs), "--seed", str(seed),
-           "--mode", args.mode, "--merge", args.merge, "--round-words", str(args.round_words),
-           "--hot-rows", str(args.hot_rows), "--size", str(args.size)]
+           "--mode", args.mode, "--merge", args.merge, "--size", str(args.size)]
+    for flag, value in (("--round-words", args.round_words), ("--hot-rows", args.hot_rows)):
+        if value:
+            cmd += [flag, str(value)]
     if ranks > 1:
         cmd = [launcher(), "-n", str(ranks)] + cmd
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -118,6 +132,8 @@ def run_layout(args, layout, seed, corpus, tokens, workdir):
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     row = {"layout": layout, "seed": seed, "ranks": ranks, "threads": threads,
+           "round_words": sync["round_words"] if ranks > 1 else None,
+           "hot_rows": sync["hot_rows"] if ranks > 1 else None,
            "seconds": seconds, "words_per_sec": tokens * args.epochs / seconds}
     lines = []
     for rank in range(ranks):
@@ -272,9 +288,10 @@ def allreduce_seconds(nbytes, nodes, gbit, latency):
 
 
 def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tokens=1e10,
-                  kept_fraction=0.75, dim=300, round_words=50_000, hot_rows=1024,
+                  kept_fraction=0.75, dim=300, round_words=50_000, hot_rows=None,
                   latency=25e-6, memory_gbs=10.0):
-    """Rows of the model: per (vocabulary, nodes, Gbit/s) the bytes and expected words/s."""
+    """Rows of the model: per (vocabulary, nodes, Gbit/s) the bytes and expected words/s;
+    ``hot_rows`` None: the library's default for that many nodes (one rank per node)."""
     rows = []
     node_rate = words_per_thread * cores * thread_efficiency  # raw corpus tokens/s per node
     row_bytes = 2 * dim * 4                                   # syn0 + syn1neg, float32
@@ -283,7 +300,8 @@ def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tok
             # Words of the whole corpus per node and epoch, and the rounds that makes.
             node_words = corpus_tokens / nodes
             rounds = max(1, math.ceil(node_words * kept_fraction / round_words))
-            merged = [tier_rows(k, hot_rows, vocab) for k in range(1, min(rounds, 1 << 16) + 1)]
+            hot = hot_rows or default_schedule(nodes).hot_rows
+            merged = [tier_rows(k, hot, vocab) for k in range(1, min(rounds, 1 << 16) + 1)]
             mean_rows_per_sync = statistics.fmean(merged)
             sync_bytes = mean_rows_per_sync * row_bytes
             full_bytes = vocab * row_bytes
@@ -297,7 +315,7 @@ def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tok
                 epoch_s = compute + rounds * sync_s + full_s
                 wire = 2 * (nodes - 1) / nodes * (rounds * sync_bytes + full_bytes)
                 rows.append({
-                    "round_words": round_words,
+                    "round_words": round_words, "hot_rows": hot,
                     "vocab": vocab, "nodes": nodes, "gbit": gbit, "rounds_per_epoch": rounds,
                     "mb_per_sync": sync_bytes / 1e6, "ms_per_sync": sync_s * 1e3,
                     "round_ms": round_words / kept_fraction / node_rate * 1e3,
@@ -315,8 +333,9 @@ def print_model(args):
         part, node_rate = scaling_model(args.words_per_thread, round_words=round_words,
                                         hot_rows=args.hot_rows)
         rows += part
+    hot = args.hot_rows or f"{default_schedule(8).hot_rows} (the default on 8 and 32 ranks)"
     print(f"\nScaling model: nodes of 32 cores, one rank per node with 32 threads, 300 dims, "
-          f"SG-NS, merge='updates', hot_rows={args.hot_rows}, per round_words (per rank)")
+          f"SG-NS, merge='updates', hot_rows={hot}, per round_words (per rank)")
     B.print_table(["round_words", "vocab", "nodes", "Gbit/s", "rounds/epoch", "MB/sync", "ms/sync",
                    "round_ms", "full_merge_s", "GB/epoch/node", "words/s", "efficiency"],
                   [[f"{r['round_words']:,}", f"{r['vocab'] / 1e6:.0f}M", r["nodes"], r["gbit"],
@@ -352,8 +371,10 @@ def parse_args(argv=None):
     p.add_argument("--mode", choices=("sg", "cbow"), default="sg")
     p.add_argument("--size", type=int, default=SETTINGS["vector_size"], help="vector size")
     p.add_argument("--merge", choices=("updates", "average"), default="updates")
-    p.add_argument("--round-words", type=int, default=50_000)
-    p.add_argument("--hot-rows", type=int, default=1024)
+    p.add_argument("--round-words", type=int, default=None,
+                   help="every layout's round_words (default: the library's for its ranks)")
+    p.add_argument("--hot-rows", type=int, default=None,
+                   help="every layout's hot_rows (default: the library's for its ranks)")
     p.add_argument("--words-per-thread", type=float, default=1.0e6,
                    help="raw tokens/s of one thread at 300 dims, for the scaling model")
     p.add_argument("--model-rounds", default="50000,1000000,5000000",
@@ -393,7 +414,9 @@ def main(argv=None):
         tokens = B.count_tokens(corpus)
         print(f"corpus {args.corpus}: {tokens:,} tokens; {args.mode}, {args.size} dims, "
               f"{args.epochs} epochs, "
-              f"merge={args.merge}, round_words={args.round_words:,}, hot_rows={args.hot_rows}")
+              f"merge={args.merge}, round_words/hot_rows per layout: "
+              + ", ".join(f"{x} {sync['round_words']:,}/{sync['hot_rows']:,}"
+                          for x in layouts for _, _, sync in [parse_layout(x, args)]))
         rows = []
         for seed in seeds:  # seeds outermost: layouts alternate, so drift hits all alike
             for layout in layouts:

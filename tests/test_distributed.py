@@ -349,3 +349,16 @@ def test_only_the_input_rows_merge_by_overlap():
     assert not s.scales_by_overlap("vectors", 2)
     assert not s.scales_by_overlap("syn1neg", 4) and not s.scales_by_overlap("syn1", 8)
     assert not SyncSchedule(merge="average").scales_by_overlap("vectors", 4)
+
+
+def test_default_schedule_follows_the_ranks():
+    """Up to 2 ranks the measured 2-rank defaults; beyond, rounds half as long and four
+    times the hot rows (each copy misses N - 1 ranks' updates per round); a schedule the
+    user passes is kept as given."""
+    assert SyncSchedule.for_ranks(1) == SyncSchedule.for_ranks(2) == SyncSchedule()
+    four = SyncSchedule.for_ranks(4)
+    assert (four.round_words, four.hot_rows, four.merge) == (25_000, 4096, "updates")
+    assert SyncSchedule.for_ranks(32) == four
+    assert Word2Vec(comm=LocalComm()).sync == SyncSchedule()
+    mine = SyncSchedule(round_words=10_000)
+    assert Word2Vec(comm=LocalComm(), sync=mine).sync is mine

@@ -152,7 +152,8 @@ class Word2Vec(_Word2Vec):
     comm : fastw2v.distributed.Communicator, optional
         Default :func:`~fastw2v.distributed.world` (all ranks of the MPI job).
     sync : SyncSchedule, optional
-        When and how ranks merge which rows; default :class:`SyncSchedule()`.
+        When and how ranks merge which rows; default
+        :meth:`SyncSchedule.for_ranks` of the job's size.
     checkpoint : str or os.PathLike, optional
         Directory for epoch-end checkpoints; a rerun with the same parameters and
         corpus resumes after the last complete one.
@@ -167,7 +168,7 @@ class Word2Vec(_Word2Vec):
     def __init__(self, sentences=None, corpus_file=None, *args, comm=None, sync=None,
                  checkpoint=None, **kwargs):
         self.comm = comm if comm is not None else world()
-        self.sync = sync if sync is not None else SyncSchedule()
+        self.sync = sync if sync is not None else SyncSchedule.for_ranks(self.comm.size)
         self.checkpoint = os.fspath(checkpoint) if checkpoint is not None else None
         self.sync_stats = None     # SyncStats of the latest train()
         self._local = None         # (paths, this rank's pieces, ScannedCorpus or None)

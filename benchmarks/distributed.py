@@ -290,8 +290,10 @@ def allreduce_seconds(nbytes, nodes, gbit, latency):
 def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tokens=1e10,
                   kept_fraction=0.75, dim=300, round_words=50_000, hot_rows=None,
                   latency=25e-6, memory_gbs=10.0):
-    """Rows of the model: per (vocabulary, nodes, Gbit/s) the bytes and expected words/s;
-    ``hot_rows`` None: the library's default for that many nodes (one rank per node)."""
+    """Rows of the model: per (vocabulary, nodes, Gbit/s) the bytes and expected words/s.
+    ``hot_rows`` None: what ``SyncSchedule(round_words=...)`` gives, the schedule a cluster
+    user sets (the default of jobs over 2 ranks, 25,000 words and 4,096 rows, is for
+    small jobs: it is communication-bound on 32-core nodes)."""
     rows = []
     node_rate = words_per_thread * cores * thread_efficiency  # raw corpus tokens/s per node
     row_bytes = 2 * dim * 4                                   # syn0 + syn1neg, float32
@@ -300,7 +302,7 @@ def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tok
             # Words of the whole corpus per node and epoch, and the rounds that makes.
             node_words = corpus_tokens / nodes
             rounds = max(1, math.ceil(node_words * kept_fraction / round_words))
-            hot = hot_rows or default_schedule(nodes).hot_rows
+            hot = hot_rows or default_schedule(1).hot_rows  # SyncSchedule()'s
             merged = [tier_rows(k, hot, vocab) for k in range(1, min(rounds, 1 << 16) + 1)]
             mean_rows_per_sync = statistics.fmean(merged)
             sync_bytes = mean_rows_per_sync * row_bytes
@@ -333,7 +335,7 @@ def print_model(args):
         part, node_rate = scaling_model(args.words_per_thread, round_words=round_words,
                                         hot_rows=args.hot_rows)
         rows += part
-    hot = args.hot_rows or f"{default_schedule(8).hot_rows} (the default on 8 and 32 ranks)"
+    hot = args.hot_rows or f"{default_schedule(1).hot_rows} (SyncSchedule(round_words=...)'s)"
     print(f"\nScaling model: nodes of 32 cores, one rank per node with 32 threads, 300 dims, "
           f"SG-NS, merge='updates', hot_rows={hot}, per round_words (per rank)")
     B.print_table(["round_words", "vocab", "nodes", "Gbit/s", "rounds/epoch", "MB/sync", "ms/sync",
@@ -416,7 +418,8 @@ def main(argv=None):
               f"{args.epochs} epochs, "
               f"merge={args.merge}, round_words/hot_rows per layout: "
               + ", ".join(f"{x} {sync['round_words']:,}/{sync['hot_rows']:,}"
-                          for x in layouts for _, _, sync in [parse_layout(x, args)]))
+                          for x in layouts for ranks, _, sync in [parse_layout(x, args)]
+                          if ranks > 1))
         rows = []
         for seed in seeds:  # seeds outermost: layouts alternate, so drift hits all alike
             for layout in layouts:

@@ -60,8 +60,9 @@ def parse_layout(layout, args):
     shape, *variants = layout.split(":")
     ranks, threads = map(int, shape.split("x"))
     default = default_schedule(ranks)
-    sync = dict(round_words=args.round_words or default.round_words,
-                hot_rows=args.hot_rows or default.hot_rows, merge=args.merge)
+    sync = dict(round_words=default.round_words if args.round_words is None else args.round_words,
+                hot_rows=default.hot_rows if args.hot_rows is None else args.hot_rows,
+                merge=args.merge)
     for v in variants:
         if v in ("updates", "average"):
             sync["merge"] = v
@@ -123,7 +124,7 @@ def run_layout(args, layout, seed, corpus, tokens, workdir):
            "--corpus", corpus, "--out", out, "--epochs", str(args.epochs), "--seed", str(seed),
            "--mode", args.mode, "--merge", args.merge, "--size", str(args.size)]
     for flag, value in (("--round-words", args.round_words), ("--hot-rows", args.hot_rows)):
-        if value:
+        if value is not None:
             cmd += [flag, str(value)]
     if ranks > 1:
         cmd = [launcher(), "-n", str(ranks)] + cmd
@@ -201,7 +202,8 @@ def mean_rows(rows):
         if len(group) < 2:
             continue
         mean = {"layout": layout, "seed": "mean", "ranks": group[0]["ranks"],
-                "threads": group[0]["threads"]}
+                "threads": group[0]["threads"], "round_words": group[0].get("round_words"),
+                "hot_rows": group[0].get("hot_rows")}
         for key in ("seconds", "words_per_sec", "analogy", "ws353", "simlex", "sync_seconds",
                     "peak_rss_mb_per_rank", "syncs", "mb_merged_per_rank"):
             mean[key] = statistics.fmean(r[key] for r in group)
@@ -302,7 +304,7 @@ def scaling_model(words_per_thread, cores=32, thread_efficiency=0.85, corpus_tok
             # Words of the whole corpus per node and epoch, and the rounds that makes.
             node_words = corpus_tokens / nodes
             rounds = max(1, math.ceil(node_words * kept_fraction / round_words))
-            hot = hot_rows or default_schedule(1).hot_rows  # SyncSchedule()'s
+            hot = default_schedule(1).hot_rows if hot_rows is None else hot_rows  # SyncSchedule()'s
             merged = [tier_rows(k, hot, vocab) for k in range(1, min(rounds, 1 << 16) + 1)]
             mean_rows_per_sync = statistics.fmean(merged)
             sync_bytes = mean_rows_per_sync * row_bytes
@@ -335,7 +337,8 @@ def print_model(args):
         part, node_rate = scaling_model(args.words_per_thread, round_words=round_words,
                                         hot_rows=args.hot_rows)
         rows += part
-    hot = args.hot_rows or f"{default_schedule(1).hot_rows} (SyncSchedule(round_words=...)'s)"
+    hot = (f"{default_schedule(1).hot_rows} (SyncSchedule(round_words=...)'s)"
+           if args.hot_rows is None else args.hot_rows)
     print(f"\nScaling model: nodes of 32 cores, one rank per node with 32 threads, 300 dims, "
           f"SG-NS, merge='updates', hot_rows={hot}, per round_words (per rank)")
     B.print_table(["round_words", "vocab", "nodes", "Gbit/s", "rounds/epoch", "MB/sync", "ms/sync",
@@ -414,12 +417,12 @@ def main(argv=None):
     try:
         corpus = B.prepare_corpus(args.corpus, workdir)
         tokens = B.count_tokens(corpus)
+        schedules = ", ".join(f"{x} {sync['round_words']:,}/{sync['hot_rows']:,}"
+                              for x in layouts for ranks, _, sync in [parse_layout(x, args)]
+                              if ranks > 1)
         print(f"corpus {args.corpus}: {tokens:,} tokens; {args.mode}, {args.size} dims, "
-              f"{args.epochs} epochs, "
-              f"merge={args.merge}, round_words/hot_rows per layout: "
-              + ", ".join(f"{x} {sync['round_words']:,}/{sync['hot_rows']:,}"
-                          for x in layouts for ranks, _, sync in [parse_layout(x, args)]
-                          if ranks > 1))
+              f"{args.epochs} epochs, merge={args.merge}"
+              + (f", round_words/hot_rows per layout: {schedules}" if schedules else ""))
         rows = []
         for seed in seeds:  # seeds outermost: layouts alternate, so drift hits all alike
             for layout in layouts:

@@ -362,3 +362,12 @@ def test_default_schedule_follows_the_ranks():
     assert Word2Vec(comm=LocalComm()).sync == SyncSchedule()
     mine = SyncSchedule(round_words=10_000)
     assert Word2Vec(comm=LocalComm(), sync=mine).sync is mine
+
+
+def test_a_job_of_four_ranks_takes_the_four_rank_schedule():
+    """Word2Vec reads the job's size for its default schedule (a one-rank communicator
+    that reports four ranks: nothing here calls a collective)."""
+    class FourRanks(LocalComm):
+        size = 4
+
+    assert Word2Vec(comm=FourRanks()).sync == SyncSchedule.for_ranks(4)

@@ -227,7 +227,18 @@ def _distributed(args, path: str, progress):
         else {"corpus_file": path}
     comm = world()
     return (Word2Vec, progress if comm.rank == 0 else False, corpus,
-            {"comm": comm, "checkpoint": args.checkpoint})
+            {"comm": comm, "checkpoint": args.checkpoint, "sync": sync_schedule(args)})
+
+
+def sync_schedule(args):
+    """--round-words / --hot-rows as ``SyncSchedule(...)`` (the other field at its class
+    default, as in Python), or None for the job's default (``SyncSchedule.for_ranks``)."""
+    given = {name: getattr(args, name) for name in ("round_words", "hot_rows")
+             if getattr(args, name, None) is not None}
+    if not given:
+        return None
+    from .distributed import SyncSchedule
+    return SyncSchedule(**given)
 
 
 def train(args) -> int:
@@ -235,6 +246,9 @@ def train(args) -> int:
     from .io.word2vec_format import read_vocab_file
     opts, files = _resolve(args)
     progress = _progress(args)
+    if (args.round_words is not None or args.hot_rows is not None) and not args.distributed:
+        raise SystemExit(_usage_error("--round-words and --hot-rows set how ranks merge: "
+                                      "they need --distributed"))
     if args.fasttext and (args.distributed or args.checkpoint):
         raise SystemExit(_usage_error("--fasttext trains in one process: no --distributed "
                                       "or --checkpoint yet"))
@@ -420,6 +434,13 @@ def _add_train(sub) -> None:
     p.add_argument("--distributed", action="store_true",
                    help="train across the ranks of an MPI job (run under mpiexec or srun; "
                         "--threads per rank; pip install 'fastw2v[mpi]')")
+    p.add_argument("--round-words", type=int, metavar="N",
+                   help="--distributed: in-vocabulary words each rank trains between merges "
+                        "(default 50,000 on 2 ranks, 25,000 on more; on a cluster of many-core "
+                        "nodes, 1,000,000 or more: see benchmarks/README.md, scaling model)")
+    p.add_argument("--hot-rows", type=int, metavar="N",
+                   help="--distributed: most frequent rows merged after every round (default "
+                        "1,024 on 2 ranks, 4,096 on more; 1,024 with --round-words alone)")
     p.add_argument("--checkpoint", metavar="DIR",
                    help="save a checkpoint after each epoch; rerun to resume from the last one")
     p.add_argument("--fasttext", action="store_true",

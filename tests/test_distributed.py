@@ -321,7 +321,8 @@ def test_killed_run_resumes_from_its_last_checkpoint(corpus, tmp_path):
 def test_cli_trains_across_ranks(corpus, tmp_path):
     out = tmp_path / "vec.txt"
     proc = run_job("train", "--distributed", corpus, "-o", out, "--text", "--size", 12,
-                   "--epochs", 1, "--threads", 1, "--min-count", 2, module="fastw2v")
+                   "--epochs", 1, "--threads", 1, "--min-count", 2, "--round-words", 20000,
+                   "--hot-rows", 512, module="fastw2v")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("wrote ") == 1  # rank 0 reports, the others stay quiet
     header = out.read_text().split("\n", 1)[0].split()
@@ -371,3 +372,17 @@ def test_a_job_of_four_ranks_takes_the_four_rank_schedule():
         size = 4
 
     assert Word2Vec(comm=FourRanks()).sync == SyncSchedule.for_ranks(4)
+
+
+def test_cli_sync_flags_make_a_schedule():
+    """--round-words / --hot-rows are SyncSchedule's fields (the other at its class
+    default, as in Python); without them the job's default applies; they need --distributed."""
+    from fastw2v import cli
+    parse = cli.build_parser().parse_args
+    assert cli.sync_schedule(parse(["train", "c.txt", "--distributed"])) is None
+    assert cli.sync_schedule(parse(["train", "c.txt", "--distributed", "--round-words",
+                                    "1000000"])) == SyncSchedule(round_words=1_000_000)
+    assert cli.sync_schedule(parse(["train", "c.txt", "--distributed", "--hot-rows", "0"])) \
+        == SyncSchedule(hot_rows=0)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "c.txt", "-o", "v.bin", "--round-words", "5000"])

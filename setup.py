@@ -77,7 +77,7 @@ def extensions():
             name, [pyx],
             # The C of the kernels lives in headers beside their .pyx (fw_*.h).
             include_dirs=[here],
-            depends=sorted(glob.glob(os.path.join(here, "*.h"))),
+            depends=sorted(glob.glob(os.path.join(here, "*.h"))) + ["fastw2v/kernels/fw_hash.h"],
             extra_compile_args=compile_args(name) + (isa or []),
             extra_link_args=["-fsanitize=address"] if DEBUG else [],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kernels/fw_hash.h"  /* fw_fmix64: every key bit reaches the bits the table masks */
+
 /* A key of up to 15 bytes, zero-padded, its length in the top byte; longer
    keys pack to (0, FW_LONG_KEY) and are compared in the arena. */
 typedef struct { uint64_t lo, hi; } fw_key16;
@@ -76,16 +78,6 @@ static inline fw_key16 fw_pack_key_padded(const uint8_t *p, int64_t n) {
 }
 
 static inline int fw_key_is_long(fw_key16 k) { return k.hi == FW_LONG_KEY; }
-
-/* MurmurHash3's finaliser: every input bit reaches the low bits the table masks. */
-static inline uint64_t fw_fmix64(uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
 
 /* Eight bytes per multiply, for keys too long to pack. */
 static inline uint64_t fw_hash_bytes(const uint8_t *p, int64_t n) {

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fw_hash.h"
+
 #define FW_FNV_OFFSET 2166136261u
 #define FW_FNV_PRIME 16777619u
 
@@ -122,19 +124,6 @@ static inline int64_t fw_ngram_enumerate(const unsigned char *w, size_t len, int
 /* floret's default seed (its -hashSeed; also written in every .floret header). */
 #define FW_FLORET_SEED 2166136261u
 #define FW_FLORET_MAX_HASHES 4
-
-static inline uint64_t fw_rotl64(uint64_t x, int r) {
-    return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t fw_fmix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
 
 /* Little-endian 64-bit read of 8 bytes at `p`, on any host. */
 static inline uint64_t fw_load_le64(const unsigned char *p) {

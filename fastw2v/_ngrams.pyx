@@ -162,26 +162,9 @@ def word_buckets(word, int64_t min_n, int64_t max_n, int64_t bucket, bint facebo
         What gensim's ``ft_ngram_hashes`` returns, in the same order (floret: what
         floret's ``get_subwords`` returns, less the word count it adds to each).
     """
-    _check_params(min_n, max_n, bucket, mode, hash_count, hash_seed)
-    cdef bytes b = _as_bytes(word)
-    cdef const unsigned char *w = <const unsigned char *>PyBytes_AS_STRING(b)
-    cdef size_t n = PyBytes_GET_SIZE(b)
-    cdef bint floret = mode == "floret"
-    if facebook_eos and fw_is_eos(w, n):
-        return np.empty(0, dtype=np.int32)
-    if floret:
-        count = fw_floret_count(w, n, min_n, max_n, <uint32_t>bucket, hash_count)
-    else:
-        count = fw_ngram_count(w, n, min_n, max_n, <uint32_t>bucket)
-    ids = np.empty(count, dtype=np.int32)
-    cdef int32_t[::1] out = ids
-    cdef bytearray scratch = bytearray(n + 2)  # the wrapped word, for murmur
-    if count and floret:
-        fw_floret_enumerate(w, n, min_n, max_n, <uint32_t>bucket, hash_count, <uint32_t>hash_seed,
-                            <unsigned char *><char *>scratch, &out[0])
-    elif count:
-        fw_ngram_enumerate(w, n, min_n, max_n, <uint32_t>bucket, &out[0], NULL, NULL)
-    return ids
+    # One word is a vocabulary of one: the counting and enumeration live there, once.
+    return vocab_buckets([word], min_n, max_n, bucket, facebook_eos, mode=mode,
+                         hash_count=hash_count, hash_seed=hash_seed)[1]
 
 
 def vocab_buckets(words, int64_t min_n, int64_t max_n, int64_t bucket, bint facebook_eos=False,

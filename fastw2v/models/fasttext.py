@@ -47,22 +47,18 @@ def _decode_words(path, words, encoding):
     return keys, raw
 
 
-def _hashing(args):
-    """The n-gram keywords for a ``.bin``'s args: fastText's rule for ``"</s>"`` (no
-    n-grams), or floret's hashing when its ``mode`` field says so.
-
-    floret keeps one word row, its first word's (meant for ``"</s>"``, its end-of-line
-    token, but in effect whichever word is first), and gives ``"</s>"`` no hashed rows.
-    floret-mode vectors here have no word rows, so every word, ``"</s>"`` included, is
-    the mean of its hashed rows, as spaCy computes it from the ``.floret`` file."""
-    if args.get("mode") == 2:
-        return {"mode": "floret", "hash_count": args["hash_count"], "facebook_eos": False}
-    return {"facebook_eos": True}
-
-
 def _mode(args):
-    """The model's ``mode`` / ``hash_count`` keywords from a ``.bin``'s args."""
-    return {k: v for k, v in _hashing(args).items() if k != "facebook_eos"}
+    """The ``mode`` / ``hash_count`` keywords of a ``.bin``'s args: floret's hashing when
+    its ``mode`` field says so, else none (fastText's).
+
+    Vectors read in fastText's mode follow fastText's rule for ``"</s>"`` (no n-grams;
+    ``facebook_eos``). floret keeps one word row, its first word's (meant for ``"</s>"``,
+    but in effect whichever word is first), and gives ``"</s>"`` no hashed rows; floret-mode
+    vectors here have no word rows, so every word, ``"</s>"`` included, is the mean of its
+    hashed rows, as spaCy computes it from the ``.floret`` file."""
+    if args.get("mode") == 2:
+        return {"mode": "floret", "hash_count": args["hash_count"]}
+    return {}
 
 
 def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
@@ -108,8 +104,9 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     def ngram_table(args, words):  # before the input matrix is allocated
         budget = max(_MIN_ID_BUDGET, (len(words) + args["bucket"]) * args["dim"])
         try:
+            mode = _mode(args)
             table["csr"] = _ng().vocab_buckets(words, args["minn"], args["maxn"], args["bucket"],
-                                                 max_ids=budget, **_hashing(args))
+                                                 facebook_eos=not mode, max_ids=budget, **mode)
         except ValueError as err:
             raise FormatError(path, str(err)) from None
 
@@ -118,9 +115,9 @@ def load_facebook_vectors(path, encoding="utf-8", *, keep_output=False):
     keys, raw = _decode_words(path, model.words, encoding)
     kv = FastTextKeyedVectors(args["dim"], args["minn"], args["maxn"], args["bucket"],
                               **_mode(args))
-    kv.facebook_eos = not kv.floret  # see _hashing
+    kv.facebook_eos = not kv.floret  # see _mode
     kv.key_bytes = raw
-    if kv.floret:  # floret's word rows go unused (its first word's aside: see _hashing)
+    if kv.floret:  # floret's word rows go unused (its first word's aside: see _mode)
         kv._set_all(keys, np.empty((nwords, args["dim"]), np.float32), {"count": model.counts})
     else:
         kv._set_all(keys, model.input[:nwords], {"count": model.counts})

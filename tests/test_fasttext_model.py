@@ -291,6 +291,11 @@ def test_ft_window_refuses_out_of_range_tables(kernel):
         kernel.window_update(c["syn0"], None, c["syn1neg"], c["centre"], c["context"],
                              c["negatives"], c["codes"], c["points"], 0.05, syn0_ngrams=c["ngrams"],
                              ngram_offsets=c["offsets"][::-1].copy(), ngram_ids=c["ids"])
+    assert (np.diff(c["offsets"]) == 0).any()  # a word without bucket rows: fine with word rows
+    with pytest.raises(ValueError, match="every word needs bucket rows"):  # not without them
+        kernel.window_update(c["syn0"], None, c["syn1neg"], c["centre"], c["context"],
+                             c["negatives"], c["codes"], c["points"], 0.05, syn0_ngrams=c["ngrams"],
+                             ngram_offsets=c["offsets"], ngram_ids=c["ids"], word_rows=False)
 
 
 # ---------------------------------------------------------------- the model's API

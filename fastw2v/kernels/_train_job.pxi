@@ -45,10 +45,17 @@ def _check_matrix(name, a, rows, cols):
     return a.shape
 
 
-def _check_ngram_table(offsets, ids, n_words, n_buckets):
-    """The n-gram table's one check (fastw2v._ngrams.check_csr), in the kernels' names."""
+def _check_ngram_table(offsets, ids, n_words, n_buckets, word_rows=True):
+    """The n-gram table's one check (fastw2v._ngrams.check_csr), in the kernels' names;
+    without word rows (floret) every word must have bucket rows, or its input would be
+    the mean of nothing."""
     from fastw2v._ngrams import check_csr
     check_csr(offsets, ids, n_words, n_buckets, names=("ngram_offsets", "ngram_ids"))
+    if not word_rows and n_words:
+        empty = np.flatnonzero(np.diff(offsets) == 0)
+        if len(empty):
+            raise ValueError(f"without word rows every word needs bucket rows; word {empty[0]} "
+                             "has none")
 
 
 cdef class TrainJob:
@@ -233,7 +240,7 @@ cdef class TrainJob:
         n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, self.cfg.dim)
         offsets = self._arr(offsets, np.int64, self.cfg.n_words + 1, "ngram_offsets")
         ids = self._arr(ids, np.int32, None, "ngram_ids")
-        _check_ngram_table(offsets, ids, self.cfg.n_words, n_buckets)
+        _check_ngram_table(offsets, ids, self.cfg.n_words, n_buckets, self.cfg.syn0 != NULL)
         self.cfg.syn0_ngrams = self._f32(syn0_ngrams)
         self.cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
         self.cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)

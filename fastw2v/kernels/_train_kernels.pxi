@@ -603,8 +603,6 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
         slot = st.ctx_slot[r]
         axpy(st.ring_count[slot], st.ring_rows + <int64_t>slot * dim, st.hidden, dim)
         count += st.ring_count[slot]
-    if count == 0:
-        return  # context words without any row (possible only without word rows): nothing to learn
     if cfg.settings.cbow_mean:
         scale(1.0 / count, st.hidden, dim)
     else:

@@ -213,7 +213,7 @@ cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngr
     n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, cfg.dim)
     offsets = np.ascontiguousarray(ngram_offsets, np.int64)
     ids = np.ascontiguousarray(ngram_ids, np.int32)
-    _check_ngram_table(offsets, ids, cfg.n_words, n_buckets)
+    _check_ngram_table(offsets, ids, cfg.n_words, n_buckets, word_rows)
     cfg.syn0_ngrams = _ptr_f32(syn0_ngrams)
     cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
     cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)

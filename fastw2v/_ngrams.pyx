@@ -15,6 +15,9 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc
 
+import os
+import threading
+
 import numpy as np
 
 __all__ = ["ft_hash", "murmur3_128", "ngrams", "word_buckets", "vocab_buckets", "compose_vectors",
@@ -36,6 +39,12 @@ cdef extern from "kernels/fw_ngrams.h" nogil:
     uint32_t FW_FLORET_SEED
     void fw_compose_row(const float *word_row, const float *ngrams, const int32_t *ids,
                         int64_t n_ids, int64_t dim, float *out)
+    void fw_compose_rows(const float *word_rows, const float *ngrams, const int64_t *offsets,
+                         const int32_t *ids, int64_t lo, int64_t hi, int64_t dim, float *out)
+
+# Bucket ids per thread below which compose_vectors stays on one thread (a thread's
+# start costs about what summing this many rows does).
+COMPOSE_IDS_PER_THREAD = 50_000
 
 #: The largest bucket count: fastText stores it as an int32, and ids are int32.
 MAX_BUCKET = 2 ** 31 - 1
@@ -336,17 +345,35 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
         out_arr = out
     if out_arr.size == 0:
         return out_arr
-    cdef const float *v_ptr = <const float *><size_t>vocab.ctypes.data
-    cdef float[:, ::1] o = out_arr
-    cdef int64_t[::1] off = off_arr
-    cdef const int32_t *id_ptr = <const int32_t *><size_t>ids_arr.ctypes.data
-    cdef const float *g_ptr = <const float *><size_t>grams.ctypes.data
-    cdef int64_t dim = shape[1], i, n = shape[0]
-    with nogil:
-        for i in range(n):
-            fw_compose_row(v_ptr + i * dim if word_rows else NULL, g_ptr, id_ptr + off[i],
-                           off[i + 1] - off[i], dim, &o[i, 0])
+    spans = _spans(shape[0], int(off_arr[len(off_arr) - 1]))
+    args = (vocab.ctypes.data if word_rows else 0, grams.ctypes.data, off_arr.ctypes.data,
+            ids_arr.ctypes.data, shape[1], out_arr.ctypes.data)
+    if len(spans) == 1:
+        _compose_span(*args, *spans[0])
+        return out_arr
+    threads = [threading.Thread(target=_compose_span, args=args + span) for span in spans]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return out_arr
+
+
+def _spans(n_words, n_ids):
+    """Split words [0, n_words) into one span per thread (the cores this process may use,
+    at most 8), or one span when the table is too small for threads to pay."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    n = max(1, min(cores or 1, 8, n_ids // COMPOSE_IDS_PER_THREAD))
+    bounds = [n_words * t // n for t in range(n + 1)]
+    return [(bounds[t], bounds[t + 1]) for t in range(n)]
+
+
+def _compose_span(size_t vocab, size_t grams, size_t offsets, size_t ids, int64_t dim,
+                  size_t out, int64_t lo, int64_t hi):
+    """compose_vectors' loop over words [lo, hi), without the GIL (pointers checked there)."""
+    with nogil:
+        fw_compose_rows(<const float *>vocab, <const float *>grams, <const int64_t *>offsets,
+                        <const int32_t *>ids, lo, hi, dim, <float *>out)
 
 
 def compose_vector(vectors_ngrams, ids, word_row=None):

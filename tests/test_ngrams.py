@@ -125,6 +125,24 @@ def test_compose_against_numpy():
 
 
 
+@pytest.mark.parametrize("word_rows", [True, False])
+def test_compose_threads_equal_one_thread(monkeypatch, word_rows):
+    """Split over threads, each word's vector is the one-thread sum, bit for bit."""
+    rng = np.random.default_rng(1)
+    words = [f"w{i}x{'y' * (i % 7)}" for i in range(997)]
+    grams = rng.standard_normal((300, 5)).astype(np.float32)
+    offsets, ids = _ngrams.vocab_buckets(words, 1, 4, 300)
+    vocab = rng.standard_normal((len(words), 5)).astype(np.float32) if word_rows else None
+    one = _ngrams.compose_vectors(vocab, grams, offsets, ids)
+    monkeypatch.setattr(_ngrams, "COMPOSE_IDS_PER_THREAD", 10)
+    monkeypatch.setattr(_ngrams.os, "sched_getaffinity", lambda pid: set(range(5)))
+    assert len(_ngrams._spans(len(words), len(ids))) == 5
+    np.testing.assert_array_equal(_ngrams.compose_vectors(vocab, grams, offsets, ids), one)
+    out = np.empty_like(one)
+    assert _ngrams.compose_vectors(vocab, grams, offsets, ids, out=out) is out
+    np.testing.assert_array_equal(out, one)
+
+
 # ---------------------------------------------------------------- floret
 
 

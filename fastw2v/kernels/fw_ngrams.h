@@ -237,4 +237,24 @@ static inline void fw_compose_row(const float *word_row, const float *ngrams, co
     }
 }
 
+/* fw_compose_row for words [lo, hi) of a CSR table (word i's bucket ids are
+   ids[offsets[i]:offsets[i + 1]]; word_rows NULL: no rows of their own), into
+   out[i * dim ...]. The rows of word i + 2 are prefetched while word i is summed: they
+   are random rows of a large matrix, and one at a time each waited on its miss. */
+static inline void fw_compose_rows(const float *word_rows, const float *ngrams,
+                                   const int64_t *offsets, const int32_t *ids, int64_t lo,
+                                   int64_t hi, int64_t dim, float *out) {
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + 2 < hi) {
+            for (int64_t k = offsets[i + 2]; k < offsets[i + 3]; k++) {
+                const char *row = (const char *)(ngrams + (int64_t)ids[k] * dim);
+                for (int64_t b = 0; b < dim * (int64_t)sizeof(float); b += 64)
+                    __builtin_prefetch(row + b);
+            }
+        }
+        fw_compose_row(word_rows ? word_rows + i * dim : NULL, ngrams, ids + offsets[i],
+                       offsets[i + 1] - offsets[i], dim, out + i * dim);
+    }
+}
+
 #endif

@@ -43,11 +43,13 @@ def compile_args(name):
 
 # Kernel variants compiled for newer instruction sets; fastw2v.kernels chooses one at
 # import from the CPU's features, so the wheel stays portable (no -march=native).
-# An AVX-512 build of the training kernels was measured slower than AVX2 (dim 100
-# leaves a 4-wide tail of a 16-wide loop): see benchmarks/README.md, "Speed notes".
-# The top-k search kernel works on 16-row panels, so it has no such tail.
+# _train_avx512's one-sweep updates take 16 floats per step and a masked last step
+# (fw_fused.h), so dim 100 needs no 4-wide tail; its other loops are vectorised
+# 512 wide too. The top-k search kernel works on 16-row panels.
 ISA_FLAGS = {
     "_train_avx2": ["-mavx2", "-mfma"],
+    "_train_avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw",
+                      "-mprefer-vector-width=512"],
     "_similarity_avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq",
                            "-mavx512bw", "-mprefer-vector-width=512"],
 }

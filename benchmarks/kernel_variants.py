@@ -1,8 +1,10 @@
 """Kernel builds against each other, interleaved in one process (robust to a noisy machine).
 
-    python benchmarks/kernel_variants.py --corpus imdb_small.txt [--variants avx2,generic] [--rounds 5]
+    python benchmarks/kernel_variants.py --corpus imdb_small.txt [--variants avx2,generic] \\
+        [--rounds 5] [--modes sg-ns,cbow-ns,sg-hs,cbow-hs,ft-sg,ft-cbow]
 
-Loads every named build of fastw2v.kernels, then for SG-NS, CBOW-NS and SG-HS trains one
+Loads every named build of fastw2v.kernels, then for each mode (default: SG-NS, CBOW-NS and
+SG-HS; ``ft-`` modes train FastText with issue 15's n-grams, negative sampling) trains one
 epoch, 1 thread, on the pre-encoded corpus with each build in turn, ROUNDS rounds, and
 prints medians and minima of process CPU seconds. A build under test is added as another
 entry of ``fastw2v.kernels._VARIANTS`` (and of ``ISA_FLAGS`` in setup.py) for the experiment.
@@ -11,21 +13,29 @@ import argparse
 import statistics
 import time
 
+# mode -> (FastText?, sg, hs)
+MODES = {"sg-ns": (False, 1, 0), "cbow-ns": (False, 0, 0), "sg-hs": (False, 1, 1),
+         "cbow-hs": (False, 0, 1), "ft-sg": (True, 1, 0), "ft-cbow": (True, 0, 0)}
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", required=True, help="plain-text corpus, one sentence per line")
     p.add_argument("--variants", help="comma-separated kernel builds (default: every one this CPU runs)")
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--modes", default="sg-ns,cbow-ns,sg-hs", help=f"comma list of {', '.join(MODES)}")
     args = p.parse_args()
     import fastw2v.trainer as trainer
-    from fastw2v import Word2Vec, kernels
+    from fastw2v import FastText, Word2Vec, kernels
     from fastw2v.encode import encode_file
 
     variants = args.variants.split(",") if args.variants else kernels.available_variants()
-    for sg, hs in ((1, 0), (0, 0), (1, 1)):
-        model = Word2Vec(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4,
-                         min_count=5, workers=1, sg=sg)
+    for mode in args.modes.split(","):
+        fasttext, sg, hs = MODES[mode]
+        params = dict(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4,
+                      min_count=5, workers=1, sg=sg)
+        model = (FastText(min_n=3, max_n=6, bucket=2_000_000, **params) if fasttext
+                 else Word2Vec(**params))
         model.build_vocab(corpus_file=args.corpus)
         stream = encode_file(args.corpus, model.wv.key_to_index, 1)
         times = {v: [] for v in variants}
@@ -37,7 +47,7 @@ def main():
                 trainer.run_training(model, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001,
                                      compute_loss=False)
                 times[v].append(time.process_time() - start)
-        print(f"sg={sg} hs={hs} " + "  ".join(
+        print(f"{mode:8s} " + "  ".join(
             f"{v}: med {statistics.median(t):.3f} min {min(t):.3f}" for v, t in times.items()), flush=True)
 
 

@@ -1,10 +1,10 @@
 """Compiled kernels, in the best build this CPU can run.
 
 Training: the same Cython source (``_train_impl.pxi`` and the parts it includes; C in
-``fw_*.h``) is compiled twice on x86-64, ``_train`` (baseline) and ``_train_avx2``
-(AVX2 + FMA). :data:`kernel` is the fastest one whose instructions this CPU supports
-(numpy's CPU feature detection); ``FASTW2V_KERNEL=generic|avx2`` forces a choice (for
-testing and benchmarks). :class:`TrainJob` takes its settings as a :class:`TrainParams`.
+``fw_*.h``) is compiled three times on x86-64, ``_train`` (baseline), ``_train_avx2``
+(AVX2 + FMA) and ``_train_avx512`` (AVX-512 F/VL/DQ/BW). :data:`kernel` is the fastest one
+whose instructions this CPU supports (numpy's CPU feature detection);
+``FASTW2V_KERNEL=generic|avx2|avx512`` forces a choice (for testing and benchmarks). :class:`TrainJob` takes its settings as a :class:`TrainParams`.
 
 Top-k search for batch queries (``_similarity_impl.pxi``, C in ``fw_topk.h``):
 ``_similarity`` (baseline) and ``_similarity_avx512``; :func:`similarity_kernel` returns
@@ -17,6 +17,7 @@ import os
 from .params import TrainParams
 
 _VARIANTS = {
+    "avx512": ("_train_avx512", ("AVX512F", "AVX512VL", "AVX512DQ", "AVX512BW")),
     "avx2": ("_train_avx2", ("AVX2", "FMA3")),
     "generic": ("_train", ()),
 }

@@ -1,0 +1,1 @@
+include "_train_decl.pxi"

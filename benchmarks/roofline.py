@@ -1,7 +1,7 @@
 r"""Where the training kernel sits against the machine's limits (one thread).
 
     python benchmarks/roofline.py --corpus ../shared/data/imdb.txt.xz [--modes sg,cbow] \
-        [--kernel avx2|generic] [--rounds 3] [--json roofline.json]
+        [--kernel avx512|avx2|generic] [--rounds 3] [--json roofline.json]
 
 For SG-NS and CBOW-NS (vector_size 100, window 5, negative 5, sample 1e-4, min_count 5):
 
@@ -168,6 +168,8 @@ def cpu_name():
 
 def kernel_vector(name):
     """(vector bytes, cc flags, label) of the peak that a kernel build can reach."""
+    if name == "avx512":
+        return 64, ["-mavx512f", "-mfma"], "AVX-512, 16 floats"
     if name == "avx2":
         return 32, ["-mavx2", "-mfma"], "AVX2+FMA, 8 floats"
     if platform.machine().lower() in ("x86_64", "amd64"):

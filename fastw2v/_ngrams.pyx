@@ -345,13 +345,22 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
         out_arr = out
     if out_arr.size == 0:
         return out_arr
+    cdef const float *v_ptr = <const float *><size_t>(vocab.ctypes.data if word_rows else 0)
+    cdef const float *g_ptr = <const float *><size_t>grams.ctypes.data
+    cdef const int64_t *off_ptr = <const int64_t *><size_t>off_arr.ctypes.data
+    cdef const int32_t *id_ptr = <const int32_t *><size_t>ids_arr.ctypes.data
+    cdef float *o_ptr = <float *><size_t>out_arr.ctypes.data
+    cdef int64_t dim = shape[1]
+
+    def compose_span(int64_t lo, int64_t hi):
+        with nogil:
+            fw_compose_rows(v_ptr, g_ptr, off_ptr, id_ptr, lo, hi, dim, o_ptr)
+
     spans = _spans(shape[0], int(off_arr[len(off_arr) - 1]))
-    args = (vocab.ctypes.data if word_rows else 0, grams.ctypes.data, off_arr.ctypes.data,
-            ids_arr.ctypes.data, shape[1], out_arr.ctypes.data)
     if len(spans) == 1:
-        _compose_span(*args, *spans[0])
+        compose_span(*spans[0])
         return out_arr
-    threads = [threading.Thread(target=_compose_span, args=args + span) for span in spans]
+    threads = [threading.Thread(target=compose_span, args=span) for span in spans]
     for t in threads:
         t.start()
     for t in threads:
@@ -366,14 +375,6 @@ def _spans(n_words, n_ids):
     n = max(1, min(cores or 1, 8, n_ids // COMPOSE_IDS_PER_THREAD))
     bounds = [n_words * t // n for t in range(n + 1)]
     return [(bounds[t], bounds[t + 1]) for t in range(n)]
-
-
-def _compose_span(size_t vocab, size_t grams, size_t offsets, size_t ids, int64_t dim,
-                  size_t out, int64_t lo, int64_t hi):
-    """compose_vectors' loop over words [lo, hi), without the GIL (pointers checked there)."""
-    with nogil:
-        fw_compose_rows(<const float *>vocab, <const float *>grams, <const int64_t *>offsets,
-                        <const int32_t *>ids, lo, hi, dim, <float *>out)
 
 
 def compose_vector(vectors_ngrams, ids, word_row=None):

@@ -4,7 +4,8 @@ Training: the same Cython source (``_train_impl.pxi`` and the parts it includes;
 ``fw_*.h``) is compiled three times on x86-64, ``_train`` (baseline), ``_train_avx2``
 (AVX2 + FMA) and ``_train_avx512`` (AVX-512 F/VL/DQ/BW). :data:`kernel` is the fastest one
 whose instructions this CPU supports (numpy's CPU feature detection);
-``FASTW2V_KERNEL=generic|avx2|avx512`` forces a choice (for testing and benchmarks). :class:`TrainJob` takes its settings as a :class:`TrainParams`.
+``FASTW2V_KERNEL=generic|avx2|avx512`` forces a choice (for testing and benchmarks).
+:class:`TrainJob` takes its settings as a :class:`TrainParams`.
 
 Top-k search for batch queries (``_similarity_impl.pxi``, C in ``fw_topk.h``):
 ``_similarity`` (baseline) and ``_similarity_avx512``; :func:`similarity_kernel` returns

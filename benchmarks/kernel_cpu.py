@@ -5,7 +5,7 @@
     python benchmarks/kernel_cpu.py --corpus imdb_small.txt --floret 2 [--bucket 100000]
 
 Process CPU seconds are less disturbed by other load than wall time; used to compare builds
-(``FASTW2V_KERNEL=generic|avx2`` picks one; ``--repo`` imports another built checkout).
+(``FASTW2V_KERNEL=generic|avx2|avx512`` picks one; ``--repo`` imports another built checkout).
 """
 import argparse
 import os

@@ -42,8 +42,8 @@ cdef extern from "kernels/fw_ngrams.h" nogil:
     void fw_compose_rows(const float *word_rows, const float *ngrams, const int64_t *offsets,
                          const int32_t *ids, int64_t lo, int64_t hi, int64_t dim, float *out)
 
-# Bucket ids per thread below which compose_vectors stays on one thread (a thread's
-# start costs about what summing this many rows does).
+# Bucket ids per thread below which compose_vectors stays on one thread: a smaller
+# table is summed in about a millisecond, and threads would not pay.
 COMPOSE_IDS_PER_THREAD = 50_000
 
 #: The largest bucket count: fastText stores it as an int32, and ids are int32.
@@ -352,7 +352,13 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
     cdef float *o_ptr = <float *><size_t>out_arr.ctypes.data
     cdef int64_t dim = shape[1]
 
+    # The threads hold the arrays themselves, not only their pointers: a thread still
+    # running when this call leaves (an interrupt in join) must not write into freed memory.
+    keep = (vocab, grams, off_arr, ids_arr, out_arr)
+
     def compose_span(int64_t lo, int64_t hi):
+        if keep is None:  # never: the reference is what keeps the arrays alive
+            return
         with nogil:
             fw_compose_rows(v_ptr, g_ptr, off_ptr, id_ptr, lo, hi, dim, o_ptr)
 
@@ -360,19 +366,42 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
     if len(spans) == 1:
         compose_span(*spans[0])
         return out_arr
-    threads = [threading.Thread(target=compose_span, args=span) for span in spans]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_threads(compose_span, spans)
     return out_arr
+
+
+def _run_threads(target, spans):
+    """Run ``target(*span)`` for each span on its own thread; return when every started
+    thread has ended, even through an interrupt (re-raised once they have)."""
+    threads = []
+    try:
+        for span in spans:
+            t = threading.Thread(target=target, args=span)
+            t.start()
+            threads.append(t)
+    finally:
+        interrupted = None
+        for t in threads:
+            while t.is_alive():
+                try:
+                    t.join()
+                except BaseException as exc:  # KeyboardInterrupt: wait, then raise it
+                    interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
+
+
+def _cores():
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _spans(n_words, n_ids):
     """Split words [0, n_words) into one span per thread (the cores this process may use,
     at most 8), or one span when the table is too small for threads to pay."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    n = max(1, min(cores or 1, 8, n_ids // COMPOSE_IDS_PER_THREAD))
+    n = max(1, min(_cores(), 8, n_ids // COMPOSE_IDS_PER_THREAD))
     bounds = [n_words * t // n for t in range(n + 1)]
     return [(bounds[t], bounds[t + 1]) for t in range(n)]
 

@@ -15,7 +15,7 @@ from fastw2v import kernels
 from fastw2v.kernels import TrainParams
 from fastw2v.kernels._train import sigmoid_table
 
-# Every installed build the CPU can run (baseline, AVX2) is checked against numpy.
+# Every installed build the CPU can run (baseline, AVX2, AVX-512) is checked against numpy.
 KERNELS = [pytest.param(kernels.load(name), id=name) for name in kernels.available_variants()]
 
 TABLE = sigmoid_table().astype(np.float64)
@@ -186,12 +186,13 @@ def test_window_property(kernel, variant, seed, n_ctx, n_neg, path_len, dim, sca
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0]["hs"]])
-@pytest.mark.parametrize("dim", [100, 13, 8, 3])
+@pytest.mark.parametrize("dim", [100, 33, 32, 17, 16, 15, 13, 8, 3, 1])
 def test_huffman_paths_longer_than_one_sweep_match_numpy_reference(kernel, variant, dim):
     # The HS update sweeps six nodes at a time (eight in the AVX-512 build): paths of
-    # 9-11 nodes take two sweeps.
-    for seed in range(6):
-        case = make_case(seed, dim=dim, n_ctx=1 + seed, path_len=9 + seed % 3)
+    # 6-17 nodes end in every block size of either; the dims cover the vector widths'
+    # multiples, one above and one below (the AVX-512 build's masked last step).
+    for path_len in range(6, 18):
+        case = make_case(path_len, n_words=20, dim=dim, n_ctx=1 + path_len % 5, path_len=path_len)
         mats_k, mats_r, loss_k, loss_r = run_both(kernel, case, variant)
         for k, r in zip(mats_k, mats_r):
             if k is not None:
@@ -444,7 +445,7 @@ def test_negative_sampler_draws_count_to_the_three_quarters(kernel):
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-@pytest.mark.parametrize("dim", [100, 3, 13])
+@pytest.mark.parametrize("dim", [100, 33, 32, 17, 16, 15, 13, 3, 1])
 def test_sg_ns_one_sweep_update_with_repeated_rows(kernel, dim):
     """SG-NS updates inputs and outputs in one sweep, merging repeated rows first: a context
     word twice in the window and a word drawn twice as a negative get both updates."""

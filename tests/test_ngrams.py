@@ -135,12 +135,41 @@ def test_compose_threads_equal_one_thread(monkeypatch, word_rows):
     vocab = rng.standard_normal((len(words), 5)).astype(np.float32) if word_rows else None
     one = _ngrams.compose_vectors(vocab, grams, offsets, ids)
     monkeypatch.setattr(_ngrams, "COMPOSE_IDS_PER_THREAD", 10)
-    monkeypatch.setattr(_ngrams.os, "sched_getaffinity", lambda pid: set(range(5)))
+    monkeypatch.setattr(_ngrams, "_cores", lambda: 5)
     assert len(_ngrams._spans(len(words), len(ids))) == 5
     np.testing.assert_array_equal(_ngrams.compose_vectors(vocab, grams, offsets, ids), one)
     out = np.empty_like(one)
     assert _ngrams.compose_vectors(vocab, grams, offsets, ids, out=out) is out
     np.testing.assert_array_equal(out, one)
+
+
+def test_core_count_without_sched_getaffinity(monkeypatch):
+    """Where os has no sched_getaffinity (macOS, Windows) the CPU count is used, and a
+    count os cannot tell means one thread."""
+    monkeypatch.delattr(_ngrams.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(_ngrams.os, "cpu_count", lambda: 3)
+    assert _ngrams._cores() == 3
+    monkeypatch.setattr(_ngrams.os, "cpu_count", lambda: None)
+    assert _ngrams._cores() == 1
+    assert _ngrams._spans(10, 10 ** 9) == [(0, 10)]
+
+
+def test_threads_are_joined_when_a_start_fails(monkeypatch):
+    """A thread that cannot start leaves none of the started ones running."""
+    import threading
+    done, started = [], []
+    real_start = threading.Thread.start
+
+    def start(self):
+        if len(started) == 2:
+            raise RuntimeError("can't start new thread")
+        started.append(self)
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(RuntimeError, match="start new thread"):
+        _ngrams._run_threads(lambda lo, hi: done.append(lo), [(0, 1), (1, 2), (2, 3)])
+    assert sorted(done) == [0, 1] and not any(t.is_alive() for t in started)
 
 
 # ---------------------------------------------------------------- floret

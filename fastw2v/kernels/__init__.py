@@ -18,7 +18,8 @@ import os
 from .params import TrainParams
 
 _VARIANTS = {
-    "avx512": ("_train_avx512", ("AVX512F", "AVX512VL", "AVX512DQ", "AVX512BW")),
+    # Built with -mavx2 -mfma as well: a VM may hide single CPUID bits, so ask for all.
+    "avx512": ("_train_avx512", ("AVX512F", "AVX512VL", "AVX512DQ", "AVX512BW", "AVX2", "FMA3")),
     "avx2": ("_train_avx2", ("AVX2", "FMA3")),
     "generic": ("_train", ()),
 }

@@ -21,7 +21,8 @@ rows read before any write of the block); inputs get their accumulated gradient
 at the end of the window, so a word that appears twice in a window receives
 both contributions.
 """
-# One module, compiled once per instruction set (_train.pyx, _train_avx2.pyx), in
+# One module, compiled once per instruction set (_train.pyx, _train_avx2.pyx,
+# _train_avx512.pyx), in
 # parts by job. The contract (TrainConfig, ThreadState) is _train_decl.pxi; the C
 # they call is in fw_memory.h, fw_block.h and fw_fused.h.
 include "_train_kernels.pxi"   # the nogil kernels

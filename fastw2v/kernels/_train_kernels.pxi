@@ -224,8 +224,8 @@ cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows
 cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
     """block_update for the centre's Huffman path, its two updates in one sweep per six
-    nodes (fw_fused_accumulate): a path never repeats a node, so the sweep's outputs
-    are distinct rows, as it requires."""
+    nodes, eight in the AVX-512 build (fw_fused_accumulate): a path never repeats a
+    node, so the sweep's outputs are distinct rows, as it requires."""
     cdef int n_out = huffman_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
     block_scores(cfg, st, n_in, n_out, alpha, True)

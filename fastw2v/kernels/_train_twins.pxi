@@ -1,7 +1,7 @@
 """Test twins: the kernels' own window update and negative sampler, callable from Python.
 
 Part of the _train modules (see _train_impl.pxi), so every build (baseline,
-AVX2) has them. Each twin builds a TrainConfig by hand, takes its ThreadState
+AVX2, AVX-512) has them. Each twin builds a TrainConfig by hand, takes its ThreadState
 from :func:`new_thread_state` like TrainJob, and runs one piece of the
 production code with known inputs, so tests can compare it with numpy.
 """

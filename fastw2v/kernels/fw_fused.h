@@ -1,5 +1,6 @@
-/* The HogBatch block update in one sweep over the vector (AVX2 + FMA intrinsics in
- * the _train_avx2 build, GCC/Clang 4-float vector extensions in every other build):
+/* The HogBatch block update in one sweep over the vector (AVX-512 intrinsics in the
+ * _train_avx512 build, AVX2 + FMA intrinsics in _train_avx2, GCC/Clang 4-float vector
+ * extensions in every other build):
  * in place for skip-gram negative sampling (fw_fused_update), into a gradient buffer
  * for hierarchical softmax's paths (fw_fused_accumulate). Included by _train_kernels.pxi.
  */
@@ -192,7 +193,9 @@ static inline void fw_fused_update(float *const *x, int n_in, float *const *o, i
 
 /* Outputs per sweep of fw_fused_accumulate: 2 * 6 output chunks and the input, its
    gradient and a grad in registers fill x86's 16 vector registers; eight spilled
-   (CBOW-HS 5% slower than the three-pass update, measured with kernel_cpu.py). */
+   (CBOW-HS 5% slower than the three-pass update, measured with kernel_cpu.py). AVX-512
+   has 32 registers, where 2 * 8 chunks fit (SG-HS 0.937 -> 0.782 CPU s with the 512-bit
+   sweep, benchmarks/README.md "Session 9"). */
 #if defined(__AVX512F__)
 #define FW_FUSED_BLOCK_OUT 8  /* 32 registers: 2 * 8 chunks fit */
 #else

@@ -71,9 +71,10 @@ cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noe
     cdef int32_t slot = <int32_t>(((r >> 32) * <uint64_t>cfg.n_words) >> 32)
     # Both loads, then a select: the accept/alias outcome is a coin flip the branch
     # predictor cannot learn (a mispredict per draw cost ~15% of the SG kernel).
+    # Written as a mask, not `slot if ... else other`: GCC compiled that to a branch.
     cdef const uint32_t *entry = cfg.alias + 2 * <int64_t>slot  # one cache line holds both
-    cdef int32_t other = <int32_t>entry[1]
-    return slot if <uint32_t>r < entry[0] else other
+    cdef uint32_t accept = <uint32_t>0 - <uint32_t>(<uint32_t>r < entry[0])
+    return <int32_t>((<uint32_t>slot & accept) | (entry[1] & ~accept))
 
 
 # ---------------------------------------------------------------- small dense algebra

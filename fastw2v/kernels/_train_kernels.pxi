@@ -637,10 +637,10 @@ cdef int subsample(const TrainConfig *cfg, ThreadState *st, int64_t start, int64
     cdef int32_t w
     for k in range(start, end):
         w = cfg.ids[k]
-        if cfg.sample_int[w] < next_u32(st):
-            continue
+        # Written always, kept by the count: a frequent word's keep-or-drop is a coin
+        # flip a branch would mispredict. n <= k - start, inside the sentence buffer.
         st.sentence[n] = w
-        n += 1
+        n += <int>(cfg.sample_int[w] >= next_u32(st))
     return n
 
 

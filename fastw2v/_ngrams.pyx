@@ -15,10 +15,9 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc
 
-import os
-import threading
-
 import numpy as np
+
+from fastw2v._parallel import run_threads, usable_cores
 
 __all__ = ["ft_hash", "murmur3_128", "ngrams", "word_buckets", "vocab_buckets", "compose_vectors",
            "compose_vector", "MAX_BUCKET", "EOS", "MODES", "FLORET_SEED", "MAX_HASH_COUNT"]
@@ -345,63 +344,34 @@ def compose_vectors(vectors_vocab, vectors_ngrams, offsets, ids, out=None):
         out_arr = out
     if out_arr.size == 0:
         return out_arr
-    cdef const float *v_ptr = <const float *><size_t>(vocab.ctypes.data if word_rows else 0)
-    cdef const float *g_ptr = <const float *><size_t>grams.ctypes.data
-    cdef const int64_t *off_ptr = <const int64_t *><size_t>off_arr.ctypes.data
-    cdef const int32_t *id_ptr = <const int32_t *><size_t>ids_arr.ctypes.data
-    cdef float *o_ptr = <float *><size_t>out_arr.ctypes.data
-    cdef int64_t dim = shape[1]
-
-    # The threads hold the arrays themselves, not only their pointers: a thread still
-    # running when this call leaves (an interrupt in join) must not write into freed memory.
-    keep = (vocab, grams, off_arr, ids_arr, out_arr)
-
-    def compose_span(int64_t lo, int64_t hi):
-        if keep is None:  # never: the reference is what keeps the arrays alive
-            return
-        with nogil:
-            fw_compose_rows(v_ptr, g_ptr, off_ptr, id_ptr, lo, hi, dim, o_ptr)
-
+    # The threads hold the arrays (not pointers into them), so an interrupted wait never
+    # leaves one writing into freed memory.
+    arrays = (vocab if word_rows else None, grams, off_arr, ids_arr, out_arr)
     spans = _spans(shape[0], int(off_arr[len(off_arr) - 1]))
     if len(spans) == 1:
-        compose_span(*spans[0])
-        return out_arr
-    _run_threads(compose_span, spans)
+        _compose_span(arrays, *spans[0])
+    else:
+        run_threads(_compose_span, [(arrays,) + span for span in spans])
     return out_arr
 
 
-def _run_threads(target, spans):
-    """Run ``target(*span)`` for each span on its own thread; return when every started
-    thread has ended, even through an interrupt (re-raised once they have)."""
-    threads = []
-    try:
-        for span in spans:
-            t = threading.Thread(target=target, args=span)
-            t.start()
-            threads.append(t)
-    finally:
-        interrupted = None
-        for t in threads:
-            while t.is_alive():
-                try:
-                    t.join()
-                except BaseException as exc:  # KeyboardInterrupt: wait, then raise it
-                    interrupted = interrupted or exc
-        if interrupted is not None:
-            raise interrupted
-
-
-def _cores():
-    """The cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+def _compose_span(tuple arrays, int64_t lo, int64_t hi):
+    """compose_vectors' words [lo, hi), without the GIL (arrays checked there)."""
+    vocab, grams, offsets, ids, out = arrays
+    cdef const float *v_ptr = <const float *><size_t>(vocab.ctypes.data if vocab is not None else 0)
+    cdef const float *g_ptr = <const float *><size_t>grams.ctypes.data
+    cdef const int64_t *off_ptr = <const int64_t *><size_t>offsets.ctypes.data
+    cdef const int32_t *id_ptr = <const int32_t *><size_t>ids.ctypes.data
+    cdef float *o_ptr = <float *><size_t>out.ctypes.data
+    cdef int64_t dim = out.shape[1]
+    with nogil:
+        fw_compose_rows(v_ptr, g_ptr, off_ptr, id_ptr, lo, hi, dim, o_ptr)
 
 
 def _spans(n_words, n_ids):
     """Split words [0, n_words) into one span per thread (the cores this process may use,
     at most 8), or one span when the table is too small for threads to pay."""
-    n = max(1, min(_cores(), 8, n_ids // COMPOSE_IDS_PER_THREAD))
+    n = max(1, min(usable_cores(), 8, n_ids // COMPOSE_IDS_PER_THREAD))
     bounds = [n_words * t // n for t in range(n + 1)]
     return [(bounds[t], bounds[t + 1]) for t in range(n)]
 

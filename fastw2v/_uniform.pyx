@@ -9,10 +9,9 @@ slice from the PCG64 state numpy's ``advance()`` gives for the slice's start, so
 values are numpy's exactly and the time divides by the threads. Compiled without the
 kernels' reassociation (setup.py, PLAIN_MATH): the rounding must be numpy's.
 """
-import os
-import threading
-
 import numpy as np
+
+from fastw2v._parallel import run_threads, usable_cores
 
 from libc.stdint cimport int64_t, uint64_t
 
@@ -55,13 +54,6 @@ def _fill_slices(float[::1] flat, list jobs, int dim):
             fw_uniform_rows(s_hi, s_lo, i_hi, i_lo, &flat[start], n, dim)
 
 
-def _usable_cores():
-    """Cores this process may run on (its affinity mask where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
-
-
 def uniform_rows(shape, seed, threads=None):
     """A new float32 matrix of ``shape`` (rows, dim), uniform in [-1/dim, 1/dim).
 
@@ -96,15 +88,10 @@ def uniform_rows(shape, seed, threads=None):
     starts = list(range(0, n, SLICE))
     jobs = [(start, min(SLICE, n - start), state, inc)
             for start, (state, inc) in zip(starts, _slice_states(seed, len(starts)))]
-    threads = min(threads or min(_usable_cores(), 8), len(jobs))
+    threads = min(threads or min(usable_cores(), 8), len(jobs))
     flat = vectors.reshape(-1)
     if threads == 1:
         _fill_slices(flat, jobs, dim)
         return vectors
-    workers = [threading.Thread(target=_fill_slices, args=(flat, jobs[t::threads], dim))
-               for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    run_threads(_fill_slices, [(flat, jobs[t::threads], dim) for t in range(threads)])
     return vectors

@@ -3,7 +3,7 @@ and against a small Python transcription of Facebook's dictionary.cc rules."""
 import numpy as np
 import pytest
 
-from fastw2v import _ngrams
+from fastw2v import _ngrams, _parallel
 
 WORDS = ["hello", "a", "", "<", ">", "</s>", "café", "naïve", "Ærøskøbing", "日本語", "東京都庁",
          "😀", "a😀b", "x🇫🇷y", "ß" * 9, "hyper-long-word-with-dashes", "über", "ёлка",
@@ -135,7 +135,7 @@ def test_compose_threads_equal_one_thread(monkeypatch, word_rows):
     vocab = rng.standard_normal((len(words), 5)).astype(np.float32) if word_rows else None
     one = _ngrams.compose_vectors(vocab, grams, offsets, ids)
     monkeypatch.setattr(_ngrams, "COMPOSE_IDS_PER_THREAD", 10)
-    monkeypatch.setattr(_ngrams, "_cores", lambda: 5)
+    monkeypatch.setattr(_ngrams, "usable_cores", lambda: 5)
     assert len(_ngrams._spans(len(words), len(ids))) == 5
     np.testing.assert_array_equal(_ngrams.compose_vectors(vocab, grams, offsets, ids), one)
     out = np.empty_like(one)
@@ -146,11 +146,11 @@ def test_compose_threads_equal_one_thread(monkeypatch, word_rows):
 def test_core_count_without_sched_getaffinity(monkeypatch):
     """Where os has no sched_getaffinity (macOS, Windows) the CPU count is used, and a
     count os cannot tell means one thread."""
-    monkeypatch.delattr(_ngrams.os, "sched_getaffinity", raising=False)
-    monkeypatch.setattr(_ngrams.os, "cpu_count", lambda: 3)
-    assert _ngrams._cores() == 3
-    monkeypatch.setattr(_ngrams.os, "cpu_count", lambda: None)
-    assert _ngrams._cores() == 1
+    monkeypatch.delattr(_parallel.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(_parallel.os, "cpu_count", lambda: 3)
+    assert _parallel.usable_cores() == 3
+    monkeypatch.setattr(_parallel.os, "cpu_count", lambda: None)
+    assert _parallel.usable_cores() == 1
     assert _ngrams._spans(10, 10 ** 9) == [(0, 10)]
 
 
@@ -168,7 +168,7 @@ def test_threads_are_joined_when_a_start_fails(monkeypatch):
 
     monkeypatch.setattr(threading.Thread, "start", start)
     with pytest.raises(RuntimeError, match="start new thread"):
-        _ngrams._run_threads(lambda lo, hi: done.append(lo), [(0, 1), (1, 2), (2, 3)])
+        _parallel.run_threads(lambda lo, hi: done.append(lo), [(0, 1), (1, 2), (2, 3)])
     assert sorted(done) == [0, 1] and not any(t.is_alive() for t in started)
 
 

@@ -33,6 +33,8 @@ import struct
 
 import numpy as np
 
+from fastw2v._ngrams import MAX_HASH_COUNT
+
 from .errors import FormatError, TruncatedFileError
 from .native import _fsync_dir, _write_atomic
 
@@ -182,7 +184,7 @@ def _read_header(src, floret=False):
     fields, fmt = (FLORET_ARG_FIELDS, _FLORET_ARGS_FMT) if floret else (ARG_FIELDS, _ARGS_FMT)
     args = dict(zip([name for name, _ in fields], src.unpack(fmt, "the args block")))
     if floret and (args["mode"] not in (FLORET_MODE_FASTTEXT, FLORET_MODE_FLORET)
-                   or not 1 <= args["hash_count"] <= 4):
+                   or not 1 <= args["hash_count"] <= MAX_HASH_COUNT):
         _fail(src.path, f"invalid floret args: mode={args['mode']}, hashCount={args['hash_count']}")
     if args["model"] not in _MODELS or args["loss"] not in _LOSSES:
         _fail(src.path, f"unknown model {args['model']} or loss {args['loss']} in the args")
@@ -360,9 +362,11 @@ def _write_zero_rows(fout, rows, dim):
 def _check_write(path, args, words, counts, matrices, output):
     """ValueError for anything fastText could not load, before the file is touched."""
     missing = [name for name, _ in ARG_FIELDS if name not in args]
-    if "mode" in args and ("hash_count" not in args or args["mode"] not in (1, 2)
-                           or not 1 <= args["hash_count"] <= 4):
-        raise ValueError(f"{path}: floret args need mode 1 or 2 and hash_count 1..4")
+    if "mode" in args and ("hash_count" not in args
+                           or args["mode"] not in (FLORET_MODE_FASTTEXT, FLORET_MODE_FLORET)
+                           or not 1 <= args["hash_count"] <= MAX_HASH_COUNT):
+        raise ValueError(f"{path}: floret args need mode {FLORET_MODE_FASTTEXT} or "
+                         f"{FLORET_MODE_FLORET} and hash_count 1..{MAX_HASH_COUNT}")
     if missing:
         raise ValueError(f"{path}: args lack {missing}")
     dim, nwords = args["dim"], len(words)

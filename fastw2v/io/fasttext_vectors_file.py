@@ -18,6 +18,8 @@ arrays
 """
 import numpy as np
 
+from fastw2v._ngrams import FLORET_SEED, _check_params
+
 from .errors import FormatError
 from .native import load_native, save_native
 
@@ -121,12 +123,14 @@ def _check(fname, meta, arrays):
     if not isinstance(key_bytes, dict) or not all(is_bytes(v) for v in key_bytes.values()):
         fail("bad 'key_bytes'")
     hashing = _hashing(meta)
-    if hashing["mode"] not in ("fasttext", "floret") or type(hashing["hash_count"]) is not int \
-            or not 1 <= hashing["hash_count"] <= 4 or not (
-                hashing["hash_seed"] is None
-                or (type(hashing["hash_seed"]) is int and 0 <= hashing["hash_seed"] < 2 ** 32)) \
-            or (hashing["mode"] == "floret" and meta["bucket"] == 0):
-        fail(f"bad 'mode', 'hash_count' or 'hash_seed': {hashing}")
+    seed = FLORET_SEED if hashing["hash_seed"] is None else hashing["hash_seed"]
+    if type(hashing["hash_count"]) is not int or type(seed) is not int:
+        fail(f"bad 'hash_count' or 'hash_seed': {hashing}")
+    try:  # the n-gram code's own checks of these settings
+        _check_params(meta["min_n"], meta["max_n"], meta["bucket"], hashing["mode"],
+                      hashing["hash_count"], seed)
+    except ValueError as exc:
+        fail(str(exc))
     n = len(keys)
     shapes = {"vectors_ngrams": (meta["bucket"], dim)}
     if hashing["mode"] == "fasttext":

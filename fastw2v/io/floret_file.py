@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from fastw2v._ngrams import _check_params
+
 from .errors import FormatError, TruncatedFileError
 from .native import _write_atomic
 
@@ -73,10 +75,14 @@ def _header(path, line):
     bow, eow = (f.decode("utf-8", "replace") for f in fields[6:])
     if (bow, eow) != (BOW, EOW):
         raise FormatError(path, f"word boundaries {bow!r} {eow!r}: only floret's '<' '>' are supported")
-    if not (1 <= bucket < 2 ** 31 and 1 <= dim < 2 ** 31 and 0 <= min_n < 2 ** 31 and 0 <= max_n < 2 ** 31
-            and 1 <= hash_count <= 4 and 0 <= hash_seed < 2 ** 32):
-        raise FormatError(path, f"invalid header values: bucket={bucket}, dim={dim}, minn={min_n}, "
-                                f"maxn={max_n}, hash_count={hash_count}, hash_seed={hash_seed}")
+    try:  # the n-gram code's own checks (floret mode: bucket >= 1), and a dimension
+        _check_params(min_n, max_n, bucket, "floret", hash_count, hash_seed)
+        if not 1 <= dim < 2 ** 31:
+            raise ValueError(f"dim must be in [1, 2**31), got {dim}")
+    except ValueError as exc:
+        raise FormatError(path, f"invalid header values ({exc}): bucket={bucket}, dim={dim}, "
+                                f"minn={min_n}, maxn={max_n}, hash_count={hash_count}, "
+                                f"hash_seed={hash_seed}") from None
     return bucket, dim, min_n, max_n, hash_count, hash_seed
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from fastw2v.fasttext import FastText
 from fastw2v.fasttext_vectors import FastTextKeyedVectors, _ng
 from fastw2v.io.errors import FormatError
-from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FacebookExtras, read_facebook_bin,
-                                     write_facebook_bin)
+from fastw2v.io.facebook_bin import (DEFAULT_ARGS, FLORET_MODE_FLORET, FacebookExtras,
+                                     read_facebook_bin, write_facebook_bin)
 from fastw2v.io.floret_file import load_floret_vectors
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _mode(args):
     but in effect whichever word is first), and gives ``"</s>"`` no hashed rows; floret-mode
     vectors here have no word rows, so every word, ``"</s>"`` included, is the mean of its
     hashed rows, as spaCy computes it from the ``.floret`` file."""
-    if args.get("mode") == 2:
+    if args.get("mode") == FLORET_MODE_FLORET:
         return {"mode": "floret", "hash_count": args["hash_count"]}
     return {}
 
@@ -142,7 +142,7 @@ def _args_for(kv, args):
         if kv.hash_seed != _ng().FLORET_SEED:
             raise ValueError(f"a floret .bin has no seed field: hash_seed {kv.hash_seed} would be "
                              f"read as floret's {_ng().FLORET_SEED}")
-        own.update(mode=2, hash_count=kv.hash_count)
+        own.update(mode=FLORET_MODE_FLORET, hash_count=kv.hash_count)
     else:
         merged.pop("mode", None)
         merged.pop("hash_count", None)

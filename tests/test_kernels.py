@@ -235,6 +235,66 @@ def test_saturated_scores_give_clipped_gradients(kernel):
     assert np.isfinite(syn0).all()
 
 
+def ref_gradients(scores, labels, alpha, skip_saturated):
+    """What block_scores makes of the kernel's own float32 scores: the table lookup of
+    ref_sigmoid, the error times alpha, no gradient beyond +-MAX_EXP for HS."""
+    f = scores.astype(np.float64)
+    g = (labels[None, :].astype(np.float64) - ref_sigmoid(f)) * np.float32(alpha)
+    if skip_saturated:
+        g = np.where(np.abs(f) < MAX_EXP, g, 0.0)
+    return g
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("dim", [1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 100])
+def test_block_scores_of_every_block_shape_match_numpy(kernel, dim):
+    """Every (inputs, outputs) block shape the kernels meet: pairs of inputs and an odd
+    last one, output blocks of 4 and 8 and their remainders, dims around the 8- and
+    16-float steps and their masked tails."""
+    rng = np.random.default_rng(dim)
+    for n_in in range(1, 12):
+        for n_out in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 20):
+            x = rng.uniform(-1, 1, (n_in, dim)).astype(np.float32)
+            o = rng.uniform(-1, 1, (n_out, dim)).astype(np.float32)
+            labels = rng.integers(0, 2, n_out).astype(np.float32)
+            skip = bool(rng.integers(2))
+            scores, grads, _ = kernel.block_gradients(x, o, labels, 0.05, skip)
+            exact = x.astype(np.float64) @ o.T.astype(np.float64)
+            bound = 4 * dim * np.finfo(np.float32).eps * (np.abs(x) @ np.abs(o).T) + 1e-7
+            assert np.all(np.abs(scores - exact) <= bound), (n_in, n_out)
+            np.testing.assert_allclose(grads, ref_gradients(scores, labels, 0.05, skip),
+                                       rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("skip", [False, True], ids=["ns", "hs"])
+def test_block_gradients_of_saturated_and_nan_scores(kernel, skip):
+    """Scores beyond +-MAX_EXP clip (NS) or get no gradient (HS); a NaN score (a diverged
+    model) reads no table entry and gives the sigmoid 0 (NS) or no gradient (HS)."""
+    x = np.array([[1.0], [np.nan]], np.float32)
+    o = np.array([[7.0], [-7.0], [0.5], [6.0], [-6.0]], np.float32)
+    labels = np.array([1, 0, 1, 0, 1], np.float32)
+    scores, grads, _ = kernel.block_gradients(x, o, labels, 0.1, skip)
+    expect = ref_gradients(scores[:1], labels, 0.1, skip)[0]
+    np.testing.assert_allclose(grads[0], expect, rtol=1e-6)
+    assert np.isnan(scores[1]).all()
+    np.testing.assert_array_equal(grads[1], 0.0 if skip else labels * np.float32(0.1))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_block_gradients_with_the_loss_equal_those_without(kernel):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (5, 33)).astype(np.float32)
+    o = rng.uniform(-1, 1, (6, 33)).astype(np.float32)
+    labels = np.array([1, 0, 0, 0, 0, 0], np.float32)
+    _, plain, no_loss = kernel.block_gradients(x, o, labels, 0.025)
+    scores, with_loss, loss = kernel.block_gradients(x, o, labels, 0.025, compute_loss=1)
+    np.testing.assert_array_equal(plain, with_loss)
+    assert no_loss == 0.0
+    z = np.where(labels[None, :] > 0.5, scores, -scores).astype(np.float64)
+    assert loss == pytest.approx(np.log1p(np.exp(-z)).sum(), rel=1e-9)
+
+
 EDGE_SCORES = [np.nextafter(np.float32(MAX_EXP), np.float32(0)),   # the largest below 6
                 np.nextafter(np.float32(-MAX_EXP), np.float32(0)),  # the smallest above -6
                 np.float32(0.0)]

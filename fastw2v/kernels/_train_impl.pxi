@@ -24,7 +24,7 @@ both contributions.
 # One module, compiled once per instruction set (_train.pyx, _train_avx2.pyx,
 # _train_avx512.pyx), in
 # parts by job. The contract (TrainConfig, ThreadState) is _train_decl.pxi; the C
-# they call is in fw_memory.h, fw_block.h and fw_fused.h.
+# they call is in fw_memory.h, fw_block.h, fw_scores.h and fw_fused.h.
 include "_train_kernels.pxi"   # the nogil kernels
 include "_train_state.pxi"     # one ThreadState allocator for the job and the twins
 include "_train_job.pxi"       # TrainJob, the Python-facing job

@@ -3,7 +3,7 @@
 Part of the _train modules (see _train_impl.pxi). Everything here runs without
 the GIL on a TrainConfig (shared) and a ThreadState (this thread's), with no
 bounds checks: TrainJob has checked every index before the first call. The small
-dense algebra is C, in fw_block.h and fw_fused.h; atomics, allocation and
+dense algebra is C, in fw_block.h, fw_scores.h and fw_fused.h; atomics, allocation and
 prefetch in fw_memory.h.
 """
 from libc.math cimport exp, log1p
@@ -28,9 +28,13 @@ cdef extern from "fw_block.h" nogil:
     void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n)
     void fw_add_rows(float *y, const float *rows, const int32_t *ids, int64_t m, int n)
     void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g, int n)
-    void fw_dot_many(const float *x, float * const *o, int m, int n, float *out)
-    void fw_dot2_many(const float *x0, const float *x1, float * const *o, int m, int n,
-                      float *out0, float *out1)
+
+cdef extern from "fw_scores.h" nogil:
+    void fw_scores(float * const *x, int n_in, float * const *o, int n_out, int n, float *out)
+    void fw_grads(float *g, int n_in, int n_out, const float *labels, const float *table,
+                  int size, int max_exp, float alpha, int skip_saturated)
+    float fw_grad_one(float f, float label, const float *table, int size, int max_exp,
+                      float alpha, int skip_saturated)
 
 cdef extern from "fw_fused.h" nogil:
     void fw_fused_update(float * const *x, int n_in, float * const *o, int m, const float *g,
@@ -91,20 +95,6 @@ cdef inline void scale(float a, float *x, int n) noexcept nogil:
         x[i] = x[i] * a
 
 
-cdef inline float sigmoid(const TrainConfig *cfg, float f) noexcept nogil:
-    # Written so that NaN (a diverging model) falls out as 0 instead of indexing
-    # the table with garbage; the trainer reports the divergence after the epoch.
-    cdef int i
-    if f > -MAX_EXP and f < MAX_EXP:
-        # The sum in double: in float, the largest float below MAX_EXP plus MAX_EXP
-        # rounds up to 2 * MAX_EXP, one entry past the table (seen: a read past its
-        # end gave a 1e26 gradient and blew up two rows). The clamp keeps it inside
-        # whatever the compiler makes of the arithmetic.
-        i = <int>((<double>f + MAX_EXP) * (SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)))
-        return cfg.sigmoid_table[i if i < SIGMOID_TABLE_SIZE else SIGMOID_TABLE_SIZE - 1]
-    return 1.0 if f >= MAX_EXP else 0.0
-
-
 cdef inline double log_loss(float f, float label) noexcept nogil:
     # -log sigmoid(+f) for a positive, -log sigmoid(-f) for a negative, computed
     # stably (no table: this runs only with compute_loss).
@@ -134,7 +124,8 @@ cdef inline void block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
 
 cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
                        float alpha, bint skip_saturated) noexcept nogil:
-    """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked.
+    """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked
+    (fw_scores, then fw_grads: fw_scores.h).
 
     With ``skip_saturated`` (hierarchical softmax) a score outside (-MAX_EXP, MAX_EXP)
     gets no gradient, as in word2vec.c and gensim: clipped to 0/1 instead, a node whose
@@ -143,28 +134,21 @@ cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
     gensim's own test_cbow_hs_fromfile diverging in one run of many). Negative sampling
     keeps the clip, as both of them do.
     """
-    cdef int dim = cfg.dim
     cdef int r, k
     cdef float f
-    cdef float *grads = st.grads
     cdef float *row
-    r = 0
-    while r + 2 <= n_in:
-        fw_dot2_many(st.in_ptrs[r], st.in_ptrs[r + 1], st.out_ptrs, n_out, dim,
-                     grads + r * n_out, grads + (r + 1) * n_out)
-        r += 2
-    if r < n_in:
-        fw_dot_many(st.in_ptrs[r], st.out_ptrs, n_out, dim, grads + r * n_out)
-    for r in range(n_in):
-        row = grads + r * n_out
+    fw_scores(st.in_ptrs, n_in, st.out_ptrs, n_out, cfg.dim, st.grads)
+    if not cfg.settings.compute_loss:
+        fw_grads(st.grads, n_in, n_out, st.labels, cfg.sigmoid_table, SIGMOID_TABLE_SIZE,
+                 MAX_EXP, alpha, skip_saturated)
+        return
+    for r in range(n_in):  # the loss needs each score before it becomes a gradient
+        row = st.grads + r * n_out
         for k in range(n_out):
             f = row[k]
-            if skip_saturated and not (f > -MAX_EXP and f < MAX_EXP):
-                row[k] = 0.0
-            else:
-                row[k] = (st.labels[k] - sigmoid(cfg, f)) * alpha
-            if cfg.settings.compute_loss:
-                st.loss += log_loss(f, st.labels[k])
+            row[k] = fw_grad_one(f, st.labels[k], cfg.sigmoid_table, SIGMOID_TABLE_SIZE,
+                                 MAX_EXP, alpha, skip_saturated)
+            st.loss += log_loss(f, st.labels[k])
 
 
 cdef void fused_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,

@@ -1,4 +1,5 @@
-"""Test twins: the kernels' own window update and negative sampler, callable from Python.
+"""Test twins: the kernels' own window update, block gradients and negative sampler,
+callable from Python.
 
 Part of the _train modules (see _train_impl.pxi), so every build (baseline,
 AVX2, AVX-512) has them. Each twin builds a TrainConfig by hand, takes its ThreadState
@@ -223,6 +224,53 @@ cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngr
             raise ValueError("ngram_lockf needs one factor per bucket row")
         cfg.ngram_lockf = <const float *><size_t>ngram_lockf.ctypes.data
     return offsets, ids, ngram_lockf
+
+
+def block_gradients(x, o, labels, float alpha, bint skip_saturated=False, int compute_loss=0):
+    """The scores and gradients of one block: the kernel's own ``block_scores``.
+
+    ``x`` (n_in x dim) and ``o`` (n_out x dim) are float32 rows, ``labels`` one per
+    output. Returns ``(scores, grads, loss)``: the dot products x_r . o_k as the build
+    sums them (``fw_scores``), then ``(labels[k] - sigmoid(score)) * alpha`` per score
+    from ``block_scores`` (no gradient outside (-MAX_EXP, MAX_EXP) with
+    ``skip_saturated``), and the loss when ``compute_loss``."""
+    cdef TrainConfig cfg
+    cdef ThreadState *st
+    cdef int r, k, n_in, n_out
+    cdef double loss
+    x = np.ascontiguousarray(x, np.float32)
+    o = np.ascontiguousarray(o, np.float32)
+    labels = np.ascontiguousarray(labels, np.float32)
+    if x.ndim != 2 or o.ndim != 2 or x.shape[1] != o.shape[1] or x.shape[1] < 1 \
+            or not 1 <= x.shape[0] <= 64 or not 1 <= o.shape[0] <= 64 \
+            or labels.shape != (o.shape[0],):
+        raise ValueError("x (1..64 x dim), o (1..64 x dim) and one label per row of o")
+    n_in, n_out = x.shape[0], o.shape[0]
+    memset(&cfg, 0, sizeof(cfg))
+    cfg.dim = x.shape[1]
+    cfg.n_words = 1
+    cfg.settings.compute_loss = compute_loss
+    table = sigmoid_table()
+    cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
+    scores = np.zeros((n_in, n_out), np.float32)
+    grads = np.zeros((n_in, n_out), np.float32)
+    st = new_thread_state(&cfg, 1, n_in, n_out, 1, 0)
+    try:
+        for r in range(n_in):
+            st.in_ptrs[r] = _ptr_f32(x) + <int64_t>r * cfg.dim
+        for k in range(n_out):
+            st.out_ptrs[k] = _ptr_f32(o) + <int64_t>k * cfg.dim
+            st.labels[k] = labels[k]
+        with nogil:
+            fw_scores(st.in_ptrs, n_in, st.out_ptrs, n_out, cfg.dim, st.grads)
+        memcpy(_ptr_f32(scores), st.grads, n_in * n_out * sizeof(float))
+        with nogil:
+            block_scores(&cfg, st, n_in, n_out, alpha, skip_saturated)
+        memcpy(_ptr_f32(grads), st.grads, n_in * n_out * sizeof(float))
+        loss = st.loss
+    finally:
+        free_thread_state(st)
+    return scores, grads, loss
 
 
 def negative_draws(alias, int negative, int windows, uint64_t seed=1):

@@ -151,46 +151,63 @@ cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_
             st.loss += log_loss(f, st.labels[k])
 
 
+cdef inline int distinct_rows(float **ptrs, int n, int32_t *index_of) noexcept nogil:
+    """Keep the first of each repeated row pointer, in order, in ptrs[0:n2]; return n2.
+    index_of[i] is where ptrs[i] went."""
+    cdef int i, j, n2 = 0
+    for i in range(n):
+        j = 0
+        while j < n2 and ptrs[j] != ptrs[i]:
+            j += 1
+        index_of[i] = j
+        if j == n2:
+            ptrs[n2] = ptrs[i]
+            n2 += 1
+    return n2
+
+
+cdef float *merged_grads(ThreadState *st, int n_in, int n_out, int n_in2, int n_out2,
+                         const int32_t *row_of, const int32_t *col_of) noexcept nogil:
+    """st.grads with the rows (columns) of repeated inputs (outputs) summed: the sum of
+    both updates that block_update applies to such a row. st.grads itself when nothing
+    repeats, else its second half. ``row_of`` NULL: the inputs are kept as they are."""
+    cdef int r, k, r2
+    cdef float *merged
+    if n_in2 == n_in and n_out2 == n_out:
+        return st.grads
+    merged = st.grads + n_in * n_out
+    memset(merged, 0, n_in2 * n_out2 * sizeof(float))
+    for r in range(n_in):
+        r2 = row_of[r] if row_of != NULL else r
+        for k in range(n_out):
+            merged[r2 * n_out2 + col_of[k]] += st.grads[r * n_out + k]
+    return merged
+
+
 cdef void fused_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
                              int n_out) noexcept nogil:
     """Apply st.grads to inputs and outputs in one sweep (fw_fused_update).
 
     The sweep writes each row once, so a row that appears twice (a context word
     repeated in the window, a word drawn twice as a negative) is first merged into
-    one: its grads rows (or columns) are summed, which is exactly the sum of both
-    updates that block_update applies. Uses in_rows/out_rows as scratch (row_of,
-    col_of): the window needs neither after its pointers are resolved; the merged
-    grads go to the second half of st.grads.
+    one (merged_grads). Uses in_rows/out_rows as scratch (row_of, col_of): the window
+    needs neither after its pointers are resolved.
     """
-    cdef int32_t *row_of = st.in_rows
-    cdef int32_t *col_of = st.out_rows
-    cdef int r, k, j, n_in2 = 0, n_out2 = 0
-    cdef float *g = st.grads
-    cdef float *merged
-    for r in range(n_in):
-        j = 0
-        while j < n_in2 and st.in_ptrs[j] != st.in_ptrs[r]:
-            j += 1
-        row_of[r] = j
-        if j == n_in2:
-            st.in_ptrs[n_in2] = st.in_ptrs[r]
-            n_in2 += 1
-    for k in range(n_out):
-        j = 0
-        while j < n_out2 and st.out_ptrs[j] != st.out_ptrs[k]:
-            j += 1
-        col_of[k] = j
-        if j == n_out2:
-            st.out_ptrs[n_out2] = st.out_ptrs[k]
-            n_out2 += 1
-    if n_in2 < n_in or n_out2 < n_out:
-        merged = g + n_in * n_out
-        memset(merged, 0, n_in2 * n_out2 * sizeof(float))
-        for r in range(n_in):
-            for k in range(n_out):
-                merged[row_of[r] * n_out2 + col_of[k]] += g[r * n_out + k]
-        g = merged
+    cdef int n_in2 = distinct_rows(st.in_ptrs, n_in, st.in_rows)
+    cdef int n_out2 = distinct_rows(st.out_ptrs, n_out, st.out_rows)
+    cdef float *g = merged_grads(st, n_in, n_out, n_in2, n_out2, st.in_rows, st.out_rows)
     fw_fused_update(st.in_ptrs, n_in2, st.out_ptrs, n_out2, g, cfg.dim)
+
+
+cdef void accumulate_block_update(const TrainConfig *cfg, ThreadState *st, int n_in,
+                                  int n_out) noexcept nogil:
+    """Apply st.grads in one sweep over the outputs (fw_fused_accumulate): the inputs'
+    share added to st.grad_in, the outputs updated in place, a repeated output row (a
+    word drawn twice as a negative) merged first. The inputs are only read, so they may
+    repeat. Uses out_rows as scratch; in_rows (CBOW's context) is kept."""
+    cdef int n_out2 = distinct_rows(st.out_ptrs, n_out, st.out_rows)
+    cdef float *g = merged_grads(st, n_in, n_out, n_in, n_out2, NULL, st.out_rows)
+    fw_fused_accumulate(st.in_ptrs, n_in, st.grad_in, st.out_ptrs, n_out2, g, cfg.dim)
 
 
 cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows, int32_t hot_lo,
@@ -219,9 +236,12 @@ cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
 
 cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
+    """block_update for the centre and its negatives in one sweep over them
+    (accumulate_block_update): each output row is loaded and stored once."""
     cdef int n_out = negative_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows
-    block_update(cfg, st, n_in, n_out, alpha, False)
+    block_scores(cfg, st, n_in, n_out, alpha, False)
+    accumulate_block_update(cfg, st, n_in, n_out)
 
 
 # ---------------------------------------------------------------- hot rows
@@ -396,9 +416,11 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
     """CBOW: the mean (or sum) of context rows st.in_rows[0:n_ctx] predicts ``centre``."""
     cdef int r
     cdef int dim = cfg.dim
+    # Four context rows per pass over the hidden row, and four rows take the error per
+    # pass over it below (one row per pass kept each chunk of the hidden row waiting on
+    # its own store: a third of the CBOW-NS window's samples).
     memset(st.hidden, 0, dim * sizeof(float))
-    for r in range(n_ctx):
-        axpy(1.0, cfg.syn0 + <int64_t>st.in_rows[r] * dim, st.hidden, dim)
+    fw_add_rows(st.hidden, cfg.syn0, st.in_rows, n_ctx, dim)
     if cfg.settings.cbow_mean:
         scale(1.0 / n_ctx, st.hidden, dim)
     st.in_ptrs[0] = st.hidden
@@ -408,6 +430,9 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
     if cfg.settings.negative:
         ns_block(cfg, st, centre, 1, alpha)
     # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
+    if cfg.lockf == NULL:
+        fw_add_to_rows(cfg.syn0, st.in_rows, n_ctx, 1.0, st.grad_in, dim)
+        return
     for r in range(n_ctx):
         axpy(input_factor(cfg, st.in_rows[r]), st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim,
              dim)

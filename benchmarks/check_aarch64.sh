@@ -41,7 +41,6 @@ void hot_dot1(const float *x, float *const *o, int n, float *a) { fw_dot_many(x,
 void hot_scores(float *const *x, int n_in, float *const *o, int n, float *out) {
     fw_scores(x, n_in, o, 6, n, out);
 }
-void hot_axpy(float *y, const float *a, float *const *x, int n) { fw_axpy_many(y, a, 6, x, 6, n); }
 void hot_fused(float *const *x, int n_in, float *const *o, const float *g, int n) {
     fw_fused_update(x, n_in, o, 6, g, n);
 }
@@ -56,7 +55,7 @@ echo "check_aarch64: $("$CC" --version | head -1), flags ${FLAGS[*]}"
 status=0
 # A wrapper's code, with that of the kernel functions it calls rather than inlines
 # (fw_fused_update stays out of line: one instance per output count behind a switch).
-for fn in hot_dot2 hot_dot1 hot_scores hot_axpy hot_fused hot_hs; do
+for fn in hot_dot2 hot_dot1 hot_scores hot_fused hot_hs; do
     callees="$(awk -v f="<$fn>:" '$2 == f {p = 1; next} /^$/ {p = 0} p' "$TMP/hot.s" |
                grep -oE '<fw_[A-Za-z0-9_.]+>' | sort -u | tr -d '<>' | paste -sd'|' || true)"
     body="$(awk -v re="^<($fn${callees:+|$callees})>:\$" '$2 ~ re {p = 1; next} /^$/ {p = 0} p' \

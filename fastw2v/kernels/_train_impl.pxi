@@ -11,8 +11,10 @@ The update is HogBatch (Ji et al. 2016, Intel's pWord2Vec), generalised:
   the outputs are the centre word plus ONE set of ``negative`` samples shared by
   all of them (NS), or the centre word's Huffman path (HS; word2vec's path is
   the same for every context word, so sharing loses nothing). Scores, errors and
-  both gradients are three small dense products (:func:`block_update`), and
-  each row is written once.
+  both gradients are three small dense products: scores = X O^T
+  (:func:`block_scores`), grads = (labels - sigmoid(scores)) * alpha,
+  grad_in += grads O and O += grads^T X, the last two in one sweep over the rows
+  (fw_fused.h), and each row is written once.
 * CBOW: the input is the single hidden row (mean or sum of the context rows)
   and the outputs are as above; the input gradient goes to every context row.
 

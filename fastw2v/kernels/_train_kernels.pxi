@@ -25,7 +25,6 @@ cdef extern from "fw_memory.h" nogil:
     void fw_prefetch_row(const float *p, int dim)
 
 cdef extern from "fw_block.h" nogil:
-    void fw_axpy_many(float *y, const float *a, int stride, float * const *x, int m, int n)
     void fw_add_rows(float *y, const float *rows, const int32_t *ids, int64_t m, int n)
     void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g, int n)
 
@@ -104,24 +103,6 @@ cdef inline double log_loss(float f, float label) noexcept nogil:
     return -z + log1p(exp(z))
 
 
-cdef inline void block_update(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
-                       float alpha, bint skip_saturated) noexcept nogil:
-    """One HogBatch block: inputs st.in_ptrs[0:n_in], outputs st.out_ptrs[0:n_out].
-
-    scores = X O^T; grads = (labels - sigmoid(scores)) * alpha;
-    grad_in += grads O (accumulated, applied by the caller); O += grads^T X.
-    """
-    cdef int dim = cfg.dim
-    cdef int r, k
-    cdef float *grads = st.grads
-    block_scores(cfg, st, n_in, n_out, alpha, skip_saturated)
-    for r in range(n_in):
-        # grad_in[r] += sum_k grads[r, k] O[k]: reads the outputs before any is written
-        fw_axpy_many(st.grad_in + <int64_t>r * dim, grads + r * n_out, 1, st.out_ptrs, n_out, dim)
-    for k in range(n_out):
-        fw_axpy_many(st.out_ptrs[k], grads + k, n_out, st.in_ptrs, n_in, dim)
-
-
 cdef void block_scores(const TrainConfig *cfg, ThreadState *st, int n_in, int n_out,
                        float alpha, bint skip_saturated) noexcept nogil:
     """st.grads[r, k] = (labels[k] - sigmoid(x_r . o_k)) * alpha, and the loss if asked
@@ -169,7 +150,7 @@ cdef inline int distinct_rows(float **ptrs, int n, int32_t *index_of) noexcept n
 cdef float *merged_grads(ThreadState *st, int n_in, int n_out, int n_in2, int n_out2,
                          const int32_t *row_of, const int32_t *col_of) noexcept nogil:
     """st.grads with the rows (columns) of repeated inputs (outputs) summed: the sum of
-    both updates that block_update applies to such a row. st.grads itself when nothing
+    both updates that such a row takes in the block update (module docstring). st.grads itself when nothing
     repeats, else its second half. ``row_of`` NULL: the inputs are kept as they are."""
     cdef int r, k, r2
     cdef float *merged
@@ -225,7 +206,7 @@ cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows
 
 cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
-    """block_update for the centre's Huffman path, its two updates in one sweep per six
+    """The block update for the centre's Huffman path, its two updates in one sweep per six
     nodes, eight in the AVX-512 build (fw_fused_accumulate): a path never repeats a
     node, so the sweep's outputs are distinct rows, as it requires."""
     cdef int n_out = huffman_outputs(cfg, st, centre)
@@ -236,7 +217,7 @@ cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
 
 cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
                           float alpha) noexcept nogil:
-    """block_update for the centre and its negatives in one sweep over them
+    """The block update for the centre and its negatives in one sweep over them
     (accumulate_block_update): each output row is loaded and stored once."""
     cdef int n_out = negative_outputs(cfg, st, centre)
     resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows

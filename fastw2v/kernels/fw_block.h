@@ -1,5 +1,5 @@
-/* Small dense algebra of the HogBatch block update: dot products and axpys
- * over a few rows at a time, written so the compiler vectorises them (the
+/* Small dense algebra of the HogBatch block update: dot products and sums of
+ * rows, a few rows at a time, written so the compiler vectorises them (the
  * kernels build with -fassociative-math so it may reorder the sums).
  * Included by the training kernels (_train_kernels.pxi).
  */
@@ -9,42 +9,10 @@
 #include <stdint.h>
 
 /* Register-blocked pieces of the HogBatch block update. Each combines up
-   to four rows per pass over the vector, so the destination row is loaded
-   and stored once per four sources (and the source once per four dot
-   products) instead of once per pair. `restrict` holds: destinations are
-   gradient buffers or output rows, sources are rows of other matrices or
-   other buffers; a row that repeats among the outputs is only ever a
-   source of one call and a destination of another. */
-static inline void fw_axpy4(float *__restrict__ y, float a0, const float *__restrict__ x0,
-                            float a1, const float *__restrict__ x1, float a2,
-                            const float *__restrict__ x2, float a3,
-                            const float *__restrict__ x3, int n) {
-    for (int i = 0; i < n; i++)
-        y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
-}
-static inline void fw_axpy2(float *__restrict__ y, float a0, const float *__restrict__ x0,
-                            float a1, const float *__restrict__ x1, int n) {
-    for (int i = 0; i < n; i++)
-        y[i] += a0 * x0[i] + a1 * x1[i];
-}
-static inline void fw_axpy1(float *__restrict__ y, float a0, const float *__restrict__ x0, int n) {
-    for (int i = 0; i < n; i++)
-        y[i] += a0 * x0[i];
-}
-/* y += sum_j a[j * stride] * x[j] over m sources, four at a time. */
-static inline void fw_axpy_many(float *__restrict__ y, const float *a, int stride,
-                                float *const *x, int m, int n) {
-    int j = 0;
-    for (; j + 4 <= m; j += 4)
-        fw_axpy4(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1],
-                 a[(j + 2) * stride], x[j + 2], a[(j + 3) * stride], x[j + 3], n);
-    if (j + 2 <= m) {
-        fw_axpy2(y, a[j * stride], x[j], a[(j + 1) * stride], x[j + 1], n);
-        j += 2;
-    }
-    if (j < m)
-        fw_axpy1(y, a[j * stride], x[j], n);
-}
+   to four rows per pass over the vector, so a row is loaded once per four
+   dot products (or the destination stored once per four sources) instead of
+   once per pair. */
+
 /* out[j] = x . o[j] for m rows, four at a time (one load of x per four). */
 static inline void fw_dot_many(const float *__restrict__ x, float *const *o, int m, int n,
                                float *out) {

@@ -2,7 +2,9 @@
  * _train_avx512 build, AVX2 + FMA intrinsics in _train_avx2, GCC/Clang 4-float vector
  * extensions in every other build):
  * in place for skip-gram negative sampling (fw_fused_update), into a gradient buffer
- * for hierarchical softmax's paths (fw_fused_accumulate). Included by _train_kernels.pxi.
+ * for hierarchical softmax's paths and CBOW's (or, with HS or vectors_lockf,
+ * skip-gram's) negative-sampling block (fw_fused_accumulate). Included by
+ * _train_kernels.pxi.
  */
 #ifndef FASTW2V_FW_FUSED_H
 #define FASTW2V_FW_FUSED_H

@@ -150,8 +150,9 @@ cdef inline int distinct_rows(float **ptrs, int n, int32_t *index_of) noexcept n
 cdef float *merged_grads(ThreadState *st, int n_in, int n_out, int n_in2, int n_out2,
                          const int32_t *row_of, const int32_t *col_of) noexcept nogil:
     """st.grads with the rows (columns) of repeated inputs (outputs) summed: the sum of
-    both updates that such a row takes in the block update (module docstring). st.grads itself when nothing
-    repeats, else its second half. ``row_of`` NULL: the inputs are kept as they are."""
+    both updates such a row takes in the block update (see _train_impl.pxi). st.grads
+    itself when nothing repeats, else its second half. ``row_of`` NULL: the inputs are
+    kept as they are."""
     cdef int r, k, r2
     cdef float *merged
     if n_in2 == n_in and n_out2 == n_out:

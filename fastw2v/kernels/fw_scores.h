@@ -52,12 +52,12 @@ static inline float fw_grad_one(float f, float label, const float *table, int si
 #include <immintrin.h>
 #define FW_SCORES_PAIR_OUT 8    /* outputs per block of two inputs */
 
-static inline __attribute__((always_inline)) __m512 fw_pair_sum(__m512 a, __m512 b,
-                                                                const int lo_imm, const int hi_imm) {
+static inline __attribute__((always_inline)) __m512 fw_pair_sum(
+        __m512 a, __m512 b, const int lo_imm, const int hi_imm) {
     return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, lo_imm), _mm512_shuffle_f32x4(a, b, hi_imm));
 }
-static inline __attribute__((always_inline)) __m512 fw_lane_sum(__m512 a, __m512 b,
-                                                                const int lo_imm, const int hi_imm) {
+static inline __attribute__((always_inline)) __m512 fw_lane_sum(
+        __m512 a, __m512 b, const int lo_imm, const int hi_imm) {
     return _mm512_add_ps(_mm512_shuffle_ps(a, b, lo_imm), _mm512_shuffle_ps(a, b, hi_imm));
 }
 /* a + b over two selections of 128-bit lanes (fw_pair_sum) or of floats in each lane */

@@ -46,12 +46,13 @@ def compile_args(name):
 # _train_avx512's one-sweep updates take 16 floats per step and a masked last step
 # (fw_fused.h), so dim 100 needs no 4-wide tail; its other loops are vectorised
 # 512 wide too. The top-k search kernel works on 16-row panels.
+AVX2_FLAGS = ["-mavx2", "-mfma"]
+AVX512_FLAGS = AVX2_FLAGS + ["-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw",
+                             "-mprefer-vector-width=512"]
 ISA_FLAGS = {
-    "_train_avx2": ["-mavx2", "-mfma"],
-    "_train_avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw",
-                      "-mprefer-vector-width=512"],
-    "_similarity_avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq",
-                           "-mavx512bw", "-mprefer-vector-width=512"],
+    "_train_avx2": AVX2_FLAGS,
+    "_train_avx512": AVX512_FLAGS,
+    "_similarity_avx512": AVX512_FLAGS,
 }
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 # aarch64 / arm64 (Graviton, Apple M-series) builds one training kernel with

@@ -17,7 +17,7 @@ from libc.stdlib cimport free, malloc
 
 import numpy as np
 
-from fastw2v._parallel import run_threads, usable_cores
+from fastw2v._parallel import array_threads, run_threads
 
 __all__ = ["ft_hash", "murmur3_128", "ngrams", "word_buckets", "vocab_buckets", "compose_vectors",
            "compose_vector", "MAX_BUCKET", "EOS", "MODES", "FLORET_SEED", "MAX_HASH_COUNT"]
@@ -369,9 +369,9 @@ def _compose_span(tuple arrays, int64_t lo, int64_t hi):
 
 
 def _spans(n_words, n_ids):
-    """Split words [0, n_words) into one span per thread (the cores this process may use,
-    at most 8), or one span when the table is too small for threads to pay."""
-    n = max(1, min(usable_cores(), 8, n_ids // COMPOSE_IDS_PER_THREAD))
+    """Split words [0, n_words) into one span per thread (array_threads), or one span
+    when the table is too small for threads to pay."""
+    n = max(1, min(array_threads(), n_ids // COMPOSE_IDS_PER_THREAD))
     bounds = [n_words * t // n for t in range(n + 1)]
     return [(bounds[t], bounds[t + 1]) for t in range(n)]
 

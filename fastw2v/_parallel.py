@@ -7,7 +7,11 @@ and cancellation: ``fastw2v/corpus/_reader.pxi``), and training its own (``train
 import os
 import threading
 
-__all__ = ["usable_cores", "run_threads"]
+__all__ = ["usable_cores", "array_threads", "run_threads"]
+
+# More threads than this do not speed up filling or composing a matrix: memory bandwidth
+# is the limit by then.
+MAX_ARRAY_THREADS = 8
 
 
 def usable_cores():
@@ -15,6 +19,11 @@ def usable_cores():
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
+
+
+def array_threads():
+    """Threads for one array job: the usable cores, at most MAX_ARRAY_THREADS."""
+    return min(usable_cores(), MAX_ARRAY_THREADS)
 
 
 def run_threads(target, args_list):

@@ -11,7 +11,7 @@ kernels' reassociation (setup.py, PLAIN_MATH): the rounding must be numpy's.
 """
 import numpy as np
 
-from fastw2v._parallel import run_threads, usable_cores
+from fastw2v._parallel import array_threads, run_threads
 
 from libc.stdint cimport int64_t, uint64_t
 
@@ -88,7 +88,7 @@ def uniform_rows(shape, seed, threads=None):
     starts = list(range(0, n, SLICE))
     jobs = [(start, min(SLICE, n - start), state, inc)
             for start, (state, inc) in zip(starts, _slice_states(seed, len(starts)))]
-    threads = min(threads or min(usable_cores(), 8), len(jobs))
+    threads = min(threads or array_threads(), len(jobs))
     flat = vectors.reshape(-1)
     if threads == 1:
         _fill_slices(flat, jobs, dim)

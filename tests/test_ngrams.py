@@ -135,7 +135,7 @@ def test_compose_threads_equal_one_thread(monkeypatch, word_rows):
     vocab = rng.standard_normal((len(words), 5)).astype(np.float32) if word_rows else None
     one = _ngrams.compose_vectors(vocab, grams, offsets, ids)
     monkeypatch.setattr(_ngrams, "COMPOSE_IDS_PER_THREAD", 10)
-    monkeypatch.setattr(_ngrams, "usable_cores", lambda: 5)
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 5)
     assert len(_ngrams._spans(len(words), len(ids))) == 5
     np.testing.assert_array_equal(_ngrams.compose_vectors(vocab, grams, offsets, ids), one)
     out = np.empty_like(one)

@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fw_memory.h"  /* fw_prefetch_row */
 
 #include "fw_hash.h"
 
@@ -245,13 +246,9 @@ static inline void fw_compose_rows(const float *word_rows, const float *ngrams,
                                    const int64_t *offsets, const int32_t *ids, int64_t lo,
                                    int64_t hi, int64_t dim, float *out) {
     for (int64_t i = lo; i < hi; i++) {
-        if (i + 2 < hi) {
-            for (int64_t k = offsets[i + 2]; k < offsets[i + 3]; k++) {
-                const char *row = (const char *)(ngrams + (int64_t)ids[k] * dim);
-                for (int64_t b = 0; b < dim * (int64_t)sizeof(float); b += 64)
-                    __builtin_prefetch(row + b);
-            }
-        }
+        if (i + 2 < hi)
+            for (int64_t k = offsets[i + 2]; k < offsets[i + 3]; k++)
+                fw_prefetch_row(ngrams + (int64_t)ids[k] * dim, (int)dim);
         fw_compose_row(word_rows ? word_rows + i * dim : NULL, ngrams, ids + offsets[i],
                        offsets[i + 1] - offsets[i], dim, out + i * dim);
     }

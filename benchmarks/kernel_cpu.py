@@ -13,6 +13,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _runner import DEFAULTS, FASTTEXT_DEFAULTS  # noqa: E402  (compare.py's settings)
+
 
 def parse_args(description):
     p = argparse.ArgumentParser(description=description)
@@ -44,12 +47,13 @@ def workload(args):
     from fastw2v.encode import encode_file
     from fastw2v.trainer import run_training
 
-    params = dict(vector_size=100, window=5, negative=0 if args.hs else 5, hs=args.hs, sample=1e-4,
-                  min_count=5, workers=1, sg=args.sg)
+    params = dict(DEFAULTS, negative=0 if args.hs else DEFAULTS["negative"], hs=args.hs,
+                  workers=1, sg=args.sg)
     if args.floret:
-        params.update(mode="floret", hash_count=args.floret, bucket=args.bucket or 100_000)
-    elif args.fasttext and args.bucket is not None:
-        params["bucket"] = args.bucket
+        params.update(FASTTEXT_DEFAULTS, mode="floret", hash_count=args.floret,
+                      bucket=args.bucket or 100_000)
+    elif args.fasttext:
+        params.update(FASTTEXT_DEFAULTS, **({} if args.bucket is None else {"bucket": args.bucket}))
     model = (FastText if args.fasttext else Word2Vec)(**params)
     model.build_vocab(corpus_file=corpus)
     stream = encode_file(corpus, model.wv.key_to_index, 1)

@@ -10,8 +10,13 @@ prints medians and minima of process CPU seconds. A build under test is added as
 entry of ``fastw2v.kernels._VARIANTS`` (and of ``ISA_FLAGS`` in setup.py) for the experiment.
 """
 import argparse
+import os
 import statistics
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _runner import DEFAULTS, FASTTEXT_DEFAULTS  # noqa: E402  (compare.py's settings)
 
 # mode -> (FastText?, sg, hs)
 MODES = {"sg-ns": (False, 1, 0), "cbow-ns": (False, 0, 0), "sg-hs": (False, 1, 1),
@@ -32,10 +37,9 @@ def main():
     variants = args.variants.split(",") if args.variants else kernels.available_variants()
     for mode in args.modes.split(","):
         fasttext, sg, hs = MODES[mode]
-        params = dict(vector_size=100, window=5, negative=0 if hs else 5, hs=hs, sample=1e-4,
-                      min_count=5, workers=1, sg=sg)
-        model = (FastText(min_n=3, max_n=6, bucket=2_000_000, **params) if fasttext
-                 else Word2Vec(**params))
+        params = dict(DEFAULTS, negative=0 if hs else DEFAULTS["negative"], hs=hs, workers=1,
+                      sg=sg)
+        model = FastText(**params, **FASTTEXT_DEFAULTS) if fasttext else Word2Vec(**params)
         model.build_vocab(corpus_file=args.corpus)
         stream = encode_file(args.corpus, model.wv.key_to_index, 1)
         times = {v: [] for v in variants}

@@ -18,12 +18,12 @@ from test_kernels import KERNELS, MAX_EXP, TABLE, ref_sigmoid
 # ---------------------------------------------------------------- numpy reference
 
 def table_edge_clearance(f):
-    """How close the scores ``f`` inside (-MAX_EXP, MAX_EXP) come to a sigmoid-table bin
-    edge (inf when none is inside). Within float32 rounding of an edge, the kernel and
+    """How close the scores ``f`` come to a sigmoid-table bin edge, the table's ends
+    included (inf when none is near the table). Within float32 rounding of an edge, the kernel and
     numpy may read neighbouring bins: the comparison is then ill-posed, not failed."""
     width = 2.0 * MAX_EXP / len(TABLE)
     f = np.asarray(f, np.float64)
-    f = f[np.abs(f) < MAX_EXP]
+    f = f[np.abs(f) < MAX_EXP + 1e-3]  # +-MAX_EXP, where the table ends, is an edge too
     pos = (f + MAX_EXP) / width
     return float((np.abs(pos - np.round(pos)) * width).min()) if f.size else np.inf
 
@@ -99,13 +99,7 @@ def make_ft_case(seed, n_words=10, n_buckets=13, dim=6, n_ctx=4, n_neg=3, path_l
 def near_table_edge(x, outputs):
     """Whether a score sits within float32 rounding of a sigmoid-table bin edge (kernel and
     numpy then may pick neighbouring bins: an ill-posed comparison, not an error)."""
-    width = 2.0 * MAX_EXP / len(TABLE)
-    for o in outputs:
-        f = x @ o.astype(np.float64).T
-        pos = (f + MAX_EXP) / width
-        if np.any((np.abs(f) < MAX_EXP + 1e-3) & (np.abs(pos - np.round(pos)) * width < 1e-5)):
-            return True
-    return False
+    return any(table_edge_clearance(x @ o.astype(np.float64).T) < 1e-5 for o in outputs)
 
 
 FT_VARIANTS = [

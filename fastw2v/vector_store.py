@@ -15,7 +15,11 @@ from fastw2v.search import BLOCK_CELLS
 
 logger = logging.getLogger("fastw2v.keyedvectors")
 
-__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "per_row_factors"]
+__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_pitch", "padded_rows",
+           "per_row_factors"]
+
+# Bytes of a cache line: padded_rows starts every row on one.
+LINE_BYTES = 64
 
 
 def prep_vectors(target_shape, prior_vectors=None, seed=0):
@@ -26,6 +30,31 @@ def prep_vectors(target_shape, prior_vectors=None, seed=0):
     if prior_vectors is not None and len(prior_vectors):
         vectors[:prior_vectors.shape[0]] = prior_vectors
     return vectors
+
+
+def padded_pitch(dim):
+    """Floats per row of :func:`padded_rows`: ``dim`` rounded up to whole 64-byte lines."""
+    per_line = LINE_BYTES // 4
+    return -(-dim // per_line) * per_line
+
+
+def padded_rows(rows, dim):
+    """A zeroed float32 ``rows`` x ``dim`` matrix whose every row starts a 64-byte cache
+    line: the view ``[:, :dim]`` of a C-contiguous matrix ``pitch`` floats wide, ``dim``
+    rounded up to whole lines (C-contiguous when ``dim`` fills them).
+
+    The training kernels take such views as they are (each row contiguous, rows evenly
+    spaced). With rows 400 bytes apart (dim 100), three rows in four straddle lines and
+    every 512-bit load and store of them touches two; on whole lines the output layers
+    trained 7-11% faster (``benchmarks/README.md``, "Rows on whole cache lines").
+    """
+    per_line = LINE_BYTES // 4
+    pitch = padded_pitch(dim)
+    if rows == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    buf = np.zeros(rows * pitch + per_line, dtype=np.float32)
+    skip = (-buf.ctypes.data % LINE_BYTES) // 4  # numpy promises 16-byte alignment only
+    return buf[skip:skip + rows * pitch].reshape(rows, pitch)[:, :dim]
 
 
 def per_row_factors(lockf, n, name):

@@ -37,7 +37,7 @@ from .compat import class_only_method
 from .corpus.sources import is_uri
 from .errors import EmptyCorpusError
 from .keyedvectors import KeyedVectors
-from .vector_store import prep_vectors
+from .vector_store import padded_rows, prep_vectors
 from .memory_budget import default_memory_budget
 from .read_once import ReadOnce
 from .trainer import row_lock_factors, run_training
@@ -402,7 +402,9 @@ class Word2Vec:
         self.wv.vector_size = self.vector_size
 
     def _grow(self, prior, rows):
-        out = np.zeros((rows, self.layer1_size), dtype=np.float32)
+        """An output layer of ``rows`` rows, zeros after the ``prior`` ones it keeps; rows
+        on whole cache lines (padded_rows), where the kernels update them fastest."""
+        out = padded_rows(rows, self.layer1_size)
         if prior is not None and len(prior):
             keep = min(len(prior), rows)
             out[:keep] = prior[:keep]

@@ -11,6 +11,7 @@ against a cluster's own MPI works the same.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -22,6 +23,19 @@ from .comm import DEFAULT_TIMEOUT, Communicator
 
 _OPS = {"sum": MPI.SUM, "min": MPI.MIN, "max": MPI.MAX}
 _BUSY_SECONDS = 0.01
+
+
+@contextlib.contextmanager
+def _contiguous(buf):
+    """``buf`` itself when MPI can take it (C-contiguous), else a contiguous copy that is
+    written back into ``buf`` afterwards: rows of a model matrix padded to whole cache
+    lines (fastw2v.vector_store.padded_rows) are a strided view."""
+    if buf.flags.c_contiguous:
+        yield buf
+        return
+    flat = np.ascontiguousarray(buf)
+    yield flat
+    buf[...] = flat
 
 
 class MPIComm(Communicator):
@@ -61,12 +75,14 @@ class MPIComm(Communicator):
 
     def allreduce(self, buf, op="sum"):
         if self.size > 1:
-            self._wait(self.comm.Iallreduce(MPI.IN_PLACE, buf, op=_OPS[op]), "an allreduce")
+            with _contiguous(buf) as flat:
+                self._wait(self.comm.Iallreduce(MPI.IN_PLACE, flat, op=_OPS[op]), "an allreduce")
         return buf
 
     def broadcast(self, buf, root=0):
         if self.size > 1:
-            self._wait(self.comm.Ibcast(buf, root=root), "a broadcast")
+            with _contiguous(buf) as flat:
+                self._wait(self.comm.Ibcast(flat, root=root), "a broadcast")
         return buf
 
     def gather(self, buf, root=0):

@@ -42,6 +42,14 @@ ctypedef struct TrainConfig:
     float *syn1neg            # negative-sampling output vectors, n_words x dim
     int dim
     int32_t n_words
+    # Floats from one row to the next (the numpy row stride / 4) of syn0, syn1, syn1neg
+    # and syn0_ngrams: dim for a C-contiguous matrix, more for one whose rows are padded
+    # to whole 64-byte lines (fastw2v.vector_store.padded_rows): a row that straddles
+    # lines costs every 512-bit load and store of it two lines.
+    int64_t syn0_pitch
+    int64_t syn1_pitch
+    int64_t syn1neg_pitch
+    int64_t ngrams_pitch
 
     # The scalar settings (objective, window, learning-rate schedule), as given.
     TrainSettings settings
@@ -130,8 +138,9 @@ ctypedef struct ThreadState:
     # the input gradient it has collected (without lock factors, ft_in_place: the
     # composite as built, which the flush subtracts), its rows' mean lock factor and count.
     int32_t n_ring
-    float *ring_rows              # n_ring x dim
-    float *ring_grads             # n_ring x dim
+    int64_t ring_pitch            # floats from one slot to the next: dim on whole lines
+    float *ring_rows              # n_ring x ring_pitch
+    float *ring_grads             # n_ring x ring_pitch
     float *ring_factor            # n_ring
     float *ring_count             # n_ring
     int32_t *ctx_slot             # the window's context positions' slots, n_in

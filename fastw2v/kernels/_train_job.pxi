@@ -36,13 +36,38 @@ cdef float *_ptr_f32(object a) except NULL:
     return &flat[0]
 
 
+def matrix_pitch(a):
+    """Floats from one row of the 2-D float32 array ``a`` to the next, when its rows are
+    each contiguous and evenly spaced forward (a C-contiguous matrix: its width; the view
+    ``padded[:, :dim]`` of a wider one: the wider width); None for any other layout."""
+    rows, cols = a.shape
+    if cols > 1 and a.strides[1] != 4:
+        return None
+    if rows <= 1:
+        return cols
+    if a.strides[0] % 4 or a.strides[0] < 4 * cols:
+        return None
+    return a.strides[0] // 4
+
+
 def _check_matrix(name, a, rows, cols):
+    """``(rows, cols, pitch)`` of a model matrix the kernels will index and write, after
+    checking it is one: writeable 2-D float32 whose rows are contiguous and evenly spaced
+    (C-contiguous, or padded rows: see matrix_pitch)."""
     if not isinstance(a, np.ndarray) or a.dtype != np.float32 or a.ndim != 2 \
-            or not a.flags.c_contiguous or not a.flags.writeable:
-        raise ValueError(f"{name} must be a writeable C-contiguous 2-D float32 array")
+            or not a.flags.writeable or not a.flags.aligned or matrix_pitch(a) is None:
+        raise ValueError(f"{name} must be a writeable 2-D float32 array with contiguous, "
+                         "evenly spaced rows (C-contiguous, or padded rows)")
     if (rows is not None and a.shape[0] != rows) or (cols is not None and a.shape[1] != cols):
         raise ValueError(f"{name} has shape {a.shape}, expected ({rows}, {cols})")
-    return a.shape
+    return a.shape[0], a.shape[1], matrix_pitch(a)
+
+
+cdef float *_rows_ptr(object a) except NULL:
+    """The first float of a matrix _check_matrix accepted (its rows padded or not)."""
+    if a.size == 0:
+        raise ValueError("model matrices must not be empty")
+    return <float *><size_t>a.ctypes.data
 
 
 def _check_ngram_table(offsets, ids, n_words, n_buckets, word_rows=True):
@@ -130,9 +155,10 @@ cdef class TrainJob:
             if subwords is None or lockf is not None:
                 raise ValueError("syn0=None (no word rows) needs subwords and no lockf")
             n_words = len(vocab.sample_int)
-            _, dim = _check_matrix("syn0_ngrams", subwords[0], None, None)
+            _, dim, _ = _check_matrix("syn0_ngrams", subwords[0], None, None)
+            self.cfg.syn0_pitch = 0
         else:
-            n_words, dim = _check_matrix("syn0", syn0, None, None)
+            n_words, dim, self.cfg.syn0_pitch = _check_matrix("syn0", syn0, None, None)
         if dim < 1 or n_words < 1 or n_threads < 1:
             raise ValueError("vector size, vocabulary and threads must be positive")
         self.cfg.dim = dim
@@ -175,7 +201,7 @@ cdef class TrainJob:
     cdef _set_huffman(self, syn1, vocab):
         cdef int32_t n_nodes = max(self.cfg.n_words - 1, 1)
         # One row per word, gensim's shape; the tree's n - 1 inner nodes use the first rows.
-        _check_matrix("syn1", syn1, self.cfg.n_words, self.cfg.dim)
+        _, _, self.cfg.syn1_pitch = _check_matrix("syn1", syn1, self.cfg.n_words, self.cfg.dim)
         self.cfg.syn1 = self._f32(syn1)
         offsets = self._arr(vocab.path_offsets, np.int64, self.cfg.n_words + 1,
                             "vocab.path_offsets")
@@ -192,7 +218,8 @@ cdef class TrainJob:
         self.max_out = int(np.max(np.diff(offsets)))
 
     cdef _set_negatives(self, syn1neg, vocab):
-        _check_matrix("syn1neg", syn1neg, self.cfg.n_words, self.cfg.dim)
+        _, _, self.cfg.syn1neg_pitch = _check_matrix("syn1neg", syn1neg, self.cfg.n_words,
+                                                     self.cfg.dim)
         self.cfg.syn1neg = self._f32(syn1neg)
         alias = self._alias(vocab.alias, self.cfg.n_words)
         self.cfg.alias = <const uint32_t *><size_t>alias.ctypes.data
@@ -237,7 +264,8 @@ cdef class TrainJob:
                 raise ValueError("ngram_lockf needs subwords")
             return
         syn0_ngrams, offsets, ids = subwords
-        n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, self.cfg.dim)
+        n_buckets, _, self.cfg.ngrams_pitch = _check_matrix("syn0_ngrams", syn0_ngrams, None,
+                                                            self.cfg.dim)
         offsets = self._arr(offsets, np.int64, self.cfg.n_words + 1, "ngram_offsets")
         ids = self._arr(ids, np.int32, None, "ngram_ids")
         _check_ngram_table(offsets, ids, self.cfg.n_words, n_buckets, self.cfg.syn0 != NULL)
@@ -271,8 +299,9 @@ cdef class TrainJob:
                                               seed, t)
 
     cdef float *_f32(self, a) except NULL:
+        """A checked model matrix's first float (_check_matrix), kept alive with the job."""
         self._keep.append(a)
-        return _ptr_f32(a)
+        return _rows_ptr(a)
 
     def _arr(self, a, dtype, expected_len, name):
         a = np.ascontiguousarray(a, dtype=dtype)

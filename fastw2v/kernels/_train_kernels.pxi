@@ -25,8 +25,10 @@ cdef extern from "fw_memory.h" nogil:
     void fw_prefetch_row(const float *p, int dim)
 
 cdef extern from "fw_block.h" nogil:
-    void fw_add_rows(float *y, const float *rows, const int32_t *ids, int64_t m, int n)
-    void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g, int n)
+    void fw_add_rows(float *y, const float *rows, const int32_t *ids, int64_t m, int n,
+                     int64_t pitch)
+    void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g,
+                        int n, int64_t pitch)
 
 cdef extern from "fw_scores.h" nogil:
     void fw_scores(float * const *x, int n_in, float * const *o, int n_out, int n, float *out)
@@ -78,6 +80,24 @@ cdef inline int32_t sample_negative(const TrainConfig *cfg, ThreadState *st) noe
     cdef const uint32_t *entry = cfg.alias + 2 * <int64_t>slot  # one cache line holds both
     cdef uint32_t accept = <uint32_t>0 - <uint32_t>(<uint32_t>r < entry[0])
     return <int32_t>((<uint32_t>slot & accept) | (entry[1] & ~accept))
+
+
+# ---------------------------------------------------------------- model rows
+
+cdef inline float *syn0_row(const TrainConfig *cfg, int32_t w) noexcept nogil:
+    return cfg.syn0 + <int64_t>w * cfg.syn0_pitch
+
+
+cdef inline float *syn1_row(const TrainConfig *cfg, int32_t node) noexcept nogil:
+    return cfg.syn1 + <int64_t>node * cfg.syn1_pitch
+
+
+cdef inline float *syn1neg_row(const TrainConfig *cfg, int32_t w) noexcept nogil:
+    return cfg.syn1neg + <int64_t>w * cfg.syn1neg_pitch
+
+
+cdef inline float *bucket_row(const TrainConfig *cfg, int32_t b) noexcept nogil:
+    return cfg.syn0_ngrams + <int64_t>b * cfg.ngrams_pitch
 
 
 # ---------------------------------------------------------------- small dense algebra
@@ -192,17 +212,18 @@ cdef void accumulate_block_update(const TrainConfig *cfg, ThreadState *st, int n
     fw_fused_accumulate(st.in_ptrs, n_in, st.grad_in, st.out_ptrs, n_out2, g, cfg.dim)
 
 
-cdef inline void resolve_outputs(ThreadState *st, float *matrix, float *hot_rows, int32_t hot_lo,
-                                 int32_t hot_hi, int n_out, int dim) noexcept nogil:
-    """Point st.out_ptrs at each output row: the thread's private copy for hot rows."""
+cdef inline void resolve_outputs(ThreadState *st, float *matrix, int64_t pitch, float *hot_rows,
+                                 int32_t hot_lo, int32_t hot_hi, int n_out) noexcept nogil:
+    """Point st.out_ptrs at each output row (``pitch`` floats apart, as are the hot rows'
+    private copies): the thread's private copy for hot rows."""
     cdef int k
     cdef int32_t row
     for k in range(n_out):
         row = st.out_rows[k]
         if row >= hot_lo and row < hot_hi:
-            st.out_ptrs[k] = hot_rows + <int64_t>(row - hot_lo) * dim
+            st.out_ptrs[k] = hot_rows + <int64_t>(row - hot_lo) * pitch
         else:
-            st.out_ptrs[k] = matrix + <int64_t>row * dim
+            st.out_ptrs[k] = matrix + <int64_t>row * pitch
 
 
 cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_in,
@@ -211,7 +232,8 @@ cdef inline void hs_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
     nodes, eight in the AVX-512 build (fw_fused_accumulate): a path never repeats a
     node, so the sweep's outputs are distinct rows, as it requires."""
     cdef int n_out = huffman_outputs(cfg, st, centre)
-    resolve_outputs(st, cfg.syn1, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi, n_out, cfg.dim)
+    resolve_outputs(st, cfg.syn1, cfg.syn1_pitch, st.hot_hs_rows, cfg.hot_hs_lo, cfg.hot_hs_hi,
+                    n_out)
     block_scores(cfg, st, n_in, n_out, alpha, True)
     fw_fused_accumulate(st.in_ptrs, n_in, st.grad_in, st.out_ptrs, n_out, st.grads, cfg.dim)
 
@@ -221,7 +243,7 @@ cdef inline void ns_block(const TrainConfig *cfg, ThreadState *st, int32_t centr
     """The block update for the centre and its negatives in one sweep over them
     (accumulate_block_update): each output row is loaded and stored once."""
     cdef int n_out = negative_outputs(cfg, st, centre)
-    resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, cfg.dim)  # NS has no private rows
+    resolve_outputs(st, cfg.syn1neg, cfg.syn1neg_pitch, NULL, 0, 0, n_out)  # NS: no private rows
     block_scores(cfg, st, n_in, n_out, alpha, False)
     accumulate_block_update(cfg, st, n_in, n_out)
 
@@ -240,19 +262,22 @@ cdef void sync_rows(float *shared, float *rows, float *base, int64_t n) noexcept
 
 
 cdef void load_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
-    cdef int64_t i, n
-    if cfg.hot_hs_hi > cfg.hot_hs_lo:
-        n = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim
-        for i in range(n):
-            st.hot_hs_rows[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
-            st.hot_hs_base[i] = cfg.syn1[<int64_t>cfg.hot_hs_lo * cfg.dim + i]
+    """Copy the hot rows into the thread's private rows (syn1's pitch apart, dim each)."""
+    cdef int32_t node
+    cdef int64_t at
+    for node in range(cfg.hot_hs_lo, cfg.hot_hs_hi):
+        at = <int64_t>(node - cfg.hot_hs_lo) * cfg.syn1_pitch
+        memcpy(st.hot_hs_rows + at, syn1_row(cfg, node), cfg.dim * sizeof(float))
+        memcpy(st.hot_hs_base + at, syn1_row(cfg, node), cfg.dim * sizeof(float))
     st.since_sync = 0
 
 
 cdef void sync_hot_rows(const TrainConfig *cfg, ThreadState *st) noexcept nogil:
-    if cfg.hot_hs_hi > cfg.hot_hs_lo:
-        sync_rows(cfg.syn1 + <int64_t>cfg.hot_hs_lo * cfg.dim, st.hot_hs_rows, st.hot_hs_base,
-                  <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.dim)
+    cdef int32_t node
+    cdef int64_t at
+    for node in range(cfg.hot_hs_lo, cfg.hot_hs_hi):
+        at = <int64_t>(node - cfg.hot_hs_lo) * cfg.syn1_pitch
+        sync_rows(syn1_row(cfg, node), st.hot_hs_rows + at, st.hot_hs_base + at, cfg.dim)
     st.since_sync = 0
 
 
@@ -303,7 +328,7 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
     memcpy(st.negatives, st.neg_batch + st.neg_pos, k * sizeof(int32_t))
     st.neg_pos += k
     for d in range(k):
-        fw_prefetch_row(cfg.syn1neg + <int64_t>st.neg_batch[st.neg_pos + d] * cfg.dim, cfg.dim)
+        fw_prefetch_row(syn1neg_row(cfg, st.neg_batch[st.neg_pos + d]), cfg.dim)
 
 
 cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:
@@ -316,16 +341,15 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
         return
     centre = st.sentence[i + 1]
     if cfg.settings.negative:
-        fw_prefetch_row(cfg.syn1neg + <int64_t>centre * cfg.dim, cfg.dim)
+        fw_prefetch_row(syn1neg_row(cfg, centre), cfg.dim)
     if cfg.settings.hs:
         prefetch_paths(cfg, st, i, n)
         for k in range(cfg.path_offsets[centre], cfg.path_offsets[centre + 1]):
             node = cfg.points[k]
             if node < cfg.hs_prefetch_below:  # not a cached root level nor a private copy
-                fw_prefetch_row(cfg.syn1 + <int64_t>node * cfg.dim, cfg.dim)
+                fw_prefetch_row(syn1_row(cfg, node), cfg.dim)
     if i + 1 + cfg.settings.window < n and cfg.syn0 != NULL:  # floret has no word rows
-        fw_prefetch_row(cfg.syn0 + <int64_t>st.sentence[i + 1 + cfg.settings.window] * cfg.dim,
-                        cfg.dim)
+        fw_prefetch_row(syn0_row(cfg, st.sentence[i + 1 + cfg.settings.window]), cfg.dim)
 
 
 cdef inline void prefetch_paths(const TrainConfig *cfg, ThreadState *st, int i,
@@ -376,11 +400,11 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
     cdef int r, n_out
     cdef int dim = cfg.dim
     for r in range(n_ctx):
-        st.in_ptrs[r] = cfg.syn0 + <int64_t>st.in_rows[r] * dim
+        st.in_ptrs[r] = syn0_row(cfg, st.in_rows[r])
     if not cfg.settings.hs and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT and cfg.lockf == NULL:
         # One block: both updates in one sweep, straight into the rows.
         n_out = negative_outputs(cfg, st, centre)
-        resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
+        resolve_outputs(st, cfg.syn1neg, cfg.syn1neg_pitch, NULL, 0, 0, n_out)
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
@@ -402,7 +426,7 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
     # pass over it below (one row per pass kept each chunk of the hidden row waiting on
     # its own store: a third of the CBOW-NS window's samples).
     memset(st.hidden, 0, dim * sizeof(float))
-    fw_add_rows(st.hidden, cfg.syn0, st.in_rows, n_ctx, dim)
+    fw_add_rows(st.hidden, cfg.syn0, st.in_rows, n_ctx, dim, cfg.syn0_pitch)
     if cfg.settings.cbow_mean:
         scale(1.0 / n_ctx, st.hidden, dim)
     st.in_ptrs[0] = st.hidden
@@ -413,11 +437,10 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
         ns_block(cfg, st, centre, 1, alpha)
     # Like word2vec.c and gensim, every context row gets the full error, mean or sum.
     if cfg.lockf == NULL:
-        fw_add_to_rows(cfg.syn0, st.in_rows, n_ctx, 1.0, st.grad_in, dim)
+        fw_add_to_rows(cfg.syn0, st.in_rows, n_ctx, 1.0, st.grad_in, dim, cfg.syn0_pitch)
         return
     for r in range(n_ctx):
-        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in, cfg.syn0 + <int64_t>st.in_rows[r] * dim,
-             dim)
+        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in, syn0_row(cfg, st.in_rows[r]), dim)
 
 
 # ---------------------------------------------------------------- FastText windows
@@ -443,6 +466,15 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 # word's own hashes among them.
 
 
+cdef inline float *ring_row(ThreadState *st, int slot) noexcept nogil:
+    """Ring slot ``slot``'s composite row (slots are whole lines apart)."""
+    return st.ring_rows + <int64_t>slot * st.ring_pitch
+
+
+cdef inline float *ring_grad(ThreadState *st, int slot) noexcept nogil:
+    return st.ring_grads + <int64_t>slot * st.ring_pitch
+
+
 cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept nogil:
     """How much of its update bucket row ``bucket`` takes (1 when no factors are set)."""
     return cfg.ngram_lockf[bucket] if cfg.ngram_lockf != NULL else 1.0
@@ -455,8 +487,8 @@ cdef inline int add_word_rows(const TrainConfig *cfg, int32_t w, float *acc) noe
     cdef int64_t start = cfg.ngram_offsets[w], end = cfg.ngram_offsets[w + 1]
     cdef int own = cfg.syn0 != NULL
     if own:
-        axpy(1.0, cfg.syn0 + <int64_t>w * dim, acc, dim)
-    fw_add_rows(acc, cfg.syn0_ngrams, cfg.ngram_ids + start, end - start, dim)
+        axpy(1.0, syn0_row(cfg, w), acc, dim)
+    fw_add_rows(acc, cfg.syn0_ngrams, cfg.ngram_ids + start, end - start, dim, cfg.ngrams_pitch)
     return <int>(own + end - start)
 
 
@@ -467,14 +499,15 @@ cdef inline void spread_word_grad(const TrainConfig *cfg, int32_t w, const float
     cdef int64_t k
     cdef int32_t b
     if cfg.syn0 != NULL:
-        axpy(input_factor(cfg, w), grad, cfg.syn0 + <int64_t>w * dim, dim)
+        axpy(input_factor(cfg, w), grad, syn0_row(cfg, w), dim)
     if cfg.ngram_lockf == NULL:
         fw_add_to_rows(cfg.syn0_ngrams, cfg.ngram_ids + cfg.ngram_offsets[w],
-                       cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], 1.0, grad, dim)
+                       cfg.ngram_offsets[w + 1] - cfg.ngram_offsets[w], 1.0, grad, dim,
+                       cfg.ngrams_pitch)
         return
     for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
         b = cfg.ngram_ids[k]
-        axpy(ngram_factor(cfg, b), grad, cfg.syn0_ngrams + <int64_t>b * dim, dim)
+        axpy(ngram_factor(cfg, b), grad, bucket_row(cfg, b), dim)
 
 
 cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept nogil:
@@ -482,7 +515,7 @@ cdef inline void prefetch_buckets(const TrainConfig *cfg, int32_t w) noexcept no
     random rows of a large matrix, and the next window reads them all."""
     cdef int64_t k
     for k in range(cfg.ngram_offsets[w], cfg.ngram_offsets[w + 1]):
-        fw_prefetch_row(cfg.syn0_ngrams + <int64_t>cfg.ngram_ids[k] * cfg.dim, cfg.dim)
+        fw_prefetch_row(bucket_row(cfg, cfg.ngram_ids[k]), cfg.dim)
 
 
 cdef inline void prefetch_bucket_ids(const TrainConfig *cfg, int32_t w) noexcept nogil:
@@ -506,7 +539,7 @@ cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int
     word's rows as they are now), no gradient yet (in place: ring_grads keeps the
     composite as built), its rows' count and mean lock factor."""
     cdef int dim = cfg.dim
-    cdef float *row = st.ring_rows + <int64_t>slot * dim
+    cdef float *row = ring_row(st, slot)
     cdef int64_t k
     cdef float factor
     cdef int n_rows
@@ -515,9 +548,9 @@ cdef inline void ft_build(const TrainConfig *cfg, ThreadState *st, int slot, int
     if n_rows > 1:
         scale(1.0 / n_rows, row, dim)
     if in_place:
-        memcpy(st.ring_grads + <int64_t>slot * dim, row, dim * sizeof(float))
+        memcpy(ring_grad(st, slot), row, dim * sizeof(float))
     else:
-        memset(st.ring_grads + <int64_t>slot * dim, 0, dim * sizeof(float))
+        memset(ring_grad(st, slot), 0, dim * sizeof(float))
     st.ring_count[slot] = n_rows
     factor = 1.0
     if (cfg.lockf != NULL or cfg.ngram_lockf != NULL) and n_rows > 0:
@@ -534,8 +567,8 @@ cdef inline void ft_flush(const TrainConfig *cfg, ThreadState *st, int slot, int
     composite now minus as built) goes to the word's row and every bucket row (each times
     its lock factor)."""
     cdef int i, dim = cfg.dim
-    cdef float *grad = st.ring_grads + <int64_t>slot * dim
-    cdef const float *row = st.ring_rows + <int64_t>slot * dim
+    cdef float *grad = ring_grad(st, slot)
+    cdef const float *row = ring_row(st, slot)
     if in_place:
         for i in range(dim):
             grad[i] = row[i] - grad[i]
@@ -550,8 +583,8 @@ cdef inline void ft_collect(const TrainConfig *cfg, ThreadState *st, int slot, c
     its flush."""
     cdef int dim = cfg.dim
     if not in_place:
-        axpy(factor, grad, st.ring_grads + <int64_t>slot * dim, dim)
-    axpy(factor * st.ring_factor[slot], grad, st.ring_rows + <int64_t>slot * dim, dim)
+        axpy(factor, grad, ring_grad(st, slot), dim)
+    axpy(factor * st.ring_factor[slot], grad, ring_row(st, slot), dim)
 
 
 cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
@@ -562,12 +595,12 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
     cdef int r, n_out
     cdef int dim = cfg.dim
     for r in range(n_ctx):
-        st.in_ptrs[r] = st.ring_rows + <int64_t>st.ctx_slot[r] * dim
+        st.in_ptrs[r] = ring_row(st, st.ctx_slot[r])
     if (in_place and not cfg.settings.hs and cfg.settings.negative
             and 1 + cfg.settings.negative <= FW_FUSED_MAX_OUT):
         # The composites are the thread's own copies: one sweep writes them.
         n_out = negative_outputs(cfg, st, centre)
-        resolve_outputs(st, cfg.syn1neg, NULL, 0, 0, n_out, dim)
+        resolve_outputs(st, cfg.syn1neg, cfg.syn1neg_pitch, NULL, 0, 0, n_out)
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
@@ -593,7 +626,7 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
     memset(st.hidden, 0, dim * sizeof(float))
     for r in range(n_ctx):
         slot = st.ctx_slot[r]
-        axpy(st.ring_count[slot], st.ring_rows + <int64_t>slot * dim, st.hidden, dim)
+        axpy(st.ring_count[slot], ring_row(st, slot), st.hidden, dim)
         count += st.ring_count[slot]
     if cfg.settings.cbow_mean:
         scale(1.0 / count, st.hidden, dim)

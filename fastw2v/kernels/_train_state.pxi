@@ -29,7 +29,8 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     cdef size_t at = 0
     cdef int64_t dim = cfg.dim
     cdef int64_t n_neg = max(cfg.settings.negative, 1)
-    cdef int64_t n_hot = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * dim
+    # The private hot rows are syn1's pitch apart, as syn1's rows (resolve_outputs).
+    cdef int64_t n_hot = <int64_t>(cfg.hot_hs_hi - cfg.hot_hs_lo) * cfg.syn1_pitch
     cdef int64_t n_ring = max_in + 1 if cfg.ngram_offsets != NULL else 0
     st.sentence = <int32_t *>carve(base, &at, max_sentence * sizeof(int32_t))
     st.in_rows = <int32_t *>carve(base, &at, max_in * sizeof(int32_t))
@@ -43,8 +44,9 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     st.hidden = <float *>carve(base, &at, dim * sizeof(float))
     # Only a FastText job has the ring of positions; a word2vec job's state is as before.
     st.n_ring = <int32_t>n_ring
-    st.ring_rows = <float *>carve(base, &at, n_ring * dim * sizeof(float))
-    st.ring_grads = <float *>carve(base, &at, n_ring * dim * sizeof(float))
+    st.ring_pitch = (dim + 15) // 16 * 16  # each slot on whole 64-byte lines (carve aligns the first)
+    st.ring_rows = <float *>carve(base, &at, n_ring * st.ring_pitch * sizeof(float))
+    st.ring_grads = <float *>carve(base, &at, n_ring * st.ring_pitch * sizeof(float))
     st.ring_factor = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ring_count = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ctx_slot = <int32_t *>carve(base, &at, (max_in if n_ring else 0) * sizeof(int32_t))

@@ -36,7 +36,7 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     cdef int n_ctx, r, d
     cdef bint in_place
     cdef double loss
-    n_words, dim = _check_matrix("syn0", syn0, None, None)
+    n_words, dim, syn0_pitch = _check_matrix("syn0", syn0, None, None)
     context = np.ascontiguousarray(context, np.int32)
     negatives = np.ascontiguousarray(negatives, np.int32)
     codes = np.ascontiguousarray(codes, np.uint8)
@@ -55,22 +55,23 @@ def window_update(syn0, syn1, syn1neg, int32_t centre, context, negatives, codes
     cfg.settings.compute_loss = compute_loss
     table = sigmoid_table()
     cfg.sigmoid_table = <const float *><size_t>table.ctypes.data
-    cfg.syn0 = _ptr_f32(syn0)
+    cfg.syn0 = _rows_ptr(syn0)
+    cfg.syn0_pitch = syn0_pitch
     path_offsets = np.zeros(n_words + 1, np.int64)
     path_offsets[centre + 1:] = len(codes)
     if syn1 is not None:
-        _check_matrix("syn1", syn1, None, dim)
+        _, _, cfg.syn1_pitch = _check_matrix("syn1", syn1, None, dim)
         if len(codes) < 1 or len(points) != len(codes) or points.min() < 0 \
                 or points.max() >= syn1.shape[0]:
             raise ValueError("Huffman path out of range")
         cfg.settings.hs = 1
-        cfg.syn1 = _ptr_f32(syn1)
+        cfg.syn1 = _rows_ptr(syn1)
         cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
         cfg.points = <const int32_t *><size_t>points.ctypes.data
         cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
     if syn1neg is not None:
-        _check_matrix("syn1neg", syn1neg, n_words, dim)
-        cfg.syn1neg = _ptr_f32(syn1neg)
+        _, _, cfg.syn1neg_pitch = _check_matrix("syn1neg", syn1neg, n_words, dim)
+        cfg.syn1neg = _rows_ptr(syn1neg)
         cfg.settings.negative = len(negatives)
         if cfg.settings.negative == 0:
             raise ValueError("negative sampling needs at least one negative")
@@ -129,7 +130,7 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
     cdef ThreadState *st
     cdef double loss
     cdef int64_t d
-    n_words, dim = _check_matrix("syn0", syn0, None, None)
+    n_words, dim, syn0_pitch = _check_matrix("syn0", syn0, None, None)
     sentence = np.ascontiguousarray(sentence, np.int32)
     n = len(sentence)
     if not 1 <= n <= 1000 or sentence.min() < 0 or sentence.max() >= n_words or window < 1:
@@ -148,10 +149,11 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
     cfg.sample_int = <const uint32_t *><size_t>keep_all.ctypes.data
     ids = sentence
     cfg.ids = <const int32_t *><size_t>ids.ctypes.data
-    cfg.syn0 = _ptr_f32(syn0)
+    cfg.syn0 = _rows_ptr(syn0)
+    cfg.syn0_pitch = syn0_pitch
     max_out = 1
     if syn1 is not None:
-        _check_matrix("syn1", syn1, None, dim)
+        _, _, cfg.syn1_pitch = _check_matrix("syn1", syn1, None, dim)
         codes = np.ascontiguousarray(codes, np.uint8)
         points = np.ascontiguousarray(points, np.int32)
         path_offsets = np.ascontiguousarray(path_offsets, np.int64)
@@ -161,13 +163,13 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
                 or points.max() >= syn1.shape[0]:
             raise ValueError("Huffman paths out of range")
         cfg.settings.hs = 1
-        cfg.syn1 = _ptr_f32(syn1)
+        cfg.syn1 = _rows_ptr(syn1)
         cfg.codes = <const uint8_t *><size_t>codes.ctypes.data
         cfg.points = <const int32_t *><size_t>points.ctypes.data
         cfg.path_offsets = <const int64_t *><size_t>path_offsets.ctypes.data
         max_out = int(np.max(np.diff(path_offsets)))
     if syn1neg is not None:
-        _check_matrix("syn1neg", syn1neg, n_words, dim)
+        _, _, cfg.syn1neg_pitch = _check_matrix("syn1neg", syn1neg, n_words, dim)
         negatives = np.ascontiguousarray(negatives, np.int32)
         windows = n if n > 1 else 0
         if negatives.ndim != 2 or negatives.shape[0] != windows or negatives.shape[1] < 1 \
@@ -176,7 +178,7 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
             raise ValueError(f"negatives must be ({windows}, k) words, fewer than "
                              f"{NEG_BATCH_WINDOWS} windows")
         cfg.settings.negative = negatives.shape[1]
-        cfg.syn1neg = _ptr_f32(syn1neg)
+        cfg.syn1neg = _rows_ptr(syn1neg)
         max_out = max(max_out, negatives.shape[1] + 1)
         # The draws in the order the windows take them, one window's more of padding:
         # draw_negatives prefetches the next window's rows and never refills.
@@ -211,11 +213,11 @@ cdef _twin_subwords(TrainConfig *cfg, syn0_ngrams, ngram_offsets, ngram_ids, ngr
         if cfg.lockf != NULL:
             raise ValueError("lockf is for word rows: not with word_rows=False")
         cfg.syn0 = NULL
-    n_buckets, _ = _check_matrix("syn0_ngrams", syn0_ngrams, None, cfg.dim)
+    n_buckets, _, cfg.ngrams_pitch = _check_matrix("syn0_ngrams", syn0_ngrams, None, cfg.dim)
     offsets = np.ascontiguousarray(ngram_offsets, np.int64)
     ids = np.ascontiguousarray(ngram_ids, np.int32)
     _check_ngram_table(offsets, ids, cfg.n_words, n_buckets, word_rows)
-    cfg.syn0_ngrams = _ptr_f32(syn0_ngrams)
+    cfg.syn0_ngrams = _rows_ptr(syn0_ngrams)
     cfg.ngram_offsets = <const int64_t *><size_t>offsets.ctypes.data
     cfg.ngram_ids = <const int32_t *><size_t>(ids.ctypes.data if len(ids) else 0)
     if ngram_lockf is not None:
@@ -298,6 +300,7 @@ def negative_draws(alias, int negative, int windows, uint64_t seed=1):
     cfg.dim = 1
     cfg.alias = <const uint32_t *><size_t>table.ctypes.data
     cfg.syn1neg = <float *><size_t>rows.ctypes.data
+    cfg.syn1neg_pitch = 1
     st = new_thread_state(&cfg, 1, 1, 1 + negative, seed, 0)
     try:
         empty_negative_batch(&cfg, st)

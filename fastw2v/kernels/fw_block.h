@@ -83,42 +83,43 @@ static inline void fw_dot2_many(const float *__restrict__ x0, const float *__res
     }
 }
 
-/* y += rows[ids[k]] for k < m (rows n floats apart): four rows per pass over y, so y
-   is loaded and stored once per four (a FastText word has ~15 bucket rows to sum). */
+/* y += rows[ids[k]] for k < m (rows `pitch` floats apart, n summed): four rows per pass
+   over y, so y is loaded and stored once per four (a FastText word has ~15 bucket rows to
+   sum). */
 static inline void fw_add_rows(float *__restrict__ y, const float *rows, const int32_t *ids,
-                               int64_t m, int n) {
+                               int64_t m, int n, int64_t pitch) {
     int64_t k = 0;
     for (; k + 4 <= m; k += 4) {
-        const float *__restrict__ r0 = rows + (int64_t)ids[k] * n;
-        const float *__restrict__ r1 = rows + (int64_t)ids[k + 1] * n;
-        const float *__restrict__ r2 = rows + (int64_t)ids[k + 2] * n;
-        const float *__restrict__ r3 = rows + (int64_t)ids[k + 3] * n;
+        const float *__restrict__ r0 = rows + (int64_t)ids[k] * pitch;
+        const float *__restrict__ r1 = rows + (int64_t)ids[k + 1] * pitch;
+        const float *__restrict__ r2 = rows + (int64_t)ids[k + 2] * pitch;
+        const float *__restrict__ r3 = rows + (int64_t)ids[k + 3] * pitch;
         for (int i = 0; i < n; i++)
             y[i] += (r0[i] + r1[i]) + (r2[i] + r3[i]);
     }
     for (; k < m; k++) {
-        const float *__restrict__ r = rows + (int64_t)ids[k] * n;
+        const float *__restrict__ r = rows + (int64_t)ids[k] * pitch;
         for (int i = 0; i < n; i++)
             y[i] += r[i];
     }
 }
 
-/* rows[ids[k]] += a * g for k < m (rows n floats apart), four rows per pass over g. The
-   ids may repeat (two n-grams hashed to one bucket): each row is then written by one
-   statement after the other within a pass, so both updates land. */
+/* rows[ids[k]] += a * g for k < m (rows `pitch` floats apart, n updated), four rows per
+   pass over g. The ids may repeat (two n-grams hashed to one bucket): each row is then
+   written by one statement after the other within a pass, so both updates land. */
 static inline void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a,
-                                  const float *__restrict__ g, int n) {
+                                  const float *__restrict__ g, int n, int64_t pitch) {
     int64_t k = 0;
     for (; k + 4 <= m; k += 4) {
-        float *r0 = rows + (int64_t)ids[k] * n, *r1 = rows + (int64_t)ids[k + 1] * n;
-        float *r2 = rows + (int64_t)ids[k + 2] * n, *r3 = rows + (int64_t)ids[k + 3] * n;
+        float *r0 = rows + (int64_t)ids[k] * pitch, *r1 = rows + (int64_t)ids[k + 1] * pitch;
+        float *r2 = rows + (int64_t)ids[k + 2] * pitch, *r3 = rows + (int64_t)ids[k + 3] * pitch;
         for (int i = 0; i < n; i++) {
             float step = a * g[i];
             r0[i] += step; r1[i] += step; r2[i] += step; r3[i] += step;
         }
     }
     for (; k < m; k++) {
-        float *r = rows + (int64_t)ids[k] * n;
+        float *r = rows + (int64_t)ids[k] * pitch;
         for (int i = 0; i < n; i++)
             r[i] += a * g[i];
     }

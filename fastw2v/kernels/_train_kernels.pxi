@@ -21,6 +21,7 @@ cdef extern from "fw_memory.h" nogil:
     void fw_atomic_store_int(int *p, int v)
     size_t fw_lines(size_t n)
     void *fw_alloc_lines(size_t n)
+    int64_t fw_line_pitch(int64_t n)
     void fw_prefetch(const void *p)
     void fw_prefetch_row(const float *p, int dim)
 
@@ -408,13 +409,14 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
-    memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
+    memset(st.grad_in, 0, n_ctx * fw_line_pitch(dim) * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in + <int64_t>r * dim, st.in_ptrs[r], dim)
+        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in + r * fw_line_pitch(dim), st.in_ptrs[r],
+             dim)
 
 
 cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
@@ -604,13 +606,13 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
-    memset(st.grad_in, 0, n_ctx * dim * sizeof(float))
+    memset(st.grad_in, 0, n_ctx * fw_line_pitch(dim) * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + <int64_t>r * dim, 1.0, in_place)
+        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + r * fw_line_pitch(dim), 1.0, in_place)
 
 
 cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "fw_memory.h"  /* fw_line_pitch: the gradient buffer's rows start lines */
+
 /* The skip-gram NS block's two updates in one sweep over the vector:
        x_r += sum_k g[r, k] o_k    and    o_k += sum_r g[r, k] x_r
    both from the rows as they were (each chunk of a row is read before it is
@@ -30,7 +32,7 @@ static inline __attribute__((always_inline)) void fw_fused_tail(
         for (int k = 0; k < m; k++)
             A[k] = O[k] = o[k][i];
         for (int r = 0; r < n_in; r++) {
-            float *yr = gin ? gin + (ptrdiff_t)r * n : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
             float X = x[r][i], Y = yr[i];
             for (int k = 0; k < m; k++) {
                 Y += g[r * gs + k] * O[k];
@@ -59,7 +61,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * n : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
             __m512 X = _mm512_maskz_loadu_ps(mask, x[r] + i);
             __m512 Y = gin ? _mm512_maskz_loadu_ps(mask, yr + i) : X;
             for (int k = 0; k < m; k++) {
@@ -76,7 +78,8 @@ static inline __attribute__((always_inline)) void fw_fused_m(
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 /* gin NULL: x_r += sum_k g[r, k] o_k in place; otherwise the rows x_r are only read
-   and gin + r * n (row r of a contiguous gradient buffer) takes that sum instead. g[r, k]
+   and row r of the gradient buffer gin (rows fw_line_pitch(n) floats apart, each on
+   whole lines) takes that sum instead. g[r, k]
    is g[r * gs + k]: a block of m columns of a wider grads matrix. */
 static inline __attribute__((always_inline)) void fw_fused_m(
         float *const *x, int n_in, float *gin, float *const *o, const int m, const float *g,
@@ -90,7 +93,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * n : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
             __m256 X = _mm256_loadu_ps(x[r] + i), Y = gin ? _mm256_loadu_ps(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 __m256 b = _mm256_broadcast_ss(gr + k);
@@ -110,7 +113,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * n : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
             __m128 X = _mm_loadu_ps(x[r] + i), Y = gin ? _mm_loadu_ps(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 __m128 b = _mm_broadcast_ss(gr + k);
@@ -146,7 +149,7 @@ static inline __attribute__((always_inline)) void fw_fused_chunks(
         for (int k = 0; k < m; k++)
             A[k] = O[k] = fw_load4(o[k] + i);
         for (int r = 0; r < n_in; r++) {
-            float *yr = gin ? gin + (ptrdiff_t)r * n : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
             fw_v4 X = fw_load4(x[r] + i), Y = gin ? fw_load4(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 fw_v4 b = gb ? gb[r * m + k] : fw_splat4(g[r * gs + k]);

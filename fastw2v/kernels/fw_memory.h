@@ -42,6 +42,13 @@ static inline void *fw_alloc_lines(size_t n) {
     return p;
 }
 
+/* Floats from one row to the next of a buffer whose rows of n floats each start a
+   64-byte line (the buffer itself starting one): a row that straddles two lines costs
+   each 512-bit load and store of it both. */
+static inline int64_t fw_line_pitch(int64_t n) {
+    return (n + 15) / 16 * 16;
+}
+
 static inline void fw_prefetch(const void *p) {
     __builtin_prefetch(p);
 }

@@ -121,3 +121,21 @@ def test_training_on_padded_and_contiguous_rows_agree(model_class, hs):
     np.testing.assert_array_equal(models[0].wv.vectors, models[1].wv.vectors)
     name = "syn1" if hs else "syn1neg"
     np.testing.assert_array_equal(getattr(models[0], name), getattr(models[1], name))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("sg", [0, 1])
+def test_padding_between_rows_is_never_read_or_written(kernel, sg):
+    """NaN in the gaps of every matrix, HS and NS at once: no NaN reaches a row, none leaves."""
+    syn0, syn1, syn1neg, _ = make_mats(11 + sg, dim=20)
+    args = (3, [1, 4, 5, 7], [2, 9, 3, 11, 0], [0, 1, 1], [10, 8, 2], 0.05)
+    plain = [syn0.copy(), syn1.copy(), syn1neg.copy()]
+    wide = [np.full((len(m), 40), np.nan, np.float32) for m in (syn0, syn1, syn1neg)]
+    gapped = [w[:, :20] for w in wide]
+    for g, m in zip(gapped, (syn0, syn1, syn1neg)):
+        g[...] = m
+    kernel.window_update(*plain, *args, sg=sg)
+    kernel.window_update(*gapped, *args, sg=sg)
+    for w, p in zip(wide, plain):
+        np.testing.assert_array_equal(w[:, :20], p)
+        assert np.isnan(w[:, 20:]).all()

@@ -37,9 +37,10 @@ ctypedef struct TrainSettings:
 
 ctypedef struct TrainConfig:
     # Model matrices, shared by all threads and updated without locks (Hogwild).
-    float *syn0               # input vectors, n_words x dim
-    float *syn1               # hierarchical-softmax inner nodes, n_words x dim (the last row unused)
-    float *syn1neg            # negative-sampling output vectors, n_words x dim
+    # Row w of each is `pitch` floats past row w - 1 (the pitches below), dim floats used.
+    float *syn0               # input vectors, n_words rows
+    float *syn1               # hierarchical-softmax inner nodes, n_words rows (the last unused)
+    float *syn1neg            # negative-sampling output vectors, n_words rows
     int dim
     int32_t n_words
     # Floats from one row to the next (the numpy row stride / 4) of syn0, syn1, syn1neg
@@ -103,7 +104,7 @@ ctypedef struct TrainConfig:
     # of its own syn0 row and the syn0_ngrams rows of its character n-gram buckets,
     # ngram_ids[ngram_offsets[w]:ngram_offsets[w + 1]] (CSR, built once per vocabulary
     # by fastw2v._ngrams); its gradient goes to all of them.
-    float *syn0_ngrams            # bucket rows, n_buckets x dim
+    float *syn0_ngrams            # bucket rows, n_buckets rows ngrams_pitch apart
     const int64_t *ngram_offsets  # n_words + 1
     const int32_t *ngram_ids      # rows of syn0_ngrams
     const float *ngram_lockf      # per-bucket factor on updates; NULL when all 1

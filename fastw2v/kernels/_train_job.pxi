@@ -30,7 +30,11 @@ def settings_fields():
 
 
 cdef float *_ptr_f32(object a) except NULL:
-    cdef float[::1] flat = a.reshape(-1)
+    """The first float of a C-contiguous float32 array (a padded matrix: _rows_ptr)."""
+    cdef float[::1] flat
+    if not a.flags.c_contiguous:  # reshape would copy, and writes would miss the array
+        raise ValueError("expected a C-contiguous array")
+    flat = a.reshape(-1)
     if flat.shape[0] == 0:
         raise ValueError("model matrices must not be empty")
     return &flat[0]
@@ -102,8 +106,9 @@ cdef class TrainJob:
         ``path_offsets`` (int64, n_words + 1) of :func:`fastw2v.vocab.huffman_tree`
         (may be None when ``params.hs`` is 0). Used as given, not copied, when the
         dtypes match.
-    syn0, syn1, syn1neg : numpy.ndarray of float32, C-contiguous
-        Model matrices; syn1/syn1neg may be None when hs/negative is off, and syn0 with
+    syn0, syn1, syn1neg : numpy.ndarray of float32
+        Model matrices, writeable, each row contiguous and the rows evenly spaced
+        (C-contiguous, or padded rows: ``matrix_pitch``); syn1/syn1neg may be None when hs/negative is off, and syn0 with
         ``subwords`` (floret: the words have no rows of their own, their bucket rows are
         their input; the vocabulary's size is then ``len(vocab.sample_int)``).
     ids, sent_offsets, chunk_starts : numpy.ndarray
@@ -117,7 +122,7 @@ cdef class TrainJob:
         trains every row fully (and takes the fused SG-NS path).
     subwords : tuple, optional
         FastText: ``(syn0_ngrams, ngram_offsets, ngram_ids)``, the bucket matrix
-        (float32, n_buckets x dim, C-contiguous, writeable) and each word's bucket rows
+        (float32, n_buckets x dim, writeable, rows laid out as the matrices above) and each word's bucket rows
         as CSR arrays (int64 offsets, n_words + 1; int32 ids below n_buckets). A word's
         input row is then the mean of its ``syn0`` row and its bucket rows. None (the
         default) trains word2vec.

@@ -1,9 +1,10 @@
 /* Memory the training threads share and memory each keeps to itself.
  *
  * Shared: relaxed atomic counters (next chunk, words done, the stop flag).
- * Private: zeroed allocations on whole, 128-byte aligned cache-line pairs, and
- * a prefetch of one line or one model row. Included by the training kernels
- * (_train_kernels.pxi) and, for fw_prefetch_row, by fw_ngrams.h.
+ * Private: zeroed allocations on whole, 128-byte aligned cache-line pairs, the
+ * pitch that puts a buffer's rows on whole lines, and a prefetch of one line or
+ * one model row. Included by the training kernels (_train_kernels.pxi), by
+ * fw_fused.h (fw_line_pitch) and, for fw_prefetch_row, by fw_ngrams.h.
  */
 #ifndef FASTW2V_FW_MEMORY_H
 #define FASTW2V_FW_MEMORY_H

@@ -15,8 +15,7 @@ from fastw2v.search import BLOCK_CELLS
 
 logger = logging.getLogger("fastw2v.keyedvectors")
 
-__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_pitch", "padded_rows",
-           "per_row_factors"]
+__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_rows", "per_row_factors"]
 
 # Bytes of a cache line: padded_rows starts every row on one.
 LINE_BYTES = 64
@@ -32,24 +31,20 @@ def prep_vectors(target_shape, prior_vectors=None, seed=0):
     return vectors
 
 
-def padded_pitch(dim):
-    """Floats per row of :func:`padded_rows`: ``dim`` rounded up to whole 64-byte lines."""
-    per_line = LINE_BYTES // 4
-    return -(-dim // per_line) * per_line
-
-
 def padded_rows(rows, dim):
     """A zeroed float32 ``rows`` x ``dim`` matrix whose every row starts a 64-byte cache
     line: the view ``[:, :dim]`` of a C-contiguous matrix ``pitch`` floats wide, ``dim``
-    rounded up to whole lines (C-contiguous when ``dim`` fills them).
+    rounded up to whole lines (C-contiguous when ``dim`` fills them); the kernels' own
+    buffers use the same pitch (``fw_line_pitch`` in fastw2v/kernels/fw_memory.h).
 
     The training kernels take such views as they are (each row contiguous, rows evenly
     spaced). With rows 400 bytes apart (dim 100), three rows in four straddle lines and
-    every 512-bit load and store of them touches two; on whole lines the output layers
-    trained 7-11% faster (``benchmarks/README.md``, "Rows on whole cache lines").
+    every 512-bit load and store of them touches two; with the output layers on whole
+    lines the kernels took 0.89-0.98x the CPU time (``benchmarks/README.md``, "Session 11:
+    rows on whole cache lines").
     """
     per_line = LINE_BYTES // 4
-    pitch = padded_pitch(dim)
+    pitch = -(-dim // per_line) * per_line
     if rows == 0:
         return np.zeros((0, dim), dtype=np.float32)
     buf = np.zeros(rows * pitch + per_line, dtype=np.float32)

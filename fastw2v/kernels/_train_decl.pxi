@@ -121,7 +121,8 @@ ctypedef struct ThreadState:
     float **out_ptrs              # where those rows are read and written (shared or private)
     float *labels                 # 1 for the target / 1 - code for HS, 0 for negatives
     float *grads                  # n_in x n_out scaled errors of one block
-    float *grad_in                # accumulated input gradients, n_in rows fw_line_pitch(dim) apart
+    float *grad_in                # accumulated input gradients, n_in rows line_pitch apart
+    int64_t line_pitch            # fw_line_pitch(dim): grad_in's and the ring's rows on whole lines
     float *hidden                 # CBOW hidden layer, dim
     int32_t *negatives            # the window's negative draws, drawn before its update
     int32_t *neg_batch            # draws for the next windows, made NEG_BATCH_WINDOWS at a time
@@ -139,9 +140,8 @@ ctypedef struct ThreadState:
     # the input gradient it has collected (without lock factors, ft_in_place: the
     # composite as built, which the flush subtracts), its rows' mean lock factor and count.
     int32_t n_ring
-    int64_t ring_pitch            # floats from one slot to the next: fw_line_pitch(dim)
-    float *ring_rows              # n_ring x ring_pitch
-    float *ring_grads             # n_ring x ring_pitch
+    float *ring_rows              # n_ring rows line_pitch apart
+    float *ring_grads             # n_ring rows line_pitch apart
     float *ring_factor            # n_ring
     float *ring_count             # n_ring
     int32_t *ctx_slot             # the window's context positions' slots, n_in

@@ -29,17 +29,6 @@ def settings_fields():
     return tuple(dict(settings))
 
 
-cdef float *_ptr_f32(object a) except NULL:
-    """The first float of a C-contiguous float32 array (a padded matrix: _rows_ptr)."""
-    cdef float[::1] flat
-    if not a.flags.c_contiguous:  # reshape would copy, and writes would miss the array
-        raise ValueError("expected a C-contiguous array")
-    flat = a.reshape(-1)
-    if flat.shape[0] == 0:
-        raise ValueError("model matrices must not be empty")
-    return &flat[0]
-
-
 def matrix_pitch(a):
     """Floats from one row of the 2-D float32 array ``a`` to the next, when its rows are
     each contiguous and evenly spaced forward (a C-contiguous matrix: its width; the view
@@ -68,7 +57,8 @@ def _check_matrix(name, a, rows, cols):
 
 
 cdef float *_rows_ptr(object a) except NULL:
-    """The first float of a matrix _check_matrix accepted (its rows padded or not)."""
+    """The first float of a matrix _check_matrix accepted (its rows padded or not), or of
+    a C-contiguous float32 array."""
     if a.size == 0:
         raise ValueError("model matrices must not be empty")
     return <float *><size_t>a.ctypes.data

@@ -101,6 +101,11 @@ cdef inline float *bucket_row(const TrainConfig *cfg, int32_t b) noexcept nogil:
     return cfg.syn0_ngrams + <int64_t>b * cfg.ngrams_pitch
 
 
+cdef inline float *grad_row(ThreadState *st, int r) noexcept nogil:
+    """Input r's row of st.grad_in (rows on whole lines, as fw_fused.h writes them)."""
+    return st.grad_in + <int64_t>r * st.line_pitch
+
+
 # ---------------------------------------------------------------- small dense algebra
 
 cdef inline void axpy(float a, const float *x, float *y, int n) noexcept nogil:
@@ -409,14 +414,13 @@ cdef void sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
-    memset(st.grad_in, 0, n_ctx * fw_line_pitch(dim) * sizeof(float))
+    memset(st.grad_in, 0, n_ctx * st.line_pitch * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        axpy(input_factor(cfg, st.in_rows[r]), st.grad_in + r * fw_line_pitch(dim), st.in_ptrs[r],
-             dim)
+        axpy(input_factor(cfg, st.in_rows[r]), grad_row(st, r), st.in_ptrs[r], dim)
 
 
 cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,
@@ -470,11 +474,11 @@ cdef void cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, i
 
 cdef inline float *ring_row(ThreadState *st, int slot) noexcept nogil:
     """Ring slot ``slot``'s composite row (slots are whole lines apart)."""
-    return st.ring_rows + <int64_t>slot * st.ring_pitch
+    return st.ring_rows + <int64_t>slot * st.line_pitch
 
 
 cdef inline float *ring_grad(ThreadState *st, int slot) noexcept nogil:
-    return st.ring_grads + <int64_t>slot * st.ring_pitch
+    return st.ring_grads + <int64_t>slot * st.line_pitch
 
 
 cdef inline float ngram_factor(const TrainConfig *cfg, int32_t bucket) noexcept nogil:
@@ -606,13 +610,13 @@ cdef void ft_sg_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, 
         block_scores(cfg, st, n_ctx, n_out, alpha, False)
         fused_block_update(cfg, st, n_ctx, n_out)
         return
-    memset(st.grad_in, 0, n_ctx * fw_line_pitch(dim) * sizeof(float))
+    memset(st.grad_in, 0, n_ctx * st.line_pitch * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, n_ctx, alpha)
     if cfg.settings.negative:
         ns_block(cfg, st, centre, n_ctx, alpha)
     for r in range(n_ctx):
-        ft_collect(cfg, st, st.ctx_slot[r], st.grad_in + r * fw_line_pitch(dim), 1.0, in_place)
+        ft_collect(cfg, st, st.ctx_slot[r], grad_row(st, r), 1.0, in_place)
 
 
 cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre, int n_ctx,

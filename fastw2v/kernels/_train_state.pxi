@@ -41,13 +41,13 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     # Two blocks of grads: the window's, and room to merge repeated rows (SG-NS).
     st.grads = <float *>carve(base, &at, 2 * max_in * max_out * sizeof(float))
     # Rows of the input gradients and of the ring on whole lines (fw_line_pitch).
-    st.grad_in = <float *>carve(base, &at, max_in * fw_line_pitch(dim) * sizeof(float))
+    st.line_pitch = fw_line_pitch(dim)
+    st.grad_in = <float *>carve(base, &at, max_in * st.line_pitch * sizeof(float))
     st.hidden = <float *>carve(base, &at, dim * sizeof(float))
     # Only a FastText job has the ring of positions; a word2vec job's state is as before.
     st.n_ring = <int32_t>n_ring
-    st.ring_pitch = fw_line_pitch(dim)
-    st.ring_rows = <float *>carve(base, &at, n_ring * st.ring_pitch * sizeof(float))
-    st.ring_grads = <float *>carve(base, &at, n_ring * st.ring_pitch * sizeof(float))
+    st.ring_rows = <float *>carve(base, &at, n_ring * st.line_pitch * sizeof(float))
+    st.ring_grads = <float *>carve(base, &at, n_ring * st.line_pitch * sizeof(float))
     st.ring_factor = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ring_count = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ctx_slot = <int32_t *>carve(base, &at, (max_in if n_ring else 0) * sizeof(int32_t))

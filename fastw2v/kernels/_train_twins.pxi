@@ -259,16 +259,16 @@ def block_gradients(x, o, labels, float alpha, bint skip_saturated=False, int co
     st = new_thread_state(&cfg, 1, n_in, n_out, 1, 0)
     try:
         for r in range(n_in):
-            st.in_ptrs[r] = _ptr_f32(x) + <int64_t>r * cfg.dim
+            st.in_ptrs[r] = _rows_ptr(x) + <int64_t>r * cfg.dim
         for k in range(n_out):
-            st.out_ptrs[k] = _ptr_f32(o) + <int64_t>k * cfg.dim
+            st.out_ptrs[k] = _rows_ptr(o) + <int64_t>k * cfg.dim
             st.labels[k] = labels[k]
         with nogil:
             fw_scores(st.in_ptrs, n_in, st.out_ptrs, n_out, cfg.dim, st.grads)
-        memcpy(_ptr_f32(scores), st.grads, n_in * n_out * sizeof(float))
+        memcpy(_rows_ptr(scores), st.grads, n_in * n_out * sizeof(float))
         with nogil:
             block_scores(&cfg, st, n_in, n_out, alpha, skip_saturated)
-        memcpy(_ptr_f32(grads), st.grads, n_in * n_out * sizeof(float))
+        memcpy(_rows_ptr(grads), st.grads, n_in * n_out * sizeof(float))
         loss = st.loss
     finally:
         free_thread_state(st)

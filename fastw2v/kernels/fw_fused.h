@@ -27,12 +27,13 @@
 static inline __attribute__((always_inline)) void fw_fused_tail(
         float *const *x, int n_in, float *gin, float *const *o, const int m, const float *g,
         int gs, int n, int i) {
+    const ptrdiff_t gp = fw_line_pitch(n);  /* gin's rows start lines */
     for (; i < n; i++) {
         float O[FW_FUSED_MAX_OUT], A[FW_FUSED_MAX_OUT];
         for (int k = 0; k < m; k++)
             A[k] = O[k] = o[k][i];
         for (int r = 0; r < n_in; r++) {
-            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * gp : x[r];
             float X = x[r][i], Y = yr[i];
             for (int k = 0; k < m; k++) {
                 Y += g[r * gs + k] * O[k];
@@ -52,6 +53,7 @@ static inline __attribute__((always_inline)) void fw_fused_tail(
 static inline __attribute__((always_inline)) void fw_fused_m(
         float *const *x, int n_in, float *gin, float *const *o, const int m, const float *g,
         int gs, int n) {
+    const ptrdiff_t gp = fw_line_pitch(n);
     for (int i = 0; i < n; i += 16) {
         __mmask16 mask = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
         __m512 O[FW_FUSED_MAX_OUT], A[FW_FUSED_MAX_OUT];
@@ -61,7 +63,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * gp : x[r];
             __m512 X = _mm512_maskz_loadu_ps(mask, x[r] + i);
             __m512 Y = gin ? _mm512_maskz_loadu_ps(mask, yr + i) : X;
             for (int k = 0; k < m; k++) {
@@ -84,6 +86,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
 static inline __attribute__((always_inline)) void fw_fused_m(
         float *const *x, int n_in, float *gin, float *const *o, const int m, const float *g,
         int gs, int n) {
+    const ptrdiff_t gp = fw_line_pitch(n);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 O[FW_FUSED_MAX_OUT], A[FW_FUSED_MAX_OUT];
@@ -93,7 +96,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * gp : x[r];
             __m256 X = _mm256_loadu_ps(x[r] + i), Y = gin ? _mm256_loadu_ps(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 __m256 b = _mm256_broadcast_ss(gr + k);
@@ -113,7 +116,7 @@ static inline __attribute__((always_inline)) void fw_fused_m(
         }
         for (int r = 0; r < n_in; r++) {
             const float *gr = g + r * gs;
-            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * gp : x[r];
             __m128 X = _mm_loadu_ps(x[r] + i), Y = gin ? _mm_loadu_ps(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 __m128 b = _mm_broadcast_ss(gr + k);
@@ -143,13 +146,14 @@ static inline __attribute__((always_inline)) void fw_fused_m(
 static inline __attribute__((always_inline)) void fw_fused_chunks(
         float *const *x, int n_in, float *gin, float *const *o, const int m, const float *g,
         int gs, const fw_v4 *gb, int n) {
+    const ptrdiff_t gp = fw_line_pitch(n);
     int i = 0;
     for (; i + 4 <= n; i += 4) {
         fw_v4 O[FW_FUSED_MAX_OUT], A[FW_FUSED_MAX_OUT];
         for (int k = 0; k < m; k++)
             A[k] = O[k] = fw_load4(o[k] + i);
         for (int r = 0; r < n_in; r++) {
-            float *yr = gin ? gin + (ptrdiff_t)r * fw_line_pitch(n) : x[r];
+            float *yr = gin ? gin + (ptrdiff_t)r * gp : x[r];
             fw_v4 X = fw_load4(x[r] + i), Y = gin ? fw_load4(yr + i) : X;
             for (int k = 0; k < m; k++) {
                 fw_v4 b = gb ? gb[r * m + k] : fw_splat4(g[r * gs + k]);

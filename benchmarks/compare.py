@@ -377,8 +377,8 @@ def main(argv=None):
             for i, seed in enumerate(args.seeds):
                 # The order rotates with the seed: the process that runs first, or right
                 # after another's exit, paid for re-backed memory on the project's VM
-                # (an 800 MB FastText bucket matrix initialised in 1.4 s there, 0.4 s
-                # otherwise), and no trainer should always be that one.
+                # (build_vocab with FastText's 800 MB bucket matrix: 1.46 s, then 0.48 s,
+                # benchmarks/README.md), and no trainer should always be that one.
                 shift = i % len(trainers)
                 for trainer in trainers[shift:] + trainers[:shift]:
                     run = B.run_trainer(trainer, corpus, tokens, arch, args.hs, args.epochs,

@@ -15,7 +15,8 @@ from fastw2v.search import BLOCK_CELLS
 
 logger = logging.getLogger("fastw2v.keyedvectors")
 
-__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_rows", "per_row_factors"]
+__all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_rows", "lined_copy",
+           "read_rows", "per_row_factors"]
 
 # Bytes of a cache line: padded_rows starts every row on one.
 LINE_BYTES = 64
@@ -50,6 +51,44 @@ def padded_rows(rows, dim):
     buf = np.zeros(rows * pitch + per_line, dtype=np.float32)
     skip = (-buf.ctypes.data % LINE_BYTES) // 4  # numpy promises 16-byte alignment only
     return buf[skip:skip + rows * pitch].reshape(rows, pitch)[:, :dim]
+
+
+def lined_copy(rows):
+    """A copy of the 2-D ``rows`` as float32 on whole cache lines (padded_rows): how an
+    output layer from elsewhere (a gensim model) joins a model that trains it."""
+    rows = np.asarray(rows)
+    out = padded_rows(len(rows), rows.shape[1])
+    out[:] = rows
+    return out
+
+
+# Rows per block of read_rows: a bounded buffer beside the matrix being filled.
+READ_BLOCK_BYTES = 1 << 22
+
+
+def read_rows(dest, readinto, dtype):
+    """Fill the 2-D float32 matrix ``dest`` (contiguous, or padded_rows' strided view) from
+    a stream of its rows in C order, stored as ``dtype`` (``"<f4"`` for the files).
+
+    ``readinto(buf)`` must fill the contiguous array ``buf`` completely or raise. A
+    contiguous ``dest`` of ``dtype`` is read in place; otherwise blocks of rows pass
+    through one buffer of at most READ_BLOCK_BYTES, so loading a matrix onto whole lines
+    needs no second copy of it.
+    """
+    dtype = np.dtype(dtype)
+    if dest.size == 0:
+        return dest
+    if dest.flags.c_contiguous and dest.dtype == dtype:
+        readinto(dest)
+        return dest
+    rows, dim = dest.shape
+    step = max(1, READ_BLOCK_BYTES // max(1, dim * dtype.itemsize))
+    buf = np.empty((min(step, rows), dim), dtype=dtype)
+    for start in range(0, rows, step):
+        block = buf[:min(step, rows - start)]
+        readinto(block)
+        dest[start:start + len(block)] = block
+    return dest
 
 
 def per_row_factors(lockf, n, name):

@@ -139,3 +139,81 @@ def test_padding_between_rows_is_never_read_or_written(kernel, sg):
     for w, p in zip(wide, plain):
         np.testing.assert_array_equal(w[:, :20], p)
         assert np.isnan(w[:, 20:]).all()
+
+
+# ---------------------------------------------------------------- output layers from files
+
+def on_lines(a):
+    """Every row of the float32 matrix ``a`` starts a 64-byte line."""
+    return a.dtype == np.float32 and matrix_pitch(a) % 16 == 0 and a.ctypes.data % 64 == 0
+
+
+@pytest.mark.parametrize("model_class", [Word2Vec, FastText])
+@pytest.mark.parametrize("hs", [0, 1])
+def test_a_loaded_model_trains_its_output_layer_on_whole_lines(tmp_path, model_class, hs):
+    """load() reads syn1 / syn1neg onto whole lines, with the saved values, and the model
+    trains on as the one that was saved does; mmap='r' keeps the file's own layout."""
+    params = dict(vector_size=20, min_count=1, sample=0, seed=7, workers=1, epochs=1, hs=hs,
+                  negative=0 if hs else 5)
+    if model_class is FastText:
+        params.update(min_n=2, max_n=3, bucket=500)
+    model = model_class(SENTENCES, **params)
+    name = "syn1" if hs else "syn1neg"
+    model.save(str(tmp_path / "m"))
+    loaded = model_class.load(str(tmp_path / "m"))
+    assert on_lines(getattr(loaded, name)) and matrix_pitch(getattr(loaded, name)) == 32
+    np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
+    for m in (model, loaded):
+        m.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
+    mapped = getattr(model_class.load(str(tmp_path / "m"), mmap="r"), name)
+    assert isinstance(mapped, np.memmap) and mapped.flags.c_contiguous
+
+
+@pytest.mark.parametrize("rows, dim", [(37, 7), (10, 100), (1, 3), (0, 5)])
+def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim):
+    """Blocks smaller than the matrix (and a last, shorter one) give the stored rows."""
+    from fastw2v import vector_store
+    monkeypatch.setattr(vector_store, "READ_BLOCK_BYTES", 3 * dim * 4)  # three rows a block
+    want = np.arange(rows * dim, dtype="<f4").reshape(rows, dim)
+    stream = memoryview(want.tobytes())
+    at = [0]
+
+    def readinto(buf):
+        view = memoryview(buf).cast("B")
+        view[:] = stream[at[0]:at[0] + len(view)]
+        at[0] += len(view)
+    got = vector_store.read_rows(padded_rows(rows, dim), readinto, "<f4")
+    np.testing.assert_array_equal(got, want)
+    assert at[0] == want.nbytes
+
+
+def test_an_array_file_cut_after_its_header_was_checked_is_refused(tmp_path):
+    from fastw2v.io import native
+    from fastw2v.io.errors import FormatError
+    path = tmp_path / "a.npy"
+    np.save(path, np.ones((50, 10), np.float32))
+    header = native._check_npy_header(str(path), "syn1neg")
+    with open(path, "r+b") as f:
+        f.truncate(header[3] + 4 * 10 * 20)  # 20 of the 50 rows left
+    with pytest.raises(FormatError, match="syn1neg"):
+        native._load_lined(str(path), "syn1neg", header)
+
+
+def test_a_facebook_model_and_a_gensim_model_bring_lined_output_layers(tmp_path):
+    from fastw2v.models.fasttext import load_facebook_model, save_facebook_model
+    model = FastText(SENTENCES, vector_size=20, min_count=1, min_n=2, max_n=3, bucket=500,
+                     workers=1, epochs=1, seed=3)
+    save_facebook_model(model, str(tmp_path / "m.bin"))
+    loaded = load_facebook_model(str(tmp_path / "m.bin"))
+    assert on_lines(loaded.syn1neg)
+    np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
+    gensim = pytest.importorskip("gensim")
+    for hs in (0, 1):
+        gmodel = gensim.models.Word2Vec(SENTENCES, vector_size=20, min_count=1, workers=1,
+                                        epochs=1, hs=hs, negative=0 if hs else 5)
+        name = "syn1" if hs else "syn1neg"
+        ours = Word2Vec.from_gensim(gmodel)
+        assert on_lines(getattr(ours, name))
+        np.testing.assert_array_equal(getattr(ours, name), getattr(gmodel, name))

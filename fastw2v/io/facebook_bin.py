@@ -34,6 +34,7 @@ import struct
 import numpy as np
 
 from fastw2v._ngrams import MAX_HASH_COUNT
+from fastw2v.vector_store import padded_rows, read_rows
 
 from .errors import FormatError, TruncatedFileError
 from .native import _fsync_dir, _write_atomic
@@ -331,8 +332,9 @@ def _read_bin(path, read_output, before_matrix, floret):
             _fail(path, f"{src.remaining() - nwords * dim * 4} bytes after the output matrix")
         output = None
         if read_output:
-            output = np.empty((nwords, dim), dtype="<f4")
-            src.readinto(output, "the output matrix")
+            # On whole cache lines, as fastw2v trains an output layer (load_facebook_model).
+            output = read_rows(padded_rows(nwords, dim),
+                               lambda buf: src.readinto(buf, "the output matrix"), "<f4")
     return FacebookModel(args=args, version=version, words=words, counts=counts, ntokens=ntokens,
                          input=matrix, output=output)
 

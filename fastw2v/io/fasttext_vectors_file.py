@@ -74,7 +74,8 @@ def load_fasttext_vectors(fname, cls, mmap=None):
     """
     from .facebook_bin import FacebookExtras
 
-    arrays, meta = load_native(fname, mmap=mmap, expected_kind=KIND)
+    arrays, meta = load_native(fname, mmap=mmap, expected_kind=KIND,
+                               lined=("facebook_output",))  # a FastText model's output layer
     _check(fname, meta, arrays)
     kv = cls(meta["vector_size"], meta["min_n"], meta["max_n"], meta["bucket"], **_hashing(meta))
     kv.facebook_eos = meta["facebook_eos"]

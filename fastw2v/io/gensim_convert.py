@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import params as _params
+from ..vector_store import lined_copy
 
 __all__ = ["word2vec_from_gensim", "word2vec_to_gensim", "fasttext_from_gensim",
            "fasttext_to_gensim", "convert_pickle"]
@@ -75,9 +76,9 @@ def word2vec_from_gensim(cls, gmodel, vectors=True):
         vocab.codes, vocab.points, vocab.path_offsets = _huffman_from_gensim(gwv)
         if np.any(np.diff(vocab.path_offsets) < 1):
             raise ValueError("a word of the gensim model has an empty Huffman path")
-        model.syn1 = np.array(gmodel.syn1, dtype=np.float32, order="C")
+        model.syn1 = lined_copy(gmodel.syn1)
     if model.negative:
-        model.syn1neg = np.array(gmodel.syn1neg, dtype=np.float32, order="C")
+        model.syn1neg = lined_copy(gmodel.syn1neg)
     model._set_vocab(vocab)
     if vectors:
         model.wv.vectors = np.array(gwv.vectors, dtype=np.float32, order="C")

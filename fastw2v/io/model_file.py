@@ -70,7 +70,8 @@ def load_model(cls, fname, mmap=None):
     FormatError
         For any damaged, inconsistent or foreign file (never a KeyError or TypeError).
     """
-    arrays, meta = load_native(fname, mmap=mmap, expected_kind=cls._FILE_KIND)
+    arrays, meta = load_native(fname, mmap=mmap, expected_kind=cls._FILE_KIND,
+                               lined=("syn1", "syn1neg"))  # the output layers, as training made them
     try:
         return _model_from(cls, fname, arrays, meta)
     except FormatError:

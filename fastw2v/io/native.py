@@ -175,9 +175,9 @@ def _check_npy_header(full, name):
         with open(full, "rb") as fin:
             version = fmt.read_magic(fin)
             if version == (1, 0):
-                shape, _, dtype = fmt.read_array_header_1_0(fin)
+                shape, fortran, dtype = fmt.read_array_header_1_0(fin)
             elif version == (2, 0):
-                shape, _, dtype = fmt.read_array_header_2_0(fin)
+                shape, fortran, dtype = fmt.read_array_header_2_0(fin)
             else:  # 3.0 is only written for structured dtypes, which fastw2v never saves
                 raise ValueError(f".npy format version {version} is not supported")
             data_start = fin.tell()
@@ -193,6 +193,27 @@ def _check_npy_header(full, name):
     if expected != actual:
         raise FormatError(full, f"array {name!r}: header declares shape {tuple(shape)} of "
                                 f"{dtype.str} ({expected} bytes) but the file holds {actual} bytes")
+    return tuple(shape), fortran, dtype, data_start
+
+
+def _load_lined(full, name, header):
+    """The float32 matrix of ``full`` read onto whole cache lines (padded_rows), a block of
+    rows at a time; None when the array is not a C-ordered 2-D float32 one (np.load's)."""
+    from fastw2v.vector_store import padded_rows, read_rows
+
+    shape, fortran, dtype, data_start = header
+    if len(shape) != 2 or fortran or dtype != np.float32:
+        return None
+    dest = padded_rows(*shape)
+
+    with open(full, "rb") as fin:
+        fin.seek(data_start)
+
+        def readinto(buf):
+            view = memoryview(buf).cast("B")
+            if fin.readinto(view) != len(view):  # the file shrank since its header was checked
+                raise FormatError(full, f"array {name!r} ended early")
+        return read_rows(dest, readinto, dtype)
 
 
 def _read_doc(path):
@@ -227,7 +248,7 @@ def read_kind(path):
     return _read_doc(os.fspath(path))["kind"]
 
 
-def load_native(path, mmap=None, expected_kind=None):
+def load_native(path, mmap=None, expected_kind=None, lined=()):
     """Load what `save_native` wrote at `path`.
 
     Parameters
@@ -238,6 +259,10 @@ def load_native(path, mmap=None, expected_kind=None):
         Memory-map the arrays with this mode (None: read into memory).
     expected_kind : str, optional
         Refuse files whose ``kind`` differs.
+    lined : collection of str
+        Arrays to read with every row on whole cache lines (a view of a padded matrix,
+        ``fastw2v.vector_store.padded_rows``) when they are read into memory: the layers a
+        model trains, which the kernels update faster there.
 
     Returns
     -------
@@ -271,9 +296,11 @@ def load_native(path, mmap=None, expected_kind=None):
                and fname not in (".", ".."), path, f"invalid file name {fname!r} for array {name!r}")
         full = os.path.join(directory, fname)
         _check(os.path.isfile(full), path, f"array file {fname} is missing")
-        _check_npy_header(full, name)
+        header = _check_npy_header(full, name)
         try:
-            arr = np.load(full, mmap_mode=mmap, allow_pickle=False)
+            arr = _load_lined(full, name, header) if mmap is None and name in lined else None
+            if arr is None:
+                arr = np.load(full, mmap_mode=mmap, allow_pickle=False)
         except (ValueError, EOFError, OSError, MemoryError) as err:
             raise FormatError(full, f"unreadable array {name!r}: {err}") from None
         _check(isinstance(arr, np.ndarray), full, f"array {name!r} is not a .npy array")

@@ -296,7 +296,7 @@ cdef inline int huffman_outputs(const TrainConfig *cfg, ThreadState *st, int32_t
     cdef int k
     for k in range(n):
         st.out_rows[k] = cfg.points[start + k]
-        st.labels[k] = 1.0 - cfg.codes[start + k]
+        st.labels[k] = <float>(1 - cfg.codes[start + k])  # in int: no double round trip
     return n
 
 

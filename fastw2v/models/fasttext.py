@@ -291,7 +291,7 @@ def load_facebook_model(path, encoding="utf-8"):
                                        sample=model.sample, ns_exponent=model.ns_exponent,
                                        hs=bool(hs), negative=model.negative))
     # kv's n-gram table and composed vectors are load_facebook_vectors' (same words, order).
-    output = np.ascontiguousarray(kv.facebook.output, dtype=np.float32)
+    output = np.asarray(kv.facebook.output, dtype=np.float32)  # read on whole lines
     if hs:
         model.syn1 = output
     else:

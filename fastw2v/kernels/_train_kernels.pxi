@@ -360,15 +360,17 @@ cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i,
 
 cdef inline void prefetch_paths(const TrainConfig *cfg, ThreadState *st, int i,
                                 int n) noexcept nogil:
-    """The path arrays ahead of prefetch_window's reads of them: centre i + 3's offsets,
-    then (offsets cached by now) centre i + 2's points and codes. A rare word's path lies
-    anywhere in megabytes of points; read on demand one window ahead it stalled the loop."""
+    """The path arrays ahead of prefetch_window's reads of them: centre i + 5's offsets,
+    then (offsets cached by now) centre i + 3's points and codes. A rare word's path lies
+    anywhere in megabytes of points; read on demand one window ahead it stalled the loop.
+    Two windows ahead of their reads, not one: on the whole IMDB vocabulary (syn0 and syn1
+    beyond L3) CBOW-HS took 0.94-0.97x the CPU time (benchmarks/README.md, "Session 12")."""
     cdef int32_t c
     cdef int64_t start
+    if i + 5 < n:
+        fw_prefetch(&cfg.path_offsets[st.sentence[i + 5]])
     if i + 3 < n:
-        fw_prefetch(&cfg.path_offsets[st.sentence[i + 3]])
-    if i + 2 < n:
-        c = st.sentence[i + 2]
+        c = st.sentence[i + 3]
         start = cfg.path_offsets[c]
         fw_prefetch(&cfg.points[start])
         fw_prefetch(&cfg.codes[start])

@@ -6,7 +6,9 @@
 Issue 15's settings (compare.py --fasttext's; ``--word2vec``: compare.py's word2vec
 settings). Prints one line: seconds for import, ``build_vocab``, ``train``, composing the
 vectors once more (FastText's ``adjust_vectors``, what ``build_vocab`` and every epoch
-run) and writing them in word2vec binary format, then the process's peak RSS. For what
+run) and writing them in word2vec binary format, the process CPU seconds of the training
+(all threads: with the wall seconds they tell a slower CPU from threads that wait), then
+the process's peak RSS. For what
 whole-process ratios cannot show: how the time splits, how training scales from 1 to 2
 threads (run it with --workers 1 and 2, alternating), or how two runs side by side slow
 each other (start two at once). ``--repo`` imports fastw2v from another built checkout.
@@ -43,9 +45,9 @@ def main():
         model = FastText(sg=args.sg, epochs=args.epochs, workers=args.workers, seed=1,
                          progress=False, **DEFAULTS, **FASTTEXT_DEFAULTS)
     model.build_vocab(corpus_file=args.corpus)
-    built = time.perf_counter()
+    built, cpu_before = time.perf_counter(), time.process_time()
     model.train(corpus_file=args.corpus, total_words=model.corpus_total_words, epochs=args.epochs)
-    trained = time.perf_counter()
+    trained, train_cpu = time.perf_counter(), time.process_time() - cpu_before
     if not args.word2vec:
         model.wv.adjust_vectors()
     composed = time.perf_counter()
@@ -56,7 +58,7 @@ def main():
     compose = "" if args.word2vec else f"  compose {composed - trained:.3f} s"
     print(f"{'word2vec' if args.word2vec else 'fasttext'} sg={args.sg} workers={args.workers} "
           f"import {imported - start:.2f} s  build_vocab {built - imported:.2f} s  "
-          f"train {trained - built:.2f} s{compose}  save {saved - composed:.2f} s  "
+          f"train {trained - built:.2f} s (cpu {train_cpu:.2f} s){compose}  save {saved - composed:.2f} s  "
           f"total {saved - start:.2f} s  peak RSS {rss:.0f} MB", flush=True)
 
 

@@ -316,7 +316,9 @@ def test_gensim_loss_magnitude_comparable(gensim_models):
 
 
 def test_predict_output_word():
-    model = Word2Vec(CORPUS, min_count=1, vector_size=16, epochs=5, seed=1)
+    # 20 epochs: at 5 the model was undertrained, and "at least 3 of 5 from the topic"
+    # held for only 19-22 of 30 seeds (any kernel build); at 20, all 5 for all 30.
+    model = Word2Vec(CORPUS, min_count=1, vector_size=16, epochs=20, seed=1)
     out = model.predict_output_word(["a1", "a2", "a3"], topn=5)
     assert len(out) == 5
     assert sum(w.startswith("a") for w, _ in out) >= 3

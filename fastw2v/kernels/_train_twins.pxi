@@ -173,16 +173,16 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
         negatives = np.ascontiguousarray(negatives, np.int32)
         windows = n if n > 1 else 0
         if negatives.ndim != 2 or negatives.shape[0] != windows or negatives.shape[1] < 1 \
-                or negatives.shape[0] + 1 > NEG_BATCH_WINDOWS \
+                or negatives.shape[0] + 2 > NEG_BATCH_WINDOWS \
                 or (negatives.size and (negatives.min() < 0 or negatives.max() >= n_words)):
             raise ValueError(f"negatives must be ({windows}, k) words, fewer than "
                              f"{NEG_BATCH_WINDOWS} windows")
         cfg.settings.negative = negatives.shape[1]
         cfg.syn1neg = _rows_ptr(syn1neg)
         max_out = max(max_out, negatives.shape[1] + 1)
-        # The draws in the order the windows take them, one window's more of padding:
-        # draw_negatives prefetches the next window's rows and never refills.
-        draws = np.concatenate([negatives.ravel(), np.zeros(negatives.shape[1], np.int32)])
+        # The draws in the order the windows take them, two windows' more of padding:
+        # draw_negatives prefetches the rows of the window after next and never refills.
+        draws = np.concatenate([negatives.ravel(), np.zeros(2 * negatives.shape[1], np.int32)])
     keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None, word_rows)
     if keep is None:
         raise ValueError("ft_sentence_update needs syn0_ngrams and the n-gram table")

@@ -327,8 +327,9 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
     random output rows into cache (they miss it otherwise, and the forward pass
     waits on them). Two windows ahead rather than one: on 60 MB of IMDB, where the
     output layer outgrows L3, CBOW-NS took 0.972 / 0.974x the CPU time and SG-NS
-    0.980x; three ahead, 0.996x (benchmarks/README.md, "Session 12"). Drawing apart from the update also keeps the
-    update a function of its inputs, so the test twin can feed it known draws.
+    0.980x; three ahead, 0.996x (benchmarks/README.md, "Session 12"). Drawing apart
+    from the update also keeps the update a function of its inputs, so the test twin
+    can feed it known draws.
     """
     cdef int d, k = cfg.settings.negative
     if st.neg_pos + 3 * k > st.neg_len:

@@ -171,12 +171,15 @@ def test_a_loaded_model_trains_its_output_layer_on_whole_lines(tmp_path, model_c
     assert isinstance(mapped, np.memmap) and mapped.flags.c_contiguous
 
 
-@pytest.mark.parametrize("rows, dim", [(37, 7), (10, 100), (1, 3), (0, 5)])
-def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim):
-    """Blocks smaller than the matrix (and a last, shorter one) give the stored rows."""
+@pytest.mark.parametrize("rows, dim", [(37, 7), (10, 100), (1, 3), (0, 5), (9, 16)])
+@pytest.mark.parametrize("stored", ["<f4", ">f4"])
+def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim, stored):
+    """Blocks smaller than the matrix (and a last, shorter one) give the stored rows; dim
+    16 fills whole lines and is read in place; big-endian rows (a .bin read on a
+    big-endian machine takes the same path) are converted."""
     from fastw2v import vector_store
     monkeypatch.setattr(vector_store, "READ_BLOCK_BYTES", 3 * dim * 4)  # three rows a block
-    want = np.arange(rows * dim, dtype="<f4").reshape(rows, dim)
+    want = np.arange(rows * dim, dtype=stored).reshape(rows, dim)
     stream = memoryview(want.tobytes())
     at = [0]
 
@@ -184,31 +187,55 @@ def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim):
         view = memoryview(buf).cast("B")
         view[:] = stream[at[0]:at[0] + len(view)]
         at[0] += len(view)
-    got = vector_store.read_rows(padded_rows(rows, dim), readinto, "<f4")
+    got = vector_store.read_rows(padded_rows(rows, dim), readinto, stored)
+    assert got.dtype == np.float32
     np.testing.assert_array_equal(got, want)
     assert at[0] == want.nbytes
 
 
-def test_an_array_file_cut_after_its_header_was_checked_is_refused(tmp_path):
+@pytest.mark.parametrize("rows, dim", [(50, 20), (9, 16), (3, 1), (0, 4)])
+def test_a_padded_matrix_is_saved_as_np_save_saves_its_copy(tmp_path, monkeypatch, rows, dim):
+    """_write_npy writes a strided matrix in blocks of rows: the bytes of np.save."""
+    from fastw2v.io import native
+    monkeypatch.setattr(native, "_WRITE_BLOCK_BYTES", 3 * dim * 4)
+    a = padded_rows(rows, dim)
+    a[...] = np.random.default_rng(rows).normal(size=(rows, dim))
+    with open(tmp_path / "ours.npy", "wb") as f:
+        native._write_npy(f, a)
+    np.save(tmp_path / "numpy.npy", np.ascontiguousarray(a), allow_pickle=False)
+    assert (tmp_path / "ours.npy").read_bytes() == (tmp_path / "numpy.npy").read_bytes()
+
+
+@pytest.mark.parametrize("dim", [10, 16])  # read in blocks, read in place
+def test_an_array_file_cut_after_its_header_was_checked_is_refused(tmp_path, dim):
     from fastw2v.io import native
     from fastw2v.io.errors import FormatError
     path = tmp_path / "a.npy"
-    np.save(path, np.ones((50, 10), np.float32))
+    np.save(path, np.ones((50, dim), np.float32))
     header = native._check_npy_header(str(path), "syn1neg")
     with open(path, "r+b") as f:
-        f.truncate(header[3] + 4 * 10 * 20)  # 20 of the 50 rows left
+        f.truncate(header[3] + 4 * dim * 20)  # 20 of the 50 rows left
     with pytest.raises(FormatError, match="syn1neg"):
         native._load_lined(str(path), "syn1neg", header)
 
 
 def test_a_facebook_model_and_a_gensim_model_bring_lined_output_layers(tmp_path):
-    from fastw2v.models.fasttext import load_facebook_model, save_facebook_model
-    model = FastText(SENTENCES, vector_size=20, min_count=1, min_n=2, max_n=3, bucket=500,
-                     workers=1, epochs=1, seed=3)
-    save_facebook_model(model, str(tmp_path / "m.bin"))
-    loaded = load_facebook_model(str(tmp_path / "m.bin"))
-    assert on_lines(loaded.syn1neg)
-    np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
+    from fastw2v.models.fasttext import (FastTextKeyedVectors, load_facebook_model,
+                                         load_facebook_vectors, save_facebook_model)
+    for hs in (0, 1):
+        name = "syn1" if hs else "syn1neg"
+        model = FastText(SENTENCES, vector_size=20, min_count=1, min_n=2, max_n=3, bucket=500,
+                         workers=1, epochs=1, seed=3, hs=hs, negative=0 if hs else 5)
+        save_facebook_model(model, str(tmp_path / "m.bin"))
+        loaded = load_facebook_model(str(tmp_path / "m.bin"))
+        assert on_lines(getattr(loaded, name))
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
+    # FastText vectors keeping the .bin's output matrix (for a model built from them)
+    kv = load_facebook_vectors(str(tmp_path / "m.bin"), keep_output=True)
+    kv.save(str(tmp_path / "m.kv"))
+    again = FastTextKeyedVectors.load(str(tmp_path / "m.kv"))
+    assert on_lines(again.facebook.output)
+    np.testing.assert_array_equal(again.facebook.output, model.syn1)
     gensim = pytest.importorskip("gensim")
     for hs in (0, 1):
         gmodel = gensim.models.Word2Vec(SENTENCES, vector_size=20, min_count=1, workers=1,

@@ -175,8 +175,8 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
         if negatives.ndim != 2 or negatives.shape[0] != windows or negatives.shape[1] < 1 \
                 or negatives.shape[0] + 2 > NEG_BATCH_WINDOWS \
                 or (negatives.size and (negatives.min() < 0 or negatives.max() >= n_words)):
-            raise ValueError(f"negatives must be ({windows}, k) words, fewer than "
-                             f"{NEG_BATCH_WINDOWS} windows")
+            raise ValueError(f"negatives must be ({windows}, k) words, at most "
+                             f"{NEG_BATCH_WINDOWS - 2} windows")
         cfg.settings.negative = negatives.shape[1]
         cfg.syn1neg = _rows_ptr(syn1neg)
         max_out = max(max_out, negatives.shape[1] + 1)

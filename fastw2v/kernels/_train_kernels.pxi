@@ -325,8 +325,8 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
 
     Prefetching ahead gives the memory system whole window updates to bring the
     random output rows into cache (they miss it otherwise, and the forward pass
-    waits on them). Two windows ahead rather than one: on 60 MB of IMDB, where the
-    output layer outgrows L3, CBOW-NS took 0.972 / 0.974x the CPU time and SG-NS
+    waits on them). Two windows ahead rather than one: on 60 MB of IMDB, whose rows
+    fill L3, CBOW-NS took 0.972 / 0.974x the CPU time and SG-NS
     0.980x; three ahead, 0.996x (benchmarks/README.md, "Session 12"). Drawing apart
     from the update also keeps the update a function of its inputs, so the test twin
     can feed it known draws.
@@ -366,8 +366,8 @@ cdef inline void prefetch_paths(const TrainConfig *cfg, ThreadState *st, int i,
     """The path arrays ahead of prefetch_window's reads of them: centre i + 5's offsets,
     then (offsets cached by now) centre i + 3's points and codes. A rare word's path lies
     anywhere in megabytes of points; read on demand one window ahead it stalled the loop.
-    Two windows ahead of their reads, not one: on the whole IMDB vocabulary (syn0 and syn1
-    beyond L3) CBOW-HS took 0.94-0.97x the CPU time (benchmarks/README.md, "Session 12")."""
+    Two windows ahead of their reads, not one: on 60 MB of IMDB, whose rows fill L3,
+    CBOW-HS took 0.94-0.97x the CPU time (benchmarks/README.md, "Session 12")."""
     cdef int32_t c
     cdef int64_t start
     if i + 5 < n:

@@ -16,7 +16,7 @@ from fastw2v.search import BLOCK_CELLS
 logger = logging.getLogger("fastw2v.keyedvectors")
 
 __all__ = ["VectorStore", "EmptyQueryError", "prep_vectors", "padded_rows", "lined_copy",
-           "read_rows", "per_row_factors"]
+           "read_rows", "write_rows", "per_row_factors"]
 
 # Bytes of a cache line: padded_rows starts every row on one.
 LINE_BYTES = 64
@@ -62,8 +62,12 @@ def lined_copy(rows):
     return out
 
 
-# Rows per block of read_rows: a bounded buffer beside the matrix being filled.
-READ_BLOCK_BYTES = 1 << 22
+# Bytes per block of rows in read_rows / write_rows: a bounded buffer beside the matrix.
+ROW_BLOCK_BYTES = 1 << 22
+
+
+def _rows_per_block(dim, itemsize):
+    return max(1, ROW_BLOCK_BYTES // max(1, dim * itemsize))
 
 
 def read_rows(dest, readinto, dtype):
@@ -72,7 +76,7 @@ def read_rows(dest, readinto, dtype):
 
     ``readinto(buf)`` must fill the contiguous array ``buf`` completely or raise. A
     contiguous ``dest`` of ``dtype`` is read in place; otherwise blocks of rows pass
-    through one buffer of at most READ_BLOCK_BYTES, so loading a matrix onto whole lines
+    through one buffer of at most ROW_BLOCK_BYTES, so loading a matrix onto whole lines
     needs no second copy of it.
     """
     dtype = np.dtype(dtype)
@@ -82,13 +86,25 @@ def read_rows(dest, readinto, dtype):
         readinto(dest)
         return dest
     rows, dim = dest.shape
-    step = max(1, READ_BLOCK_BYTES // max(1, dim * dtype.itemsize))
+    step = _rows_per_block(dim, dtype.itemsize)
     buf = np.empty((min(step, rows), dim), dtype=dtype)
     for start in range(0, rows, step):
         block = buf[:min(step, rows - start)]
         readinto(block)
         dest[start:start + len(block)] = block
     return dest
+
+
+def write_rows(fout, rows, dtype):
+    """Write the 2-D matrix ``rows`` (contiguous or padded) to the binary file ``fout`` in
+    C order as ``dtype``, a contiguous block of at most ROW_BLOCK_BYTES at a time (what
+    read_rows reads back). numpy's own ``tofile`` / ``np.save`` write a matrix that is
+    neither C- nor Fortran-ordered one element at a time, 10x slower for padded rows."""
+    dtype = np.dtype(dtype)
+    step = _rows_per_block(rows.shape[1], dtype.itemsize)
+    for start in range(0, len(rows), step):
+        block = np.ascontiguousarray(rows[start:start + step], dtype=dtype)
+        fout.write(memoryview(block).cast("B"))
 
 
 def per_row_factors(lockf, n, name):

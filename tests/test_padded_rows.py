@@ -178,7 +178,7 @@ def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim, stor
     16 fills whole lines and is read in place; big-endian rows (a .bin read on a
     big-endian machine takes the same path) are converted."""
     from fastw2v import vector_store
-    monkeypatch.setattr(vector_store, "READ_BLOCK_BYTES", 3 * dim * 4)  # three rows a block
+    monkeypatch.setattr(vector_store, "ROW_BLOCK_BYTES", 3 * dim * 4)  # three rows a block
     want = np.arange(rows * dim, dtype=stored).reshape(rows, dim)
     stream = memoryview(want.tobytes())
     at = [0]
@@ -196,8 +196,9 @@ def test_read_rows_fills_padded_rows_block_by_block(monkeypatch, rows, dim, stor
 @pytest.mark.parametrize("rows, dim", [(50, 20), (9, 16), (3, 1), (0, 4)])
 def test_a_padded_matrix_is_saved_as_np_save_saves_its_copy(tmp_path, monkeypatch, rows, dim):
     """_write_npy writes a strided matrix in blocks of rows: the bytes of np.save."""
+    from fastw2v import vector_store
     from fastw2v.io import native
-    monkeypatch.setattr(native, "_WRITE_BLOCK_BYTES", 3 * dim * 4)
+    monkeypatch.setattr(vector_store, "ROW_BLOCK_BYTES", 3 * dim * 4)
     a = padded_rows(rows, dim)
     a[...] = np.random.default_rng(rows).normal(size=(rows, dim))
     with open(tmp_path / "ours.npy", "wb") as f:

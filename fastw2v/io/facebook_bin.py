@@ -34,7 +34,7 @@ import struct
 import numpy as np
 
 from fastw2v._ngrams import MAX_HASH_COUNT
-from fastw2v.vector_store import padded_rows, read_rows
+from fastw2v.vector_store import padded_rows, read_rows, write_rows
 
 from .errors import FormatError, TruncatedFileError
 from .native import _fsync_dir, _write_atomic
@@ -67,7 +67,7 @@ _ENTRY_MIN = 10          # the shortest dictionary entry: NUL, int64 count, int8
 _ENTRY_TAIL = struct.Struct("<qb")
 MAX_WORD_BYTES = 1 << 20  # longer "words" are damage, not tokens
 _CHUNK = 1 << 22          # dictionary read size
-_BLOCK = 1 << 24          # matrix read/write size in bytes
+_BLOCK = 1 << 24          # bytes per read of a matrix, per write of its zero rows
 
 
 @dataclasses.dataclass
@@ -347,9 +347,7 @@ def _entry_blocks(words, counts, per_block=65536):
 
 
 def _write_rows(fout, arr):
-    step = max(1, _BLOCK // max(1, arr.shape[1] * 4))
-    for start in range(0, len(arr), step):
-        fout.write(memoryview(np.ascontiguousarray(arr[start:start + step], dtype="<f4")).cast("B"))
+    write_rows(fout, arr, "<f4")  # fastText's matrices are little-endian float32
 
 
 def _write_zero_rows(fout, rows, dim):

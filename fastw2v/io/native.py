@@ -95,23 +95,18 @@ def _previous_side_files(path):
             and n.endswith(".npy") and os.path.basename(n) == n]
 
 
-# Rows per block when a strided matrix is written (_write_npy): a bounded contiguous copy.
-_WRITE_BLOCK_BYTES = 1 << 22
-
-
 def _write_npy(f, arr):
     """``np.save(f, arr)``, the same bytes, for a matrix with padded rows too: np.save
     writes an array that is neither C- nor Fortran-contiguous one element at a time into a
-    real file (10x slower than contiguous for padded_rows' output layers); this writes its
-    rows in contiguous blocks of at most _WRITE_BLOCK_BYTES."""
+    real file; its rows go through vector_store.write_rows instead."""
     if arr.ndim != 2 or arr.flags.c_contiguous or arr.flags.f_contiguous or arr.size == 0:
         np.save(f, arr, allow_pickle=False)
         return
+    from fastw2v.vector_store import write_rows
+
     fmt = np.lib.format
     fmt.write_array_header_1_0(f, fmt.header_data_from_array_1_0(arr))
-    step = max(1, _WRITE_BLOCK_BYTES // max(1, arr.shape[1] * arr.itemsize))
-    for start in range(0, arr.shape[0], step):
-        f.write(np.ascontiguousarray(arr[start:start + step]).data)
+    write_rows(f, arr, arr.dtype)
 
 
 def save_native(path, arrays, meta, kind):

@@ -12,6 +12,7 @@ from libc.string cimport memcpy, memmove, memset
 
 cdef enum:
     NEG_BATCH_WINDOWS = 256   # windows of negative draws made per batch (5 KB with 5)
+    NEG_PREFETCH_AHEAD = 2    # windows between a negative row's prefetch and its use
     ROOT_NODES_CACHED = 64    # HS nodes nearest the root (about six levels), never prefetched
 
 cdef extern from "fw_memory.h" nogil:
@@ -332,12 +333,14 @@ cdef inline void draw_negatives(const TrainConfig *cfg, ThreadState *st) noexcep
     can feed it known draws.
     """
     cdef int d, k = cfg.settings.negative
-    if st.neg_pos + 3 * k > st.neg_len:
+    cdef int64_t ahead
+    if st.neg_pos + (1 + NEG_PREFETCH_AHEAD) * k > st.neg_len:
         refill_negatives(cfg, st)
     memcpy(st.negatives, st.neg_batch + st.neg_pos, k * sizeof(int32_t))
     st.neg_pos += k
+    ahead = st.neg_pos + (NEG_PREFETCH_AHEAD - 1) * k  # the window NEG_PREFETCH_AHEAD on
     for d in range(k):
-        fw_prefetch_row(syn1neg_row(cfg, st.neg_batch[st.neg_pos + k + d]), cfg.dim)
+        fw_prefetch_row(syn1neg_row(cfg, st.neg_batch[ahead + d]), cfg.dim)
 
 
 cdef inline void prefetch_window(const TrainConfig *cfg, ThreadState *st, int i, int n) noexcept nogil:

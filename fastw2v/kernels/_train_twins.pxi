@@ -173,16 +173,17 @@ def ft_sentence_update(syn0, syn1, sentence, codes, points, path_offsets, float 
         negatives = np.ascontiguousarray(negatives, np.int32)
         windows = n if n > 1 else 0
         if negatives.ndim != 2 or negatives.shape[0] != windows or negatives.shape[1] < 1 \
-                or negatives.shape[0] + 2 > NEG_BATCH_WINDOWS \
+                or negatives.shape[0] + NEG_PREFETCH_AHEAD > NEG_BATCH_WINDOWS \
                 or (negatives.size and (negatives.min() < 0 or negatives.max() >= n_words)):
             raise ValueError(f"negatives must be ({windows}, k) words, at most "
-                             f"{NEG_BATCH_WINDOWS - 2} windows")
+                             f"{NEG_BATCH_WINDOWS - NEG_PREFETCH_AHEAD} windows")
         cfg.settings.negative = negatives.shape[1]
         cfg.syn1neg = _rows_ptr(syn1neg)
         max_out = max(max_out, negatives.shape[1] + 1)
-        # The draws in the order the windows take them, two windows' more of padding:
-        # draw_negatives prefetches the rows of the window after next and never refills.
-        draws = np.concatenate([negatives.ravel(), np.zeros(2 * negatives.shape[1], np.int32)])
+        # The draws in the order the windows take them, padded by the windows
+        # draw_negatives prefetches ahead, so that it never refills.
+        draws = np.concatenate([negatives.ravel(),
+                                np.zeros(NEG_PREFETCH_AHEAD * negatives.shape[1], np.int32)])
     keep = _twin_subwords(&cfg, syn0_ngrams, ngram_offsets, ngram_ids, None, word_rows)
     if keep is None:
         raise ValueError("ft_sentence_update needs syn0_ngrams and the n-gram table")
@@ -239,6 +240,8 @@ def block_gradients(x, o, labels, float alpha, bint skip_saturated=False, int co
     cdef TrainConfig cfg
     cdef ThreadState *st
     cdef int r, k, n_in, n_out
+    cdef float *x0
+    cdef float *o0
     cdef double loss
     x = np.ascontiguousarray(x, np.float32)
     o = np.ascontiguousarray(o, np.float32)
@@ -258,10 +261,11 @@ def block_gradients(x, o, labels, float alpha, bint skip_saturated=False, int co
     grads = np.zeros((n_in, n_out), np.float32)
     st = new_thread_state(&cfg, 1, n_in, n_out, 1, 0)
     try:
+        x0, o0 = _rows_ptr(x), _rows_ptr(o)
         for r in range(n_in):
-            st.in_ptrs[r] = _rows_ptr(x) + <int64_t>r * cfg.dim
+            st.in_ptrs[r] = x0 + <int64_t>r * cfg.dim
         for k in range(n_out):
-            st.out_ptrs[k] = _rows_ptr(o) + <int64_t>k * cfg.dim
+            st.out_ptrs[k] = o0 + <int64_t>k * cfg.dim
             st.labels[k] = labels[k]
         with nogil:
             fw_scores(st.in_ptrs, n_in, st.out_ptrs, n_out, cfg.dim, st.grads)

@@ -145,6 +145,8 @@ ctypedef struct ThreadState:
     float *ring_factor            # n_ring
     float *ring_count             # n_ring
     int32_t *ctx_slot             # the window's context positions' slots, n_in
+    float **ctx_rows              # CBOW: their composites, n_in ...
+    float *ctx_weight             # ... and each one's weight in the hidden layer, n_in
     # A new buffer is a field above and one line in lay_out_state (_train_state.pxi).
 
 

@@ -31,6 +31,8 @@ cdef extern from "fw_block.h" nogil:
                      int64_t pitch)
     void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, float a, const float *g,
                         int n, int64_t pitch)
+    void fw_weighted_sum(float *y, float * const *x, const float *w, int m, int n)
+    void fw_add_to_each(float * const *y, int m, float a, const float *g, int n)
 
 cdef extern from "fw_scores.h" nogil:
     void fw_scores(float * const *x, int n_in, float * const *o, int n_out, int n, float *out)
@@ -637,21 +639,30 @@ cdef void ft_cbow_window(const TrainConfig *cfg, ThreadState *st, int32_t centre
     cdef float count = 0.0
     cdef int dim = cfg.dim
     cdef float factor = 1.0
-    memset(st.hidden, 0, dim * sizeof(float))
     for r in range(n_ctx):
         slot = st.ctx_slot[r]
-        axpy(st.ring_count[slot], ring_row(st, slot), st.hidden, dim)
+        st.ctx_rows[r] = ring_row(st, slot)
         count += st.ring_count[slot]
+    # Four composites per pass over the hidden row, and (in place) four take the error
+    # per pass over it: one axpy per composite stored the hidden row, and the gradient
+    # was loaded, once per composite.
     if cfg.settings.cbow_mean:
-        scale(1.0 / count, st.hidden, dim)
+        for r in range(n_ctx):
+            st.ctx_weight[r] = st.ring_count[st.ctx_slot[r]] / count
     else:
         factor = 1.0 / count
+        for r in range(n_ctx):
+            st.ctx_weight[r] = st.ring_count[st.ctx_slot[r]]
+    fw_weighted_sum(st.hidden, st.ctx_rows, st.ctx_weight, n_ctx, dim)
     st.in_ptrs[0] = st.hidden
     memset(st.grad_in, 0, dim * sizeof(float))
     if cfg.settings.hs:
         hs_block(cfg, st, centre, 1, alpha)
     if cfg.settings.negative:
         ns_block(cfg, st, centre, 1, alpha)
+    if in_place:  # every composite's lock factor is 1 (ft_in_place)
+        fw_add_to_each(st.ctx_rows, n_ctx, factor, st.grad_in, dim)
+        return
     for r in range(n_ctx):
         ft_collect(cfg, st, st.ctx_slot[r], st.grad_in, factor, in_place)
 

@@ -51,6 +51,8 @@ cdef size_t lay_out_state(ThreadState *st, char *base, const TrainConfig *cfg,
     st.ring_factor = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ring_count = <float *>carve(base, &at, n_ring * sizeof(float))
     st.ctx_slot = <int32_t *>carve(base, &at, (max_in if n_ring else 0) * sizeof(int32_t))
+    st.ctx_rows = <float **>carve(base, &at, (max_in if n_ring else 0) * sizeof(float *))
+    st.ctx_weight = <float *>carve(base, &at, (max_in if n_ring else 0) * sizeof(float))
     st.negatives = <int32_t *>carve(base, &at, n_neg * sizeof(int32_t))
     st.neg_batch = <int32_t *>carve(base, &at, NEG_BATCH_WINDOWS * n_neg * sizeof(int32_t))
     st.hot_hs_rows = <float *>carve(base, &at, n_hot * sizeof(float))

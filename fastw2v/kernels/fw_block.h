@@ -125,4 +125,62 @@ static inline void fw_add_to_rows(float *rows, const int32_t *ids, int64_t m, fl
     }
 }
 
+/* y = sum of w[k] * x[k] for k < m (m >= 1): four rows per pass over y, the first
+   pass writing y (no clearing first). FastText CBOW's hidden layer: the window's ring
+   composites, each weighted by its row count; one axpy per composite loaded and
+   stored the hidden row once per composite. */
+static inline void fw_weighted_sum(float *__restrict__ y, float *const *x, const float *w, int m,
+                                   int n) {
+    int k = m % 4;
+    const float *__restrict__ x0 = x[0];
+    float w0 = w[0];
+    if (k == 0) {
+        const float *__restrict__ x1 = x[1], *__restrict__ x2 = x[2], *__restrict__ x3 = x[3];
+        float w1 = w[1], w2 = w[2], w3 = w[3];
+        for (int i = 0; i < n; i++)
+            y[i] = (w0 * x0[i] + w1 * x1[i]) + (w2 * x2[i] + w3 * x3[i]);
+        k = 4;
+    } else if (k == 1) {
+        for (int i = 0; i < n; i++)
+            y[i] = w0 * x0[i];
+    } else if (k == 2) {
+        const float *__restrict__ x1 = x[1];
+        float w1 = w[1];
+        for (int i = 0; i < n; i++)
+            y[i] = w0 * x0[i] + w1 * x1[i];
+    } else {
+        const float *__restrict__ x1 = x[1], *__restrict__ x2 = x[2];
+        float w1 = w[1], w2 = w[2];
+        for (int i = 0; i < n; i++)
+            y[i] = (w0 * x0[i] + w1 * x1[i]) + w2 * x2[i];
+    }
+    for (; k + 4 <= m; k += 4) {
+        const float *__restrict__ x0 = x[k], *__restrict__ x1 = x[k + 1];
+        const float *__restrict__ x2 = x[k + 2], *__restrict__ x3 = x[k + 3];
+        float w0 = w[k], w1 = w[k + 1], w2 = w[k + 2], w3 = w[k + 3];
+        for (int i = 0; i < n; i++)
+            y[i] += (w0 * x0[i] + w1 * x1[i]) + (w2 * x2[i] + w3 * x3[i]);
+    }
+}
+
+/* y[k] += a * g for k < m distinct rows y[k], four rows per pass over g (FastText
+   CBOW: every context composite of the window takes the same step). */
+static inline void fw_add_to_each(float *const *y, int m, float a, const float *__restrict__ g,
+                                  int n) {
+    int k = 0;
+    for (; k + 4 <= m; k += 4) {
+        float *__restrict__ y0 = y[k], *__restrict__ y1 = y[k + 1];
+        float *__restrict__ y2 = y[k + 2], *__restrict__ y3 = y[k + 3];
+        for (int i = 0; i < n; i++) {
+            float step = a * g[i];
+            y0[i] += step; y1[i] += step; y2[i] += step; y3[i] += step;
+        }
+    }
+    for (; k < m; k++) {
+        float *__restrict__ y0 = y[k];
+        for (int i = 0; i < n; i++)
+            y0[i] += a * g[i];
+    }
+}
+
 #endif

@@ -1,0 +1,89 @@
+"""Two kernel builds in one process, epoch by epoch: CPU seconds and their ratio.
+
+    head -c 12000000 imdb.txt > imdb_small.txt
+    git worktree add /tmp/before HEAD~1 && (cd /tmp/before && python setup.py build_ext --inplace)
+    python benchmarks/kernel_ab.py --corpus imdb_small.txt --versus /tmp/before --sg 0 --fasttext
+
+kernel_cpu.py's workload (1 thread, pre-encoded corpus, compare.py's settings), but both
+builds train the same model in turns: this checkout's kernel and the one compiled in
+``--versus`` (the same variant, ``FASTW2V_KERNEL`` or the best for this CPU), one epoch
+each, ``--rounds`` pairs, the order swapped every round. On a VM whose speed drifts by
+1.5x within minutes, pairs of epochs seconds apart are what can show a 5% change; runs
+of separate processes (kernel_cpu.py --repo, alternating) could not. The ratio printed
+is the median over pairs of this checkout's CPU seconds over ``--versus``'s.
+
+Only the compiled module is swapped: the Python layers (vocabulary, encoding, the job's
+arguments) are this checkout's, so the two builds must take the same TrainJob
+arguments.
+"""
+import importlib.util
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_cpu import parse_args, workload  # noqa: E402 (the same workload)
+
+
+def load_other_build(checkout, module_name):
+    """The compiled kernel module ``module_name`` (e.g. "_train_avx512") of another
+    checkout, imported under a private package name so it lives beside ours."""
+    folder = os.path.join(os.path.abspath(checkout), "fastw2v", "kernels")
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    path = os.path.join(folder, module_name + suffix)
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: build that checkout in place first")
+    # The init function is named after the last part of the name: keep it.
+    spec = importlib.util.spec_from_file_location(f"fastw2v_versus.{module_name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    argv = sys.argv[1:]
+    versus, rounds = None, 8
+    for flag in ("--versus", "--rounds"):
+        if flag in argv:
+            at = argv.index(flag)
+            value = argv[at + 1]
+            del argv[at:at + 2]
+            if flag == "--versus":
+                versus = value
+            else:
+                rounds = int(value)
+    if versus is None:
+        raise SystemExit("--versus CHECKOUT is required")
+    sys.argv[1:] = argv
+    args = parse_args(__doc__.splitlines()[0])
+    reset, epoch, n_words = workload(args)
+    import fastw2v.kernels as kernels
+    import fastw2v.trainer as trainer
+    ours = kernels.kernel
+    theirs = load_other_build(versus, ours.__name__.rsplit(".", 1)[1])
+    builds = {"this": ours.TrainJob, "versus": theirs.TrainJob}
+    seconds = {"this": [], "versus": []}
+    reset()
+    epoch()  # warm-up: page faults, caches
+    for r in range(rounds):
+        order = ("this", "versus") if r % 2 == 0 else ("versus", "this")
+        for name in order:
+            trainer.TrainJob = builds[name]
+            reset()
+            start = time.process_time()
+            epoch()
+            seconds[name].append(time.process_time() - start)
+    trainer.TrainJob = ours.TrainJob
+    ratios = [a / b for a, b in zip(seconds["this"], seconds["versus"])]
+    kind = "fasttext " if args.fasttext else ""
+    print(f"{kind}sg={args.sg} hs={args.hs} kernel {kernels.kernel_name}  words {n_words}")
+    print("this   " + " ".join(f"{s:.3f}" for s in seconds["this"]))
+    print("versus " + " ".join(f"{s:.3f}" for s in seconds["versus"]))
+    print(f"median this {statistics.median(seconds['this']):.3f}  versus "
+          f"{statistics.median(seconds['versus']):.3f}  median ratio {statistics.median(ratios):.3f}  "
+          f"faster in {sum(x < 1 for x in ratios)} of {len(ratios)} pairs")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,10 @@ is the median over pairs of this checkout's CPU seconds over ``--versus``'s.
 Only the compiled module is swapped: the Python layers (vocabulary, encoding, the job's
 arguments) are this checkout's, so the two builds must take the same TrainJob
 arguments.
+
+``--versus rows-in-place`` (with ``--fasttext``) compares this build against itself with
+FastText's bucket rows trained where they are, instead of in
+:class:`fastw2v._bucket_order.BucketOrder` (the used rows moved together for each epoch).
 """
 import importlib.util
 import os
@@ -39,6 +43,19 @@ def load_build(checkout, module_name, package):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+class _RowsInPlace:
+    """BucketOrder's interface, every row left where it is (FastText's layout before it)."""
+
+    def __init__(self, ids, rows, factors=None):
+        self.applied = False
+
+    def apply(self):
+        self.applied = True
+
+    def restore(self):
+        self.applied = False
 
 
 def main():
@@ -66,8 +83,13 @@ def main():
     ours = kernels.kernel
     name = ours.__name__.rsplit(".", 1)[1]
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    builds = {"this": load_build(here, name, "fastw2v_this").TrainJob,
-              "versus": load_build(versus, name, "fastw2v_versus").TrainJob}
+    this_job = load_build(here, name, "fastw2v_this").TrainJob
+    if versus == "rows-in-place":
+        builds = {"this": this_job, "versus": this_job}
+    else:
+        builds = {"this": this_job, "versus": load_build(versus, name, "fastw2v_versus").TrainJob}
+    orders = {"this": trainer.BucketOrder,
+              "versus": _RowsInPlace if versus == "rows-in-place" else trainer.BucketOrder}
     seconds = {"this": [], "versus": []}
     reset()
     epoch()  # warm-up: page faults, caches
@@ -75,11 +97,13 @@ def main():
         order = ("this", "versus") if r % 2 == 0 else ("versus", "this")
         for name in order:
             trainer.TrainJob = builds[name]
+            trainer.BucketOrder = orders[name]
             reset()
             start = time.process_time()
             epoch()
             seconds[name].append(time.process_time() - start)
     trainer.TrainJob = ours.TrainJob
+    trainer.BucketOrder = orders["this"]
     ratios = [a / b for a, b in zip(seconds["this"], seconds["versus"])]
     kind = "fasttext " if args.fasttext else ""
     print(f"{kind}sg={args.sg} hs={args.hs} kernel {kernels.kernel_name}  words {n_words}")

@@ -15,6 +15,10 @@ re-raises; the matrices then hold a partially trained, finite model.
 Rounds: a driver may pass ``sync`` (a :class:`RoundSync`, e.g. distributed
 training's, :mod:`fastw2v.distributed`) to run each epoch as several rounds of
 chunks with a synchronisation step after each; without it an epoch is one round.
+
+FastText's bucket rows train in the order of :class:`~fastw2v._bucket_order.BucketOrder`
+(the rows the vocabulary uses, together at the front of the matrix); outside the
+kernels' epochs (callbacks, the end of ``train``, an error) they are in their own order.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from . import params as _params
+from ._bucket_order import BucketOrder
 from .encode import IdStream
 from .kernels import TrainJob, TrainParams
 from .progress import make_reporter
@@ -156,17 +161,29 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     params = train_params(model, schedule_total=stream.n_words * epochs, start_alpha=start_alpha,
                           end_alpha=end_alpha, compute_loss=compute_loss)
     inputs = model._kernel_inputs()  # syn0 and lockf; FastText adds its n-gram tables
+    # FastText's bucket rows train in BucketOrder (not with rounds: every rank would have
+    # to move the same rows). Between epochs they go back only when something outside the
+    # kernels may look: callbacks, or composing vectors with ids that were not renumbered.
+    reorder = "subwords" in inputs and sync is None
+    if reorder:
+        inputs, own_ids = _renumberable(inputs)
     job = TrainJob(params, model._vocab, inputs.pop("syn0"),
                    model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
                    stream.ids, stream.offsets, chunk_starts, workers, seed, **inputs)
+    order = None
+    if reorder:  # after the job has checked the arrays
+        rows, _, ids = inputs["subwords"]
+        order = _EpochOrder(BucketOrder(ids, rows, inputs.get("ngram_lockf")),
+                            between_epochs=own_ids and not callbacks)
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)
     try:
         rounds = sync.plan_rounds(len(chunk_starts) - 1) if sync is not None else None
         epochs_done = _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
-                                  sync, rounds)
+                                  sync, rounds, order)
     finally:
+        _restore_order(order)
         reporter.close()
     loss, words, effective = job.totals()
     elapsed = time.perf_counter() - start
@@ -177,11 +194,49 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                        epochs_done, elapsed)
 
 
+def _renumberable(inputs):
+    """``inputs`` with the bucket ids and lock factors as arrays a BucketOrder can
+    renumber and move in place, and whether the ids are the model's own (then FastText's
+    vectors compose from the moved rows as well as from their own order)."""
+    rows, offsets, ids = inputs["subwords"]
+    own_ids = (isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.flags.c_contiguous
+               and ids.flags.writeable)
+    if not own_ids:
+        ids = np.array(ids, dtype=np.int32)
+    lockf = inputs.get("ngram_lockf")
+    if lockf is not None and not (isinstance(lockf, np.ndarray) and lockf.dtype == np.float32
+                                  and lockf.flags.c_contiguous and lockf.flags.writeable):
+        lockf = np.array(lockf, dtype=np.float32)
+    inputs = dict(inputs, subwords=(rows, offsets, ids))
+    if lockf is not None:
+        inputs["ngram_lockf"] = lockf
+    return inputs, own_ids
+
+
+@dataclass
+class _EpochOrder:
+    """The bucket rows' training order, and whether it may stay applied between epochs."""
+
+    rows: BucketOrder
+    between_epochs: bool
+
+
+def _restore_order(order: _EpochOrder | None) -> None:
+    """Put the bucket rows back in their own order, whatever interrupts: restore() is one
+    call into C, so a Ctrl-C lands before it (and the loop calls it again) or after."""
+    while order is not None and order.rows.applied:
+        try:
+            order.rows.restore()
+        except KeyboardInterrupt:
+            pass
+
+
 def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
-                sync=None, rounds=None) -> int:
+                sync=None, rounds=None, order=None) -> int:
     for epoch in range(epochs):
         try:
-            _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds)
+            _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds,
+                         order)
         except KeyboardInterrupt:
             # Wherever the Ctrl-C landed (waiting on the kernels, a callback, the checks
             # between epochs), no kernel runs any more: say so once, here.
@@ -191,10 +246,13 @@ def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,
     return epochs
 
 
-def _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds):
+def _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, sync, rounds,
+                 order=None):
     for cb in callbacks:
         cb.on_epoch_begin(model)
     job.begin_epoch()
+    if order is not None:
+        order.rows.apply()  # a no-op when still applied from the epoch before
     if sync is None:
         _run_epoch(job, workers, epoch, compute_loss, reporter)
     else:
@@ -202,6 +260,8 @@ def _train_epoch(model, job, workers, epoch, compute_loss, callbacks, reporter, 
             job.begin_round(first, end)
             _run_epoch(job, workers, epoch, compute_loss, reporter)
             sync.after_round(job, epoch, last=r == len(rounds) - 1)
+    if order is not None and not order.between_epochs:
+        _restore_order(order)
     model._inputs_trained()  # the norms cache; FastText recomposes wv.vectors
     for name, matrix in model._input_matrices():
         _finite(name, matrix, epoch)

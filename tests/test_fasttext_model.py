@@ -592,3 +592,126 @@ def test_one_worker_is_reproducible():
     b = FastText(lee()[:200], sg=1, **kw)
     np.testing.assert_array_equal(a.wv.vectors_ngrams, b.wv.vectors_ngrams)
     np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+
+
+# ---------------------------------------------------------------- the bucket rows' training order
+
+class _StayInPlace:
+    """BucketOrder's interface with every row left where it is: the layout training had
+    before the rows were reordered, as the reference the reordered training must equal."""
+
+    def __init__(self, ids, rows, factors=None):
+        self.applied = False
+
+    def apply(self):
+        self.applied = True
+
+    def restore(self):
+        self.applied = False
+
+
+def _trained(monkeypatch, in_place, **kw):
+    import fastw2v.trainer as trainer
+    if in_place:
+        monkeypatch.setattr(trainer, "BucketOrder", _StayInPlace)
+    else:
+        monkeypatch.undo()
+    return FastText(lee()[:300], **dict(SMALL, workers=1, epochs=2, **kw))
+
+
+@pytest.mark.parametrize("kw", [dict(sg=0), dict(sg=1), dict(sg=1, hs=1, negative=0),
+                                dict(sg=0, mode="floret", hash_count=2, bucket=5000)],
+                         ids=["cbow", "sg", "sg-hs", "floret-cbow"])
+def test_bucket_order_trains_what_the_rows_in_place_train(monkeypatch, kw):
+    """The rows move and the ids are renumbered, the arithmetic is the same: one worker
+    trains bit for bit the same model, and every row and id is back in place after."""
+    kw = dict(kw)
+    bucket = kw.pop("bucket", 20000)
+    reordered = _trained(monkeypatch, False, bucket=bucket, **kw)
+    reference = _trained(monkeypatch, True, bucket=bucket, **kw)
+    np.testing.assert_array_equal(reordered.wv.ngram_ids, reference.wv.ngram_ids)
+    np.testing.assert_array_equal(reordered.wv.vectors_ngrams, reference.wv.vectors_ngrams)
+    np.testing.assert_array_equal(reordered.wv.vectors, reference.wv.vectors)
+    out = "syn1" if kw.get("hs") else "syn1neg"
+    np.testing.assert_array_equal(getattr(reordered, out), getattr(reference, out))
+
+
+def test_bucket_order_with_lock_factors(monkeypatch):
+    """Per-row lock factors move with their rows."""
+    import fastw2v.trainer as trainer
+    models = []
+    for in_place in (False, True):
+        if in_place:
+            monkeypatch.setattr(trainer, "BucketOrder", _StayInPlace)
+        model = FastText(lee()[:200], sg=1, **dict(SMALL, workers=1, epochs=1, bucket=20000))
+        factors = np.random.default_rng(3).random(20000).astype(np.float32)
+        factors[::3] = 0.0
+        model.wv.vectors_ngrams_lockf = factors
+        frozen = model.wv.vectors_ngrams[::3].copy()
+        model.train(lee()[:200], total_examples=200, epochs=1)
+        np.testing.assert_array_equal(model.wv.vectors_ngrams[::3], frozen)
+        np.testing.assert_array_equal(model.wv.vectors_ngrams_lockf, factors)
+        models.append(model)
+    np.testing.assert_array_equal(models[0].wv.vectors_ngrams, models[1].wv.vectors_ngrams)
+
+
+def test_callbacks_and_errors_see_the_rows_in_their_own_order():
+    from fastw2v.callbacks import CallbackAny2Vec
+    model = FastText(**dict(SMALL, epochs=3, bucket=20000))
+    model.build_vocab(lee()[:200])
+    ids = model.wv.ngram_ids.copy()
+    unused = np.setdiff1d(np.arange(20000), ids)
+    rows = model.wv.vectors_ngrams[unused].copy()  # rows no word trains: never move for good
+
+    class Check(CallbackAny2Vec):
+        def __init__(self):
+            self.epochs = 0
+
+        def on_epoch_end(self, m):
+            np.testing.assert_array_equal(m.wv.ngram_ids, ids)
+            np.testing.assert_array_equal(m.wv.vectors_ngrams[unused], rows)
+            self.epochs += 1
+            if self.epochs == 2:
+                raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        model.train(lee()[:200], total_examples=200, epochs=3, callbacks=[Check()])
+    np.testing.assert_array_equal(model.wv.ngram_ids, ids)
+    np.testing.assert_array_equal(model.wv.vectors_ngrams[unused], rows)
+
+
+def test_bucket_order_moves_rows_and_back():
+    from fastw2v._bucket_order import BucketOrder
+    rng = np.random.default_rng(0)
+    for n_rows, n_ids, dim in [(1, 3, 4), (64, 50, 3), (65, 200, 5), (1000, 30, 7), (128, 1000, 2)]:
+        ids = rng.integers(0, n_rows, n_ids).astype(np.int32)
+        rows = rng.random((n_rows, dim)).astype(np.float32)
+        factors = rng.random(n_rows).astype(np.float32)
+        before = ids.copy(), rows.copy(), factors.copy()
+        order = BucketOrder(ids, rows, factors)
+        order.apply()
+        _, first = np.unique(before[0], return_index=True)
+        used = before[0][np.sort(first)]  # in the order the ids first use them
+        assert order.applied and order.n_used == len(used) and ids.max() < len(used)
+        np.testing.assert_array_equal(rows[:len(used)], before[1][used])
+        np.testing.assert_array_equal(rows[ids], before[1][before[0]])
+        np.testing.assert_array_equal(factors[ids], before[2][before[0]])
+        order.apply()  # already applied: nothing moves
+        np.testing.assert_array_equal(rows[ids], before[1][before[0]])
+        order.restore()
+        order.restore()
+        for now, then in zip((ids, rows, factors), before):
+            np.testing.assert_array_equal(now, then)
+
+
+def test_bucket_order_refuses_what_it_cannot_move():
+    from fastw2v._bucket_order import BucketOrder
+    rows = np.zeros((10, 4), np.float32)
+    with pytest.raises(ValueError, match="bucket ids"):
+        BucketOrder(np.array([3, 10], np.int32), rows)
+    with pytest.raises(ValueError, match="ids must be"):
+        BucketOrder(np.array([3, 4], np.int64), rows)
+    with pytest.raises(ValueError, match="rows must be"):
+        BucketOrder(np.array([3, 4], np.int32), rows[:, ::2])
+    with pytest.raises(ValueError, match="factors must be"):
+        BucketOrder(np.array([3, 4], np.int32), rows, np.zeros(9, np.float32))

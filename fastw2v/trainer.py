@@ -166,13 +166,14 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     # kernels may look: callbacks, or composing vectors with ids that were not renumbered.
     reorder = "subwords" in inputs and sync is None
     if reorder:
-        inputs, own_ids = _renumberable(inputs)
+        inputs = _renumberable(inputs)
     job = TrainJob(params, model._vocab, inputs.pop("syn0"),
                    model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
                    stream.ids, stream.offsets, chunk_starts, workers, seed, **inputs)
     order = None
     if reorder:  # after the job has checked the arrays
         rows, _, ids = inputs["subwords"]
+        own_ids = ids is getattr(getattr(model, "wv", None), "ngram_ids", None)
         order = _EpochOrder(BucketOrder(ids, rows, inputs.get("ngram_lockf")),
                             between_epochs=own_ids and not callbacks)
     start = time.perf_counter()
@@ -196,12 +197,11 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
 
 def _renumberable(inputs):
     """``inputs`` with the bucket ids and lock factors as arrays a BucketOrder can
-    renumber and move in place, and whether the ids are the model's own (then FastText's
-    vectors compose from the moved rows as well as from their own order)."""
+    renumber and move in place: the model's own when they already are (FastText's
+    vectors then compose from the moved rows as well), else private copies."""
     rows, offsets, ids = inputs["subwords"]
-    own_ids = (isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.flags.c_contiguous
-               and ids.flags.writeable)
-    if not own_ids:
+    if not (isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.flags.c_contiguous
+            and ids.flags.writeable):
         ids = np.array(ids, dtype=np.int32)
     lockf = inputs.get("ngram_lockf")
     if lockf is not None and not (isinstance(lockf, np.ndarray) and lockf.dtype == np.float32
@@ -210,7 +210,7 @@ def _renumberable(inputs):
     inputs = dict(inputs, subwords=(rows, offsets, ids))
     if lockf is not None:
         inputs["ngram_lockf"] = lockf
-    return inputs, own_ids
+    return inputs
 
 
 @dataclass

@@ -26,7 +26,6 @@ the other, and :attr:`applied` says which.
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
 __all__ = ["BucketOrder"]
@@ -74,6 +73,9 @@ cdef class BucketOrder:
     cdef int32_t[::1] used         # used[j]: the bucket row that trains at row j
     cdef int32_t[::1] new_of_rank  # row of the r-th used bucket (by id) while applied
     cdef int32_t[::1] unused_front # rows below n_used that no word uses, in order
+    cdef unsigned char[::1] scratch  # two rows to carry content around a cycle ...
+    cdef unsigned char[::1] seen   # ... and a flag per row below n_used: allocated once,
+                                   # so that apply() and restore() cannot fail half way
 
     def __init__(self, ids, rows, factors=None):
         if not (isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.ndim == 1
@@ -122,6 +124,8 @@ cdef class BucketOrder:
                 self.used[j] = self.id_data[k]
                 j += 1
         self.used_below = self._rank(m) if m < self.n_rows else m
+        self.scratch = np.zeros(2 * self.row_bytes + 1, dtype=np.uint8)
+        self.seen = np.zeros(m + 1, dtype=np.uint8)
         self.unused_front = np.empty(m - self.used_below, dtype=np.int32)
         j = 0
         for k in range(m):
@@ -159,26 +163,22 @@ cdef class BucketOrder:
         """Move every row and id back (a no-op unless applied)."""
         if not self.applied:
             return
+        self._cycles(False)
         cdef int64_t k
         for k in range(self.n_ids):
             self.id_data[k] = self.used[self.id_data[k]]
-        self._cycles(False)
         self.applied = False
 
-    cdef int _cycles(self, bint forward) except -1:
+    cdef void _cycles(self, bint forward) noexcept:
         """Follow every cycle of the permutation once. Forward, row p takes the content of
         its source; back, each source takes back what its row took, carried around the
         cycle. Every cycle holds a row below n_used, so starting there finds them all."""
         cdef int64_t m = self.n_used, start, p, s
-        cdef char *carry = <char *>malloc(2 * self.row_bytes + 1)
+        cdef char *carry = <char *>&self.scratch[0]
         cdef char *spare = carry + self.row_bytes
         cdef char *t
         cdef float f_carry, f_spare
-        cdef unsigned char *seen = <unsigned char *>malloc(m + 1)
-        if carry == NULL or seen == NULL:
-            free(carry)
-            free(seen)
-            raise MemoryError()
+        cdef unsigned char *seen = &self.seen[0]
         memset(seen, 0, m + 1)
         with nogil:
             for start in range(m):
@@ -219,6 +219,3 @@ cdef class BucketOrder:
                     # The next row of the cycle is a random one: ask for it a step early.
                     if p != start:
                         __builtin_prefetch(self._row(self._source(self._source(p))))
-        free(carry if carry < spare else spare)
-        free(seen)
-        return 0

@@ -23,6 +23,7 @@ kernels' epochs (callbacks, the end of ``train``, an error) they are in their ow
 from __future__ import annotations
 
 import logging
+import mmap
 import threading
 import time
 from dataclasses import dataclass
@@ -172,10 +173,7 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                    stream.ids, stream.offsets, chunk_starts, workers, seed, **inputs)
     order = None
     if reorder:  # after the job has checked the arrays
-        rows, _, ids = inputs["subwords"]
-        own_ids = ids is getattr(getattr(model, "wv", None), "ngram_ids", None)
-        order = _EpochOrder(BucketOrder(ids, rows, inputs.get("ngram_lockf")),
-                            between_epochs=own_ids and not callbacks)
+        order = _bucket_order(model, inputs, callbacks)
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)
@@ -213,6 +211,30 @@ def _renumberable(inputs):
     return inputs
 
 
+def _bucket_order(model, inputs, callbacks):
+    """The bucket rows' training order, or None where the rows must stay where they are:
+    a matrix backed by a file (``mmap='r+'``: a crash would leave the file's rows moved)
+    or laid out in a way BucketOrder does not move (a one-column matrix in Fortran order,
+    say, which the kernels still take)."""
+    rows, _, ids = inputs["subwords"]
+    if _file_backed(rows):
+        return None
+    try:
+        order = BucketOrder(ids, rows, inputs.get("ngram_lockf"))
+    except ValueError:
+        return None
+    own_ids = ids is getattr(getattr(model, "wv", None), "ngram_ids", None)
+    return _EpochOrder(order, between_epochs=own_ids and not callbacks)
+
+
+def _file_backed(a) -> bool:
+    while a is not None:
+        if isinstance(a, (np.memmap, mmap.mmap)):
+            return True
+        a = getattr(a, "base", None)
+    return False
+
+
 @dataclass
 class _EpochOrder:
     """The bucket rows' training order, and whether it may stay applied between epochs."""
@@ -223,12 +245,16 @@ class _EpochOrder:
 
 def _restore_order(order: _EpochOrder | None) -> None:
     """Put the bucket rows back in their own order, whatever interrupts: restore() is one
-    call into C, so a Ctrl-C lands before it (and the loop calls it again) or after."""
+    call into C that cannot fail, so a Ctrl-C lands before it (the loop calls it again)
+    or after; either way it is raised again once the rows are back."""
+    interrupted = False
     while order is not None and order.rows.applied:
         try:
             order.rows.restore()
         except KeyboardInterrupt:
-            pass
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _run_epochs(model, job, workers, epochs, compute_loss, callbacks, reporter,

@@ -715,3 +715,37 @@ def test_bucket_order_refuses_what_it_cannot_move():
         BucketOrder(np.array([3, 4], np.int32), rows[:, ::2])
     with pytest.raises(ValueError, match="factors must be"):
         BucketOrder(np.array([3, 4], np.int32), rows, np.zeros(9, np.float32))
+
+
+def test_a_ctrl_c_during_the_restore_is_raised_once_the_rows_are_back():
+    from fastw2v.trainer import _EpochOrder, _restore_order
+
+    class InterruptedOnce:  # a Ctrl-C that lands right after restore() returned
+        applied, calls = True, 0
+
+        def restore(self):
+            self.calls += 1
+            self.applied = False
+            if self.calls == 1:
+                raise KeyboardInterrupt
+
+    order = _EpochOrder(InterruptedOnce(), between_epochs=False)
+    with pytest.raises(KeyboardInterrupt):
+        _restore_order(order)
+    assert not order.rows.applied and order.rows.calls == 1
+
+
+def test_rows_backed_by_a_file_or_not_movable_train_in_place(tmp_path):
+    from fastw2v.trainer import _bucket_order
+    model = FastText(**dict(SMALL, bucket=2000))
+    model.build_vocab(lee()[:50])
+    ids = model.wv.ngram_ids
+    mapped = np.memmap(tmp_path / "rows.f32", dtype=np.float32, mode="w+", shape=(2000, 4))
+    assert _bucket_order(model, {"subwords": (mapped, None, ids)}, ()) is None
+    one_column = np.zeros((1, 2000), np.float32).T  # one column: the kernels take any stride
+    assert one_column.strides[1] != 4
+    assert _bucket_order(model, {"subwords": (one_column, None, ids)}, ()) is None
+    order = _bucket_order(model, {"subwords": (np.zeros((2000, 4), np.float32), None, ids)}, ())
+    assert order is not None and order.between_epochs
+    assert not _bucket_order(model, {"subwords": (np.zeros((2000, 4), np.float32), None, ids)},
+                             [object()]).between_epochs

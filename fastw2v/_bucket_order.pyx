@@ -4,15 +4,15 @@
 A vocabulary's n-grams hash to a small share of the bucket rows, scattered over the whole
 matrix (IMDB's 53,171 words use 232,614 of 2,000,000 rows of an 800 MB matrix). Each row a
 word reads then shares its first and last cache line with rows no word trains, and its
-huge page with 5,000 of them: the caches and the TLB hold mostly rows that are never
-read. For the length of an epoch, :class:`BucketOrder` moves the used rows to the front
+2 MB page with some 4,600 of them: the caches and the TLB hold mostly rows that are
+never read. For the length of an epoch, :class:`BucketOrder` moves the used rows to the front
 of the matrix, in the order the vocabulary first uses them (its most frequent word's
 n-grams first), renumbers the bucket ids the kernels read to match, and afterwards moves
-every row and id back. Measured (``benchmarks/kernel_ab.py``): FastText CBOW kernels
-0.78-0.84x the time, skip-gram 0.90x.
+every row and id back. Measured (``benchmarks/kernel_ab.py --versus rows-in-place``, 1
+thread, AMD EPYC): FastText CBOW kernels 0.80-0.89x the time, skip-gram 0.88x.
 
-In place: the rows move along the cycles of one permutation with two rows of scratch, so
-no copy of the matrix is made (issue 15 holds peak memory to gensim's). The permutation
+In place: the rows move along the cycles of one permutation with two rows of scratch and
+a flag per front row (allocated with the plan), so no copy of the matrix is made (issue 15 holds peak memory to gensim's). The permutation
 ``pi`` takes the used row ``used[j]`` to row ``j``; the rows below ``n_used`` that no word
 uses go, in order, to the rows the used ones above ``n_used`` left, and every other row
 stays. Both directions only need ``pi``'s inverse, "where does row p's content come from":

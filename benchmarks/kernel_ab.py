@@ -17,8 +17,9 @@ arguments) are this checkout's, so the two builds must take the same TrainJob
 arguments.
 
 ``--versus rows-in-place`` (with ``--fasttext``) compares this build against itself with
-FastText's bucket rows trained where they are, instead of in
-:class:`fastw2v._bucket_order.BucketOrder` (the used rows moved together for each epoch).
+FastText's bucket rows trained where they are (``fastw2v.trainer.REORDER_BUCKET_ROWS``
+off) instead of in :class:`fastw2v._bucket_order.BucketOrder` (the used rows moved
+together for each epoch).
 """
 import importlib.util
 import os
@@ -43,19 +44,6 @@ def load_build(checkout, module_name, package):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-class _RowsInPlace:
-    """BucketOrder's interface, every row left where it is (FastText's layout before it)."""
-
-    def __init__(self, ids, rows, factors=None):
-        self.applied = False
-
-    def apply(self):
-        self.applied = True
-
-    def restore(self):
-        self.applied = False
 
 
 def main():
@@ -88,8 +76,7 @@ def main():
         builds = {"this": this_job, "versus": this_job}
     else:
         builds = {"this": this_job, "versus": load_build(versus, name, "fastw2v_versus").TrainJob}
-    orders = {"this": trainer.BucketOrder,
-              "versus": _RowsInPlace if versus == "rows-in-place" else trainer.BucketOrder}
+    reorder = {"this": True, "versus": versus != "rows-in-place"}
     seconds = {"this": [], "versus": []}
     reset()
     epoch()  # warm-up: page faults, caches
@@ -97,13 +84,13 @@ def main():
         order = ("this", "versus") if r % 2 == 0 else ("versus", "this")
         for name in order:
             trainer.TrainJob = builds[name]
-            trainer.BucketOrder = orders[name]
+            trainer.REORDER_BUCKET_ROWS = reorder[name]
             reset()
             start = time.process_time()
             epoch()
             seconds[name].append(time.process_time() - start)
     trainer.TrainJob = ours.TrainJob
-    trainer.BucketOrder = orders["this"]
+    trainer.REORDER_BUCKET_ROWS = True
     ratios = [a / b for a, b in zip(seconds["this"], seconds["versus"])]
     kind = "fasttext " if args.fasttext else ""
     print(f"{kind}sg={args.sg} hs={args.hs} kernel {kernels.kernel_name}  words {n_words}")

@@ -173,7 +173,7 @@ cdef class BucketOrder:
         """Follow every cycle of the permutation once. Forward, row p takes the content of
         its source; back, each source takes back what its row took, carried around the
         cycle. Every cycle holds a row below n_used, so starting there finds them all."""
-        cdef int64_t m = self.n_used, start, p, s
+        cdef int64_t m = self.n_used, start, p, s, nxt = 0
         cdef char *carry = <char *>&self.scratch[0]
         cdef char *spare = carry + self.row_bytes
         cdef char *t
@@ -187,10 +187,13 @@ cdef class BucketOrder:
                 memcpy(carry, self._row(start), self.row_bytes)
                 f_carry = self.factor_data[start] if self.factor_data != NULL else 0
                 p = start
+                s = self._source(p)
                 while True:
                     if p < m:
                         seen[p] = 1
-                    s = self._source(p)
+                    if s != start:  # the row after next is a random one: ask for it early
+                        nxt = self._source(s)
+                        __builtin_prefetch(self._row(nxt))
                     if forward:  # row p <- row s; the start's content waits in carry
                         if s == start:
                             memcpy(self._row(p), carry, self.row_bytes)
@@ -216,6 +219,4 @@ cdef class BucketOrder:
                             self.factor_data[s] = f_carry
                             f_carry = f_spare
                     p = s
-                    # The next row of the cycle is a random one: ask for it a step early.
-                    if p != start:
-                        __builtin_prefetch(self._row(self._source(self._source(p))))
+                    s = nxt

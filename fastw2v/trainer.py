@@ -39,6 +39,10 @@ from .progress import make_reporter
 
 logger = logging.getLogger("fastw2v")
 
+#: Train FastText's bucket rows in BucketOrder. Off, they train where they are: the same
+#: model bit for bit with one worker, more slowly (tests and kernel_ab.py compare both).
+REORDER_BUCKET_ROWS = True
+
 
 class TrainingDivergedError(FloatingPointError):
     """The model's matrices became non-finite (learning rate too high?)."""
@@ -162,18 +166,13 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
     params = train_params(model, schedule_total=stream.n_words * epochs, start_alpha=start_alpha,
                           end_alpha=end_alpha, compute_loss=compute_loss)
     inputs = model._kernel_inputs()  # syn0 and lockf; FastText adds its n-gram tables
-    # FastText's bucket rows train in BucketOrder (not with rounds: every rank would have
-    # to move the same rows). Between epochs they go back only when something outside the
-    # kernels may look: callbacks, or composing vectors with ids that were not renumbered.
-    reorder = "subwords" in inputs and sync is None
-    if reorder:
-        inputs = _renumberable(inputs)
     job = TrainJob(params, model._vocab, inputs.pop("syn0"),
                    model.syn1 if model.hs else None, model.syn1neg if model.negative else None,
                    stream.ids, stream.offsets, chunk_starts, workers, seed, **inputs)
-    order = None
-    if reorder:  # after the job has checked the arrays
-        order = _bucket_order(model, inputs, callbacks)
+    # FastText's bucket rows train in BucketOrder (not with rounds: every rank would have
+    # to move the same rows); built after the job has checked the arrays it moves.
+    order = _bucket_order(model, inputs, callbacks) if "subwords" in inputs and sync is None \
+        else None
     start = time.perf_counter()
     reporter = make_reporter(progress, report_delay)
     reporter.start(stream.n_words * epochs, epochs)
@@ -193,31 +192,15 @@ def run_training(model, stream: IdStream, *, epochs: int, start_alpha: float, en
                        epochs_done, elapsed)
 
 
-def _renumberable(inputs):
-    """``inputs`` with the bucket ids and lock factors as arrays a BucketOrder can
-    renumber and move in place: the model's own when they already are (FastText's
-    vectors then compose from the moved rows as well), else private copies."""
-    rows, offsets, ids = inputs["subwords"]
-    if not (isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.flags.c_contiguous
-            and ids.flags.writeable):
-        ids = np.array(ids, dtype=np.int32)
-    lockf = inputs.get("ngram_lockf")
-    if lockf is not None and not (isinstance(lockf, np.ndarray) and lockf.dtype == np.float32
-                                  and lockf.flags.c_contiguous and lockf.flags.writeable):
-        lockf = np.array(lockf, dtype=np.float32)
-    inputs = dict(inputs, subwords=(rows, offsets, ids))
-    if lockf is not None:
-        inputs["ngram_lockf"] = lockf
-    return inputs
-
-
 def _bucket_order(model, inputs, callbacks):
-    """The bucket rows' training order, or None where the rows must stay where they are:
-    a matrix backed by a file (``mmap='r+'``: a crash would leave the file's rows moved)
-    or laid out in a way BucketOrder does not move (a one-column matrix in Fortran order,
-    say, which the kernels still take)."""
+    """The bucket rows' training order, or None where the rows stay where they are:
+    REORDER_BUCKET_ROWS off, a matrix backed by a file (``mmap='r+'``: a crash would
+    leave the file's rows moved), or arrays BucketOrder does not move in place (read-only
+    ids or lock factors, a one-column matrix with any stride...), which the job reads as
+    they are. Between epochs the rows go back only when something outside the kernels
+    may look: callbacks, or composing the vectors from ids other than the ones moved."""
     rows, _, ids = inputs["subwords"]
-    if _file_backed(rows):
+    if not REORDER_BUCKET_ROWS or _file_backed(rows):
         return None
     try:
         order = BucketOrder(ids, rows, inputs.get("ngram_lockf"))

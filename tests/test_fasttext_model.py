@@ -596,26 +596,9 @@ def test_one_worker_is_reproducible():
 
 # ---------------------------------------------------------------- the bucket rows' training order
 
-class _StayInPlace:
-    """BucketOrder's interface with every row left where it is: the layout training had
-    before the rows were reordered, as the reference the reordered training must equal."""
-
-    def __init__(self, ids, rows, factors=None):
-        self.applied = False
-
-    def apply(self):
-        self.applied = True
-
-    def restore(self):
-        self.applied = False
-
-
 def _trained(monkeypatch, in_place, **kw):
     import fastw2v.trainer as trainer
-    if in_place:
-        monkeypatch.setattr(trainer, "BucketOrder", _StayInPlace)
-    else:
-        monkeypatch.undo()
+    monkeypatch.setattr(trainer, "REORDER_BUCKET_ROWS", not in_place)
     return FastText(lee()[:300], **dict(SMALL, workers=1, epochs=2, **kw))
 
 
@@ -641,8 +624,7 @@ def test_bucket_order_with_lock_factors(monkeypatch):
     import fastw2v.trainer as trainer
     models = []
     for in_place in (False, True):
-        if in_place:
-            monkeypatch.setattr(trainer, "BucketOrder", _StayInPlace)
+        monkeypatch.setattr(trainer, "REORDER_BUCKET_ROWS", not in_place)
         model = FastText(lee()[:200], sg=1, **dict(SMALL, workers=1, epochs=1, bucket=20000))
         factors = np.random.default_rng(3).random(20000).astype(np.float32)
         factors[::3] = 0.0

@@ -16,6 +16,12 @@ Only the compiled module is swapped: the Python layers (vocabulary, encoding, th
 arguments) are this checkout's, so the two builds must take the same TrainJob
 arguments.
 
+``--versus-kernel NAME`` takes another variant from ``--versus``: with a checkout whose
+baseline ``_train`` was compiled with 4-float FMA (``CFLAGS=-mfma python setup.py
+build_ext --inplace``: the portable C as NEON runs it, fused multiply-adds on 128-bit
+vectors), ``FASTW2V_KERNEL=avx2 ... --versus /tmp/fma --versus-kernel generic`` measures
+what the portable code loses to AVX2 with FMA and without it (issue 16's portable bound).
+
 ``--versus rows-in-place`` (with ``--fasttext``) compares this build against itself with
 FastText's bucket rows trained where they are (``fastw2v.trainer.REORDER_BUCKET_ROWS``
 off) instead of in :class:`fastw2v._bucket_order.BucketOrder` (the used rows moved
@@ -48,22 +54,22 @@ def load_build(checkout, module_name, package):
 
 def main():
     argv = sys.argv[1:]
-    versus, rounds = None, 8
-    for flag in ("--versus", "--rounds"):
+    options = {"--versus": None, "--versus-kernel": None, "--rounds": "8"}
+    for flag in options:
         if flag in argv:
             at = argv.index(flag)
-            value = argv[at + 1]
+            options[flag] = argv[at + 1]
             del argv[at:at + 2]
-            if flag == "--versus":
-                versus = value
-            else:
-                rounds = int(value)
+    versus, versus_kernel = options["--versus"], options["--versus-kernel"]
+    rounds = int(options["--rounds"])
     if versus is None:
         raise SystemExit("--versus CHECKOUT is required")
     sys.argv[1:] = argv
     args = parse_args(__doc__.splitlines()[0])
     reset, epoch, n_words = workload(args)
     import fastw2v.kernels as kernels
+    if versus_kernel is not None and versus_kernel not in kernels._VARIANTS:
+        raise SystemExit(f"--versus-kernel must be one of {', '.join(kernels._VARIANTS)}")
     import fastw2v.trainer as trainer
     # Both builds are loaded the same way, neither as fastw2v's own kernel: with this
     # checkout's own module against a loaded copy of the very same build, the copy
@@ -75,7 +81,9 @@ def main():
     if versus == "rows-in-place":
         builds = {"this": this_job, "versus": this_job}
     else:
-        builds = {"this": this_job, "versus": load_build(versus, name, "fastw2v_versus").TrainJob}
+        versus_name = kernels._VARIANTS[versus_kernel][0] if versus_kernel else name
+        builds = {"this": this_job,
+                  "versus": load_build(versus, versus_name, "fastw2v_versus").TrainJob}
     reorder = {"this": True, "versus": versus != "rows-in-place"}
     seconds = {"this": [], "versus": []}
     reset()
@@ -93,7 +101,8 @@ def main():
     trainer.REORDER_BUCKET_ROWS = True
     ratios = [a / b for a, b in zip(seconds["this"], seconds["versus"])]
     kind = "fasttext " if args.fasttext else ""
-    print(f"{kind}sg={args.sg} hs={args.hs} kernel {kernels.kernel_name}  words {n_words}")
+    print(f"{kind}sg={args.sg} hs={args.hs} kernel {kernels.kernel_name}"
+          + (f" versus {versus_kernel}" if versus_kernel else "") + f"  words {n_words}")
     print("this   " + " ".join(f"{s:.3f}" for s in seconds["this"]))
     print("versus " + " ".join(f"{s:.3f}" for s in seconds["versus"]))
     print(f"median this {statistics.median(seconds['this']):.3f}  versus "

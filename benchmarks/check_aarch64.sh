@@ -2,18 +2,25 @@
 # The portable kernels on aarch64 without an ARM machine: cross-compile the C of the hot
 # loops (fw_block.h, fw_fused.h) with setup.py's KERNEL_FLAGS, the flags of a wheel, and
 # check in the object code that every hot loop became NEON fused multiply-adds on 4-float
-# vectors (fmla vN.4s). Exit status 0: all do; 1: one does not (names it); 2: no compiler.
+# vectors (fmla vN.4s). Exit status 0: all do; 1: one does not (names it); 2: no compiler
+# or no aarch64 C library headers.
 #
 #   benchmarks/check_aarch64.sh [-v]     # -v prints a few lines of each loop's code
 #
-# Compiler: $AARCH64_CC, else aarch64-linux-gnu-gcc (Debian: apt-get install
-# gcc-aarch64-linux-gnu).
+# Compiler: $AARCH64_CC, else aarch64-linux-gnu-gcc, with the aarch64 C library's headers
+# (Debian: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CC="${AARCH64_CC:-aarch64-linux-gnu-gcc}"
 OBJDUMP="${AARCH64_OBJDUMP:-${CC%gcc}objdump}"
 if ! command -v "$CC" >/dev/null || ! command -v "$OBJDUMP" >/dev/null; then
     echo "check_aarch64: no $CC / $OBJDUMP" >&2
+    exit 2
+fi
+# The kernels include <stdint.h> and <stdlib.h>: without the target's C library headers
+# GCC's own <stdint.h> falls through to the host's, and the compile fails far from the cause.
+if ! echo '#include <stdlib.h>' | "$CC" -x c -fsyntax-only - 2>/dev/null; then
+    echo "check_aarch64: $CC has no aarch64 C library headers (Debian: libc6-dev-arm64-cross)" >&2
     exit 2
 fi
 # The flags setup.py gives every kernel build (read from its source, not run).

@@ -52,6 +52,22 @@ def load_build(checkout, module_name, package):
     return module
 
 
+def check_versus_kernel(versus, name, repo):
+    """Refuse a --versus-kernel this run cannot load, before the corpus is encoded."""
+    if repo:
+        sys.path.insert(0, os.path.abspath(repo))
+    import fastw2v.kernels as kernels
+
+    if versus == "rows-in-place":
+        raise SystemExit("--versus-kernel takes a checkout: --versus rows-in-place has one build")
+    if name not in kernels._VARIANTS:
+        raise SystemExit(f"--versus-kernel must be one of {', '.join(kernels._VARIANTS)}")
+    features = kernels.cpu_features()
+    missing = [flag for flag in kernels._VARIANTS[name][1] if not features.get(flag)]
+    if missing:
+        raise SystemExit(f"--versus-kernel {name} needs {', '.join(missing)}, which this CPU lacks")
+
+
 def main():
     argv = sys.argv[1:]
     options = {"--versus": None, "--versus-kernel": None, "--rounds": "8"}
@@ -66,10 +82,10 @@ def main():
         raise SystemExit("--versus CHECKOUT is required")
     sys.argv[1:] = argv
     args = parse_args(__doc__.splitlines()[0])
+    if versus_kernel is not None:
+        check_versus_kernel(versus, versus_kernel, args.repo)
     reset, epoch, n_words = workload(args)
     import fastw2v.kernels as kernels
-    if versus_kernel is not None and versus_kernel not in kernels._VARIANTS:
-        raise SystemExit(f"--versus-kernel must be one of {', '.join(kernels._VARIANTS)}")
     import fastw2v.trainer as trainer
     # Both builds are loaded the same way, neither as fastw2v's own kernel: with this
     # checkout's own module against a loaded copy of the very same build, the copy

@@ -11,11 +11,15 @@ after the other, single-threaded:
 
 * the FMA loop of ``roofline.py`` (the core's arithmetic: GFLOP/s at the kernel build's
   vector width),
-* its in-place update loop over a 16 MiB buffer (the core's caches and L3: GB/s),
+* its in-place update loop over a 16 MiB buffer (past L2, inside L3: GB/s),
 * a numpy copy of 256 MiB (DRAM: GB/s),
-* one fastw2v epoch and one gensim epoch over the same first ``--slice-words`` words of
-  the corpus, each with the vocabulary of the whole corpus (so their matrices have the
-  size a full run's have), compare.py's settings, CPU seconds.
+* one fastw2v epoch and one gensim epoch (its iterable trainer, 1 worker) over the same
+  first ``--slice-words`` words of the corpus, each from fresh weights (reset outside the
+  timing) and with the vocabulary of the whole corpus (so their matrices have the size a
+  full run's have), compare.py's settings.
+
+Everything is timed in process CPU seconds, the probes too, so that time the hypervisor
+takes from the VM counts in neither.
 
 It prints every round, then the Pearson correlation of each trainer's seconds with each
 probe's time (1 / rate) and the rounds split at the median update bandwidth: the
@@ -74,34 +78,30 @@ class Probes:
 
     def __init__(self, lib, vec_bytes):
         self.lib, self.vec_bytes = lib, vec_bytes
-        self.buffer = np.zeros(16 << 18, np.float32)  # 16 MiB
+        self.buffer = np.ones(16 << 18, np.float32)  # 16 MiB, its pages faulted in
         self.src = np.ones(256 << 18, np.float32)  # 256 MiB: far past the caches
         self.dst = np.empty_like(self.src)
-        np.copyto(self.dst, self.src)  # fault the pages in
         self.fma_iters = 1 << 24      # tens of milliseconds each
         self.update_passes = 100
+        self.fma_gflops(), self.update_gbytes(), self.copy_gbytes()  # warm: none cold in round 0
 
     def fma_gflops(self):
-        start = time.perf_counter()
-        self.lib.fma_loop(self.fma_iters, 0.999, 0.001)
-        seconds = time.perf_counter() - start
+        seconds = cpu_seconds(lambda: self.lib.fma_loop(self.fma_iters, 0.999, 0.001))
         return self.fma_iters * 12 * (self.vec_bytes // 4) * 2 / seconds / 1e9
 
     def update_gbytes(self):
-        start = time.perf_counter()
-        self.lib.update_loop(self.buffer.ctypes.data, len(self.buffer), self.update_passes)
-        seconds = time.perf_counter() - start
+        seconds = cpu_seconds(lambda: self.lib.update_loop(
+            self.buffer.ctypes.data, len(self.buffer), self.update_passes))
         return 2 * self.buffer.nbytes * self.update_passes / seconds / 1e9
 
     def copy_gbytes(self):
-        start = time.perf_counter()
-        np.copyto(self.dst, self.src)
-        return 2 * self.src.nbytes / (time.perf_counter() - start) / 1e9
+        return 2 * self.src.nbytes / cpu_seconds(lambda: np.copyto(self.dst, self.src)) / 1e9
 
 
 def trainers(args, sentences):
-    """(fastw2v epoch, gensim epoch): callables training one epoch on ``sentences`` from
-    fresh weights, each model with the whole corpus's vocabulary, 1 thread."""
+    """(fastw2v reset, fastw2v epoch, gensim reset, gensim epoch, vocabulary size, words):
+    each epoch trains on ``sentences`` (1 thread) with the whole corpus's vocabulary, each
+    reset gives its model fresh weights."""
     import gensim.models
 
     from fastw2v import Word2Vec
@@ -112,26 +112,30 @@ def trainers(args, sentences):
                   sg=args.sg, workers=1, seed=1)
     ours = Word2Vec(**params)
     ours.build_vocab(corpus_file=args.corpus)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write("\n".join(" ".join(s) for s in sentences) + "\n")
+    fd, path = tempfile.mkstemp(suffix=".txt")
     try:
-        stream = encode_file(f.name, ours.wv.key_to_index, 1)
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(" ".join(s) for s in sentences) + "\n")
+        stream = encode_file(path, ours.wv.key_to_index, 1)
     finally:
-        os.unlink(f.name)
+        os.unlink(path)
     theirs = gensim.models.Word2Vec(**params)
     theirs.build_vocab(corpus_file=args.corpus)
     n_words = sum(len(s) for s in sentences)
 
     def fastw2v_epoch():
-        ours.prepare_weights()
         run_training(ours, stream, epochs=1, start_alpha=0.025, end_alpha=0.0001,
                      compute_loss=False)
 
-    def gensim_epoch():
+    def gensim_reset():
+        # init_weights keeps input vectors of the right shape: drop them to redraw them.
+        theirs.wv.vectors = np.zeros((0, 0), np.float32)
         theirs.init_weights()
+
+    def gensim_epoch():
         theirs.train(sentences, total_examples=len(sentences), total_words=n_words, epochs=1)
 
-    return fastw2v_epoch, gensim_epoch, len(ours.wv), n_words
+    return ours.prepare_weights, fastw2v_epoch, gensim_reset, gensim_epoch, len(ours.wv), n_words
 
 
 def cpu_seconds(call):
@@ -143,7 +147,7 @@ def cpu_seconds(call):
 def pearson(x, y):
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.std() == 0 or y.std() == 0:
-        return float("nan")
+        return None  # undefined (JSON has no NaN)
     return float(np.corrcoef(x, y)[0, 1])
 
 
@@ -152,7 +156,9 @@ def main(argv=None):
     from fastw2v import kernels
 
     sentences = read_slice(args.corpus, args.slice_words)
-    fastw2v_epoch, gensim_epoch, vocab, n_words = trainers(args, sentences)
+    fastw2v_reset, fastw2v_epoch, gensim_reset, gensim_epoch, vocab, n_words = \
+        trainers(args, sentences)
+    resets = {fastw2v_epoch: fastw2v_reset, gensim_epoch: gensim_reset}
     vec_bytes, flags, label = kernel_vector(kernels.kernel_name)
     rows = []
     with tempfile.TemporaryDirectory(prefix="fastw2v-phases-") as tmp:
@@ -160,7 +166,9 @@ def main(argv=None):
         if lib is None:
             raise SystemExit("no C compiler: the probes cannot be built")
         probes = Probes(lib, vec_bytes)
-        fastw2v_epoch(), gensim_epoch()  # warm-up
+        for epoch, reset in resets.items():  # warm-up
+            reset()
+            epoch()
         print(f"machine: {cpu_name()}, kernel {kernels.kernel_name}; "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; vocabulary {vocab:,}, "
               f"{n_words:,} words per epoch, sg={args.sg} hs={args.hs}")
@@ -171,6 +179,7 @@ def main(argv=None):
             row = dict(fma=probes.fma_gflops(), update=probes.update_gbytes(),
                        copy=probes.copy_gbytes())
             for call in order:
+                resets[call]()
                 row["fastw2v" if call is fastw2v_epoch else "gensim"] = cpu_seconds(call)
             row["ratio"] = row["gensim"] / row["fastw2v"]
             rows.append(row)
@@ -192,7 +201,8 @@ def summarise(rows):
     for trainer in ("fastw2v", "gensim"):
         summary[trainer] = {probe: pearson(col[trainer], [1 / v for v in col[probe]])
                             for probe in ("fma", "update", "copy")}
-        print(f"  {trainer:8s} " + "  ".join(f"{p} {v:+.2f}" for p, v in summary[trainer].items()))
+        print(f"  {trainer:8s} " + "  ".join(
+            f"{p} " + ("n/a" if v is None else f"{v:+.2f}") for p, v in summary[trainer].items()))
     cut = statistics.median(col["update"])
     for name, keep in (("faster", lambda r: r["update"] >= cut), ("slower", lambda r: r["update"] < cut)):
         half = [r for r in rows if keep(r)]

@@ -16,11 +16,13 @@ Only the compiled module is swapped: the Python layers (vocabulary, encoding, th
 arguments) are this checkout's, so the two builds must take the same TrainJob
 arguments.
 
-``--versus-kernel NAME`` takes another variant from ``--versus``: with a checkout whose
-baseline ``_train`` was compiled with 4-float FMA (``CFLAGS=-mfma python setup.py
-build_ext --inplace``: the portable C as NEON runs it, fused multiply-adds on 128-bit
-vectors), ``FASTW2V_KERNEL=avx2 ... --versus /tmp/fma --versus-kernel generic`` measures
-what the portable code loses to AVX2 with FMA and without it (issue 16's portable bound).
+``--versus-kernel NAME`` takes another variant from ``--versus``. With a checkout whose
+baseline ``_train`` was compiled for 4-float FMA (``CFLAGS="-mfma -mprefer-vector-width=128"
+python setup.py build_ext --inplace``: the portable C as NEON runs it, fused
+multiply-adds on 128-bit vectors; without the width flag GCC's -mfma also enables AVX and
+vectorises the plain loops 8 floats wide), ``FASTW2V_KERNEL=avx2 ... --versus /tmp/fma
+--versus-kernel generic`` measures what the portable code loses to AVX2 with FMA, and
+``--versus .`` without it (issue 16's portable target).
 
 ``--versus rows-in-place`` (with ``--fasttext``) compares this build against itself with
 FastText's bucket rows trained where they are (``fastw2v.trainer.REORDER_BUCKET_ROWS``

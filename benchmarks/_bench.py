@@ -128,6 +128,7 @@ class Run:
     peak_rss_mb: float
     words: int          # raw corpus tokens x epochs
     cpu_seconds: float = math.nan  # child's user + system time (less sensitive to load)
+    steal_seconds: float = math.nan  # CPU time the hypervisor took from this VM meanwhile
     vocab: int = 0
     error: str = ""
     analogy: float = math.nan
@@ -139,6 +140,17 @@ class Run:
     @property
     def words_per_sec(self):
         return self.words / self.seconds if self.ok and self.seconds > 0 else math.nan
+
+
+def steal_seconds():
+    """CPU seconds the hypervisor has taken from this machine since boot, all CPUs
+    (``/proc/stat``'s steal column), or NaN where there is none to read."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return math.nan
 
 
 def mode_name(arch, hs):
@@ -161,7 +173,7 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
     run = Run(trainer.name, mode_name(arch, hs), seed, threads, epochs, ok=False,
               seconds=math.nan, peak_rss_mb=math.nan, words=tokens * epochs)
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
-        start = time.perf_counter()
+        start, stolen = time.perf_counter(), steal_seconds()
         env = {**os.environ, **CHILD_ENV}
         if trainer.pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [trainer.pythonpath,
@@ -170,6 +182,9 @@ def run_trainer(trainer, corpus, tokens, arch, hs, epochs, threads, seed, workdi
         # wait4 instead of proc.wait(): it also gives this child's own rusage.
         _, status, usage = os.wait4(proc.pid, 0)
         run.seconds = time.perf_counter() - start
+        # A slow run with steal: the hypervisor ran someone else; without: the cores ran
+        # slower (or the code did).
+        run.steal_seconds = steal_seconds() - stolen
         proc.returncode = os.waitstatus_to_exitcode(status)
         run.peak_rss_mb = usage.ru_maxrss / 1024  # Linux reports KiB
         run.cpu_seconds = usage.ru_utime + usage.ru_stime

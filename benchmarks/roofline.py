@@ -125,10 +125,20 @@ def _best_time(call, size, seconds=0.2):
     return min(times), size
 
 
+def fma_flops(iters, vec_bytes):
+    """FLOPs of ``fma_loop(iters)``: 12 chains, a multiply and an add per lane."""
+    return iters * 12 * (vec_bytes // 4) * 2
+
+
+def update_traffic(x, passes):
+    """Bytes that ``update_loop`` over array ``x`` moves in ``passes`` (read + write)."""
+    return 2 * x.nbytes * passes
+
+
 def fma_peak(lib, vec_bytes):
     """Single-thread GFLOP/s of 12 independent FMA (or mul + add) chains."""
     best, iters = _best_time(lambda n: lib.fma_loop(n, 0.999, 0.001), 1 << 16)
-    return iters * 12 * (vec_bytes // 4) * 2 / best / 1e9
+    return fma_flops(iters, vec_bytes) / best / 1e9
 
 
 def update_bandwidth(lib, kbytes):
@@ -136,7 +146,7 @@ def update_bandwidth(lib, kbytes):
     x = np.zeros(kbytes * 256, np.float32)
     ptr = x.ctypes.data
     best, passes = _best_time(lambda p: lib.update_loop(ptr, len(x), p), 1)
-    return 2 * x.nbytes * passes / best / 1e9
+    return update_traffic(x, passes) / best / 1e9
 
 
 def copy_bandwidth(mbytes=512, rounds=5):

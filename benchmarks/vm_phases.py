@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _runner import DEFAULTS  # noqa: E402  (compare.py's settings)
-from roofline import compile_probes, cpu_name, kernel_vector  # noqa: E402
+from roofline import compile_probes, cpu_name, fma_flops, kernel_vector, update_traffic  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -87,19 +87,19 @@ class Probes:
 
     def fma_gflops(self):
         seconds = cpu_seconds(lambda: self.lib.fma_loop(self.fma_iters, 0.999, 0.001))
-        return self.fma_iters * 12 * (self.vec_bytes // 4) * 2 / seconds / 1e9
+        return fma_flops(self.fma_iters, self.vec_bytes) / seconds / 1e9
 
     def update_gbytes(self):
         seconds = cpu_seconds(lambda: self.lib.update_loop(
             self.buffer.ctypes.data, len(self.buffer), self.update_passes))
-        return 2 * self.buffer.nbytes * self.update_passes / seconds / 1e9
+        return update_traffic(self.buffer, self.update_passes) / seconds / 1e9
 
     def copy_gbytes(self):
         return 2 * self.src.nbytes / cpu_seconds(lambda: np.copyto(self.dst, self.src)) / 1e9
 
 
 def trainers(args, sentences):
-    """(fastw2v reset, fastw2v epoch, gensim reset, gensim epoch, vocabulary size, words):
+    """``({"fastw2v": (reset, epoch), "gensim": (reset, epoch)}, vocabulary size, words)``:
     each epoch trains on ``sentences`` (1 thread) with the whole corpus's vocabulary, each
     reset gives its model fresh weights."""
     import gensim.models
@@ -135,7 +135,8 @@ def trainers(args, sentences):
     def gensim_epoch():
         theirs.train(sentences, total_examples=len(sentences), total_words=n_words, epochs=1)
 
-    return ours.prepare_weights, fastw2v_epoch, gensim_reset, gensim_epoch, len(ours.wv), n_words
+    pairs = {"fastw2v": (ours.prepare_weights, fastw2v_epoch), "gensim": (gensim_reset, gensim_epoch)}
+    return pairs, len(ours.wv), n_words
 
 
 def cpu_seconds(call):
@@ -156,9 +157,7 @@ def main(argv=None):
     from fastw2v import kernels
 
     sentences = read_slice(args.corpus, args.slice_words)
-    fastw2v_reset, fastw2v_epoch, gensim_reset, gensim_epoch, vocab, n_words = \
-        trainers(args, sentences)
-    resets = {fastw2v_epoch: fastw2v_reset, gensim_epoch: gensim_reset}
+    pairs, vocab, n_words = trainers(args, sentences)
     vec_bytes, flags, label = kernel_vector(kernels.kernel_name)
     rows = []
     with tempfile.TemporaryDirectory(prefix="fastw2v-phases-") as tmp:
@@ -166,7 +165,7 @@ def main(argv=None):
         if lib is None:
             raise SystemExit("no C compiler: the probes cannot be built")
         probes = Probes(lib, vec_bytes)
-        for epoch, reset in resets.items():  # warm-up
+        for reset, epoch in pairs.values():  # warm-up
             reset()
             epoch()
         print(f"machine: {cpu_name()}, kernel {kernels.kernel_name}; "
@@ -175,12 +174,13 @@ def main(argv=None):
         print(f"round  FMA GFLOP/s ({label})  update 16MiB GB/s  copy GB/s  "
               "fastw2v s  gensim s  ratio")
         for r in range(args.rounds):
-            order = (fastw2v_epoch, gensim_epoch) if r % 2 == 0 else (gensim_epoch, fastw2v_epoch)
+            order = ("fastw2v", "gensim") if r % 2 == 0 else ("gensim", "fastw2v")
             row = dict(fma=probes.fma_gflops(), update=probes.update_gbytes(),
                        copy=probes.copy_gbytes())
-            for call in order:
-                resets[call]()
-                row["fastw2v" if call is fastw2v_epoch else "gensim"] = cpu_seconds(call)
+            for name in order:
+                reset, epoch = pairs[name]
+                reset()
+                row[name] = cpu_seconds(epoch)
             row["ratio"] = row["gensim"] / row["fastw2v"]
             rows.append(row)
             print(f"{r:5d}  {row['fma']:24.1f}  {row['update']:17.1f}  {row['copy']:9.1f}  "

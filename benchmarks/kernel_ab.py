@@ -62,12 +62,9 @@ def check_versus_kernel(versus, name, repo):
 
     if versus == "rows-in-place":
         raise SystemExit("--versus-kernel takes a checkout: --versus rows-in-place has one build")
-    if name not in kernels._VARIANTS:
-        raise SystemExit(f"--versus-kernel must be one of {', '.join(kernels._VARIANTS)}")
-    features = kernels.cpu_features()
-    missing = [flag for flag in kernels._VARIANTS[name][1] if not features.get(flag)]
-    if missing:
-        raise SystemExit(f"--versus-kernel {name} needs {', '.join(missing)}, which this CPU lacks")
+    runnable = kernels.available_variants()  # built, and this CPU has what they need
+    if name not in runnable:
+        raise SystemExit(f"--versus-kernel must be a build this CPU runs: {', '.join(runnable)}")
 
 
 def main():

@@ -17,9 +17,20 @@ For SG-NS and CBOW-NS (vector_size 100, window 5, negative 5, sample 1e-4, min_c
   system cc, independent accumulators, at the kernel build's vector width) and a stream
   copy (numpy, arrays far larger than the caches).
 
-The kernel's arithmetic intensity (FLOPs / byte) times the copy bandwidth is the memory
-roof; the lower of that and the FMA peak is what the kernel could reach. The printout
-says which roof is nearer and how far the kernel is below it.
+The kernel's arithmetic intensity (FLOPs / byte) times the bandwidth of the level where
+the two matrices fit is the memory roof; the lower of that and the FMA peak is what the
+kernel could reach.
+
+Which limit binds is then measured, not inferred: a control run trains the same windows
+with every row in cache. It takes the words subsampling keeps (the kernel's thresholds,
+numpy's draws), folds their ids into RESIDENT_WORDS words (both matrices 0.4 MiB at dim
+100, inside any L2 of 512 KiB or more) and trains them with subsampling off, so the
+sentences, windows and outputs per window are the real run's and only the rows'
+addresses change. The gap between the two runs, per trained word, is what the real
+vocabulary's cache misses cost; the control's own GFLOP/s against the FMA peak says how
+much of the rest is arithmetic. The control does a little less than the real run (no
+coin flips for the words subsampling drops) and a little more (its rows repeat within a
+window more often, and the sweep merges repeats first).
 """
 
 import argparse
@@ -38,6 +49,7 @@ import types
 import numpy as np
 
 SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-4, min_count=5)
+RESIDENT_WORDS = 512  # the control run's vocabulary: its rows stay in L2
 
 # Independent accumulators hide the FMA latency (4 cycles x 2 ports = 8 in flight at
 # least); 12 leaves registers for nothing else and needs none.
@@ -221,11 +233,49 @@ def work_per_window(mode, n_ctx, m, dim):
     return flops, row * (3 * n_ctx + 3 * m)
 
 
+def epoch_seconds(mod, sg, vocab, w0, ids, offsets, rounds):
+    """Median kernel CPU seconds of one epoch, one thread, from fresh weights each round."""
+    from fastw2v.kernels import TrainParams
+
+    tables = types.SimpleNamespace(sample_int=vocab.sample_int, alias=vocab.alias,
+                                   codes=vocab.codes, points=vocab.points,
+                                   path_offsets=vocab.path_offsets)
+    params = TrainParams(sg=sg, hs=0, negative=SETTINGS["negative"], cbow_mean=1,
+                         window=SETTINGS["window"], shrink_windows=1, compute_loss=0,
+                         start_alpha=0.025, end_alpha=0.0001, schedule_total=len(ids))
+    # chunks of about 10,000 words, as IdStream.chunk_starts cuts them
+    chunks = np.searchsorted(offsets[:-1], np.arange(0, len(ids), 10000), side="left")
+    chunks = np.unique(np.concatenate([[0], chunks, [len(offsets) - 1]])).astype(np.int64)
+    times = []
+    for _ in range(rounds):
+        syn0, syn1neg = w0.copy(), np.zeros_like(w0)
+        job = mod.TrainJob(params, tables, syn0, None, syn1neg, ids, offsets, chunks, 1, 1)
+        job.begin_epoch()
+        start = time.process_time()
+        job.run_thread(0)
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def resident_stream(ids, keep, offsets):
+    """The kept words, ids folded into RESIDENT_WORDS, as (vocab, ids, sentence offsets)."""
+    from fastw2v.vocab import Vocab
+
+    folded = (ids[keep] % RESIDENT_WORDS).astype(np.int32)
+    kept = np.concatenate([[0], np.cumsum(keep)])
+    ends = np.unique(kept[offsets])  # sentences that subsampling emptied are dropped
+    counts = np.bincount(folded, minlength=RESIDENT_WORDS)
+    vocab = Vocab.from_counts([str(w) for w in range(RESIDENT_WORDS)], np.maximum(counts, 1),
+                              sample=0, ns_exponent=0.75, hs=False,
+                              negative=SETTINGS["negative"])
+    return vocab, folded, ends.astype(np.int64)
+
+
 def kernel_run(corpus, sg, kernel_name, rounds):
-    """Counts and kernel CPU seconds of one epoch, one thread, on the encoded corpus."""
+    """Counts and kernel CPU seconds of one epoch, one thread, on the encoded corpus, and
+    of the control run with every row resident (see the module docstring)."""
     from fastw2v import Word2Vec, kernels
     from fastw2v.encode import encode_file
-    from fastw2v.kernels import TrainParams
 
     model = Word2Vec(workers=1, sg=sg, hs=0, **SETTINGS)
     model.build_vocab(corpus_file=corpus)
@@ -238,28 +288,88 @@ def kernel_run(corpus, sg, kernel_name, rounds):
     lengths = kept[stream.offsets[1:]] - kept[stream.offsets[:-1]]
     windows, context = window_counts(lengths, SETTINGS["window"])
     mod = kernels.load(kernel_name)
-    tables = types.SimpleNamespace(sample_int=vocab.sample_int, alias=vocab.alias,
-                                   codes=vocab.codes, points=vocab.points,
-                                   path_offsets=vocab.path_offsets)
-    params = TrainParams(sg=sg, hs=0, negative=SETTINGS["negative"], cbow_mean=1,
-                         window=SETTINGS["window"], shrink_windows=1, compute_loss=0,
-                         start_alpha=0.025, end_alpha=0.0001, schedule_total=stream.n_words)
     model.prepare_weights()
     w0 = model.wv.vectors.copy()
-    times = []
-    for _ in range(rounds):
-        syn0, syn1neg = w0.copy(), np.zeros_like(w0)
-        job = mod.TrainJob(params, tables, syn0, None, syn1neg, stream.ids, stream.offsets,
-                           stream.chunk_starts(10000), 1, 1)
-        job.begin_epoch()
-        start = time.process_time()
-        job.run_thread(0)
-        times.append(time.process_time() - start)
+    seconds = epoch_seconds(mod, sg, vocab, w0, stream.ids, stream.offsets, rounds)
+    r_vocab, r_ids, r_offsets = resident_stream(stream.ids, keep, stream.offsets)
+    resident = epoch_seconds(mod, sg, r_vocab, w0[:RESIDENT_WORDS], r_ids, r_offsets, rounds)
     return dict(words=int(stream.n_words), vocab=len(model.wv), trained_words=int(keep.sum()),
-                windows=windows, context_rows=context, seconds=statistics.median(times))
+                windows=windows, context_rows=context, seconds=seconds,
+                resident_words=len(r_ids), resident_seconds=resident)
 
 
 # --------------------------------------------------------------------------- report
+
+
+def verdict(miss_share, resident_gflops, peak):
+    """Which limit the kernel sits at, from the control run (see the module docstring)."""
+    if miss_share >= 0.5:
+        return "memory latency: the real vocabulary's row misses take most of the time"
+    if peak and resident_gflops >= 0.7 * peak:
+        return "compute: with every row cached the kernel runs near the FMA peak"
+    return ("in-core work: with every row cached the kernel is still far below the FMA "
+            "peak, so the instructions and their dependency chains bind, not the FMA "
+            "units, bandwidth or misses")
+
+
+def assess(mode, run, dim, m, peak, caches, bandwidth):
+    """The report row of one mode: work, achieved rates, roofs and the control run."""
+    n_ctx = run["context_rows"] / run["windows"]
+    flops, nbytes = work_per_window(mode, n_ctx, m, dim)
+    total_flops, total_bytes = flops * run["windows"], nbytes * run["windows"]
+    gflops, gbs = total_flops / run["seconds"] / 1e9, total_bytes / run["seconds"] / 1e9
+    intensity = flops / nbytes
+    # The rows live where the two matrices fit: the bandwidth of that level is the roof.
+    matrices_kb = 2 * run["vocab"] * dim * 4 / 1024
+    level_kb = next((kb for kb in sorted(caches) if matrices_kb <= kb), None)
+    level_bw = caches[level_kb] if level_kb else bandwidth
+    level = f"{level_kb} KiB update loop" if level_kb else "stream copy"
+    memory_roof = intensity * level_bw
+    roof = min(peak or float("inf"), memory_roof)
+    bound = "memory" if memory_roof < (peak or float("inf")) else "compute (FMA)"
+    # The control run: the same windows per trained word, every row in cache.
+    per_word = run["seconds"] / run["trained_words"]
+    resident_per_word = run["resident_seconds"] / run["resident_words"]
+    miss_share = max(0.0, 1.0 - resident_per_word / per_word)
+    resident_gflops = total_flops / run["trained_words"] / resident_per_word / 1e9
+    return dict(mode=f"{mode}-ns", **run, n_ctx=n_ctx, outputs=m,
+                flops_per_word=total_flops / run["trained_words"],
+                bytes_per_word=total_bytes / run["trained_words"],
+                intensity=intensity, gflops=gflops, gbytes=gbs, peak_gflops=peak,
+                copy_gbytes=bandwidth, update_gbytes=caches, matrices_kb=matrices_kb,
+                roof_level=level, roof_level_gbytes=level_bw, memory_roof_gflops=memory_roof,
+                roof_gflops=roof, roof_bound=bound, resident_gflops=resident_gflops,
+                miss_share=miss_share, verdict=verdict(miss_share, resident_gflops, peak))
+
+
+def report(row, run, dim, m, peak, bandwidth):
+    """Print one mode's row."""
+    gflops, gbs, level_bw = row["gflops"], row["gbytes"], row["roof_level_gbytes"]
+    print(f"\n{row['mode']}: {run['words']:,} words, {run['trained_words']:,} after "
+          f"subsampling, {row['n_ctx']:.2f} context rows x {m} outputs per window, dim {dim}; "
+          f"kernel {run['seconds']:.3f} CPU s "
+          f"({run['trained_words'] / run['seconds'] / 1e6:.2f} M trained words/s)")
+    print(f"  per trained word: {row['flops_per_word']:,.0f} FLOPs, "
+          f"{row['bytes_per_word']:,.0f} bytes of rows at the cache; "
+          f"intensity {row['intensity']:.2f} FLOP/byte")
+    print(f"  achieved: {gflops:.2f} GFLOP/s"
+          + (f" ({gflops / peak:.0%} of the FMA peak)" if peak else "")
+          + f", {gbs:.2f} GB/s ({gbs / level_bw:.0%} of the {row['roof_level']}, "
+          f"{gbs / bandwidth:.0%} of stream copy)")
+    print(f"  roofline: matrices {row['matrices_kb'] / 1024:.1f} MiB -> {row['roof_level']} "
+          f"{level_bw:.1f} GB/s; memory roof {row['memory_roof_gflops']:.1f} GFLOP/s, FMA roof "
+          + (f"{peak:.1f}" if peak else "?") + f" GFLOP/s -> {row['roof_bound']}-bound at "
+          f"{row['roof_gflops']:.1f} GFLOP/s; the kernel runs at "
+          f"{gflops / row['roof_gflops']:.0%} of it"
+          + ("; it moves more bytes than that level can, so most of its rows hit a nearer "
+             "cache and this roof does not bind" if gbs > level_bw else ""))
+    print(f"  rows resident ({RESIDENT_WORDS} words, the same windows): "
+          f"{run['resident_words'] / run['resident_seconds'] / 1e6:.2f} M trained words/s, "
+          f"{row['resident_gflops']:.2f} GFLOP/s"
+          + (f" ({row['resident_gflops'] / peak:.0%} of the FMA peak)" if peak else "")
+          + f"; the real vocabulary's cache misses cost {row['miss_share']:.0%} of the "
+          "kernel's time")
+    print(f"  bound: {row['verdict']}")
 
 
 def main(argv=None):
@@ -287,45 +397,9 @@ def main(argv=None):
     rows = []
     for mode in args.modes:
         run = kernel_run(args.corpus, 1 if mode == "sg" else 0, name, args.rounds)
-        n_ctx = run["context_rows"] / run["windows"]
-        flops, nbytes = work_per_window(mode, n_ctx, m, dim)
-        total_flops, total_bytes = flops * run["windows"], nbytes * run["windows"]
-        gflops, gbs = total_flops / run["seconds"] / 1e9, total_bytes / run["seconds"] / 1e9
-        intensity = flops / nbytes
-        # The rows live where the two matrices fit: the bandwidth of that level is the roof.
-        matrices_kb = 2 * run["vocab"] * dim * 4 / 1024
-        level_kb = next((kb for kb in sorted(caches) if matrices_kb <= kb), None)
-        level_bw = caches[level_kb] if level_kb else bandwidth
-        level = f"{level_kb} KiB update loop" if level_kb else "stream copy"
-        memory_roof = intensity * level_bw
-        roof = min(peak or float("inf"), memory_roof)
-        bound = "memory" if memory_roof < (peak or float("inf")) else "compute (FMA)"
-        row = dict(mode=f"{mode}-ns", **run, n_ctx=n_ctx, outputs=m,
-                   flops_per_word=total_flops / run["trained_words"],
-                   bytes_per_word=total_bytes / run["trained_words"],
-                   intensity=intensity, gflops=gflops, gbytes=gbs, peak_gflops=peak,
-                   copy_gbytes=bandwidth, update_gbytes=caches, matrices_kb=matrices_kb,
-                   roof_level=level, roof_gflops=roof, roof_bound=bound)
+        row = assess(mode, run, dim, m, peak, caches, bandwidth)
         rows.append(row)
-        print(f"\n{mode}-ns: {run['words']:,} words, {run['trained_words']:,} after subsampling, "
-              f"{n_ctx:.2f} context rows x {m} outputs per window, dim {dim}; "
-              f"kernel {run['seconds']:.3f} CPU s "
-              f"({run['trained_words'] / run['seconds'] / 1e6:.2f} M trained words/s)")
-        print(f"  per trained word: {row['flops_per_word']:,.0f} FLOPs, "
-              f"{row['bytes_per_word']:,.0f} bytes of rows at the cache; "
-              f"intensity {intensity:.2f} FLOP/byte")
-        print(f"  achieved: {gflops:.2f} GFLOP/s"
-              + (f" ({gflops / peak:.0%} of the FMA peak)" if peak else "")
-              + f", {gbs:.2f} GB/s ({gbs / level_bw:.0%} of the {level}, "
-              f"{gbs / bandwidth:.0%} of stream copy)")
-        print(f"  roofline: matrices {matrices_kb / 1024:.1f} MiB -> {level} {level_bw:.1f} GB/s; "
-              f"memory roof {memory_roof:.1f} GFLOP/s, FMA roof "
-              + (f"{peak:.1f}" if peak else "?") + f" GFLOP/s -> {bound}-bound at "
-              f"{roof:.1f} GFLOP/s; the kernel runs at {gflops / roof:.0%} of it")
-    print("\nBelow both roofs means neither throughput limit binds: what is left is latency "
-          "(random rows that miss the cache, the dependent dot -> sigmoid -> update chain, "
-          "short dim-100 loops), which prefetching and overlapping windows move, not more "
-          "FLOPs or bandwidth.")
+        report(row, run, dim, m, peak, bandwidth)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"kernel": name, "cpu": cpu, "settings": SETTINGS, "rows": rows}, f, indent=1)

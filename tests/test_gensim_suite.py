@@ -82,7 +82,11 @@ def test_gensim_word2vec_and_keyedvectors_suites_pass(tmp_path):
     for name in ("test_word2vec.py", "test_keyedvectors.py"):
         (tmp_path / name).write_text(_rewritten(name), encoding="utf8")
     junit = tmp_path / "report.xml"
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    # gensim's get_tmpfile makes a tempfile.mkdtemp folder per call and never removes it:
+    # inside tmp_path they go with pytest's old runs instead of piling up in /tmp.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, PYTHONHASHSEED="0", TMPDIR=str(scratch))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
          "--rootdir", str(tmp_path), f"--junitxml={junit}", str(tmp_path)],

@@ -79,6 +79,8 @@ def main():
     rounds = int(options["--rounds"])
     if versus is None:
         raise SystemExit("--versus CHECKOUT is required")
+    if versus != "rows-in-place":  # a relative path means from here, whatever runs later
+        versus = os.path.abspath(versus)
     sys.argv[1:] = argv
     args = parse_args(__doc__.splitlines()[0])
     if versus_kernel is not None:
@@ -96,7 +98,8 @@ def main():
     if versus == "rows-in-place":
         builds = {"this": this_job, "versus": this_job}
     else:
-        versus_name = kernels._VARIANTS[versus_kernel][0] if versus_kernel else name
+        # the compiled module's file name, e.g. "_train" for the generic build
+        versus_name = kernels.load(versus_kernel).__name__.rsplit(".", 1)[1] if versus_kernel else name
         builds = {"this": this_job,
                   "versus": load_build(versus, versus_name, "fastw2v_versus").TrainJob}
     reorder = {"this": True, "versus": versus != "rows-in-place"}

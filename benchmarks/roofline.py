@@ -233,8 +233,9 @@ def work_per_window(mode, n_ctx, m, dim):
     return flops, row * (3 * n_ctx + 3 * m)
 
 
-def epoch_seconds(mod, sg, vocab, w0, ids, offsets, rounds):
-    """Median kernel CPU seconds of one epoch, one thread, from fresh weights each round."""
+def epoch_seconds(mod, sg, vocab, w0, stream, rounds):
+    """Median kernel CPU seconds of one epoch over ``stream`` (an IdStream), one thread,
+    from fresh weights each round."""
     from fastw2v.kernels import TrainParams
 
     tables = types.SimpleNamespace(sample_int=vocab.sample_int, alias=vocab.alias,
@@ -242,14 +243,12 @@ def epoch_seconds(mod, sg, vocab, w0, ids, offsets, rounds):
                                    path_offsets=vocab.path_offsets)
     params = TrainParams(sg=sg, hs=0, negative=SETTINGS["negative"], cbow_mean=1,
                          window=SETTINGS["window"], shrink_windows=1, compute_loss=0,
-                         start_alpha=0.025, end_alpha=0.0001, schedule_total=len(ids))
-    # chunks of about 10,000 words, as IdStream.chunk_starts cuts them
-    chunks = np.searchsorted(offsets[:-1], np.arange(0, len(ids), 10000), side="left")
-    chunks = np.unique(np.concatenate([[0], chunks, [len(offsets) - 1]])).astype(np.int64)
+                         start_alpha=0.025, end_alpha=0.0001, schedule_total=stream.n_words)
     times = []
     for _ in range(rounds):
         syn0, syn1neg = w0.copy(), np.zeros_like(w0)
-        job = mod.TrainJob(params, tables, syn0, None, syn1neg, ids, offsets, chunks, 1, 1)
+        job = mod.TrainJob(params, tables, syn0, None, syn1neg, stream.ids, stream.offsets,
+                           stream.chunk_starts(10000), 1, 1)
         job.begin_epoch()
         start = time.process_time()
         job.run_thread(0)
@@ -257,18 +256,19 @@ def epoch_seconds(mod, sg, vocab, w0, ids, offsets, rounds):
     return statistics.median(times)
 
 
-def resident_stream(ids, keep, offsets):
-    """The kept words, ids folded into RESIDENT_WORDS, as (vocab, ids, sentence offsets)."""
+def resident_stream(stream, keep):
+    """The kept words of ``stream``, ids folded into RESIDENT_WORDS: (vocab, IdStream)."""
+    from fastw2v.encode import IdStream
     from fastw2v.vocab import Vocab
 
-    folded = (ids[keep] % RESIDENT_WORDS).astype(np.int32)
+    folded = (stream.ids[keep] % RESIDENT_WORDS).astype(np.int32)
     kept = np.concatenate([[0], np.cumsum(keep)])
-    ends = np.unique(kept[offsets])  # sentences that subsampling emptied are dropped
+    ends = np.unique(kept[stream.offsets])  # sentences that subsampling emptied are dropped
     counts = np.bincount(folded, minlength=RESIDENT_WORDS)
     vocab = Vocab.from_counts([str(w) for w in range(RESIDENT_WORDS)], np.maximum(counts, 1),
                               sample=0, ns_exponent=0.75, hs=False,
                               negative=SETTINGS["negative"])
-    return vocab, folded, ends.astype(np.int64)
+    return vocab, IdStream(folded, ends.astype(np.int64), len(folded), len(ends) - 1)
 
 
 def kernel_run(corpus, sg, kernel_name, rounds):
@@ -290,12 +290,12 @@ def kernel_run(corpus, sg, kernel_name, rounds):
     mod = kernels.load(kernel_name)
     model.prepare_weights()
     w0 = model.wv.vectors.copy()
-    seconds = epoch_seconds(mod, sg, vocab, w0, stream.ids, stream.offsets, rounds)
-    r_vocab, r_ids, r_offsets = resident_stream(stream.ids, keep, stream.offsets)
-    resident = epoch_seconds(mod, sg, r_vocab, w0[:RESIDENT_WORDS], r_ids, r_offsets, rounds)
+    seconds = epoch_seconds(mod, sg, vocab, w0, stream, rounds)
+    r_vocab, resident = resident_stream(stream, keep)
+    r_seconds = epoch_seconds(mod, sg, r_vocab, w0[:RESIDENT_WORDS], resident, rounds)
     return dict(words=int(stream.n_words), vocab=len(model.wv), trained_words=int(keep.sum()),
                 windows=windows, context_rows=context, seconds=seconds,
-                resident_words=len(r_ids), resident_seconds=resident)
+                resident_words=resident.n_words, resident_seconds=r_seconds)
 
 
 # --------------------------------------------------------------------------- report
@@ -342,13 +342,14 @@ def assess(mode, run, dim, m, peak, caches, bandwidth):
                 miss_share=miss_share, verdict=verdict(miss_share, resident_gflops, peak))
 
 
-def report(row, run, dim, m, peak, bandwidth):
-    """Print one mode's row."""
+def report(row, dim, peak, bandwidth):
+    """Print one mode's row (it carries its run's fields)."""
+    m = row["outputs"]
     gflops, gbs, level_bw = row["gflops"], row["gbytes"], row["roof_level_gbytes"]
-    print(f"\n{row['mode']}: {run['words']:,} words, {run['trained_words']:,} after "
+    print(f"\n{row['mode']}: {row['words']:,} words, {row['trained_words']:,} after "
           f"subsampling, {row['n_ctx']:.2f} context rows x {m} outputs per window, dim {dim}; "
-          f"kernel {run['seconds']:.3f} CPU s "
-          f"({run['trained_words'] / run['seconds'] / 1e6:.2f} M trained words/s)")
+          f"kernel {row['seconds']:.3f} CPU s "
+          f"({row['trained_words'] / row['seconds'] / 1e6:.2f} M trained words/s)")
     print(f"  per trained word: {row['flops_per_word']:,.0f} FLOPs, "
           f"{row['bytes_per_word']:,.0f} bytes of rows at the cache; "
           f"intensity {row['intensity']:.2f} FLOP/byte")
@@ -364,7 +365,7 @@ def report(row, run, dim, m, peak, bandwidth):
           + ("; it moves more bytes than that level can, so most of its rows hit a nearer "
              "cache and this roof does not bind" if gbs > level_bw else ""))
     print(f"  rows resident ({RESIDENT_WORDS} words, the same windows): "
-          f"{run['resident_words'] / run['resident_seconds'] / 1e6:.2f} M trained words/s, "
+          f"{row['resident_words'] / row['resident_seconds'] / 1e6:.2f} M trained words/s, "
           f"{row['resident_gflops']:.2f} GFLOP/s"
           + (f" ({row['resident_gflops'] / peak:.0%} of the FMA peak)" if peak else "")
           + f"; the real vocabulary's cache misses cost {row['miss_share']:.0%} of the "
@@ -399,7 +400,7 @@ def main(argv=None):
         run = kernel_run(args.corpus, 1 if mode == "sg" else 0, name, args.rounds)
         row = assess(mode, run, dim, m, peak, caches, bandwidth)
         rows.append(row)
-        report(row, run, dim, m, peak, bandwidth)
+        report(row, dim, peak, bandwidth)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"kernel": name, "cpu": cpu, "settings": SETTINGS, "rows": rows}, f, indent=1)

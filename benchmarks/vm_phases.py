@@ -105,20 +105,14 @@ def trainers(args, sentences):
     import gensim.models
 
     from fastw2v import Word2Vec
-    from fastw2v.encode import encode_file
+    from fastw2v.encode import encode_iterable
     from fastw2v.trainer import run_training
 
     params = dict(DEFAULTS, negative=0 if args.hs else DEFAULTS["negative"], hs=args.hs,
                   sg=args.sg, workers=1, seed=1)
     ours = Word2Vec(**params)
     ours.build_vocab(corpus_file=args.corpus)
-    fd, path = tempfile.mkstemp(suffix=".txt")
-    try:
-        with open(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(" ".join(s) for s in sentences) + "\n")
-        stream = encode_file(path, ours.wv.key_to_index, 1)
-    finally:
-        os.unlink(path)
+    stream = encode_iterable(sentences, ours.wv.key_to_index)
     theirs = gensim.models.Word2Vec(**params)
     theirs.build_vocab(corpus_file=args.corpus)
     n_words = sum(len(s) for s in sentences)
